@@ -1,0 +1,16 @@
+"""Entry point: `python app.py [--models tiny] …`; Spaces and `gradio app.py` use the module-level `demo`."""
+
+import sys
+
+from roberta_demo.cli import configure_logging, create_app, launch, parse_settings
+from roberta_demo.config import ConfigError
+
+configure_logging()
+try:
+    settings = parse_settings(sys.argv[1:] if __name__ == "__main__" else [])
+    demo, backend = create_app(settings)
+except ConfigError as exc:
+    sys.exit(f"error: {exc}")
+
+if __name__ == "__main__":
+    launch(demo, settings)

@@ -1,0 +1,62 @@
+"""Named entities: word-level spans from the token-classification pipeline, over the whole text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roberta_demo.backend import Backend
+from roberta_demo.tasks.common import RunInfo, check_text
+
+__all__ = ["EntitySpan", "NerResult", "tag"]
+
+
+@dataclass(frozen=True)
+class EntitySpan:
+    """One entity: `text[start:end] == word`, its type (PER, ORG, LOC, MISC, …) and the model's confidence."""
+
+    word: str
+    label: str
+    score: float
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class NerResult:
+    text: str
+    entities: list[EntitySpan]
+    labels: list[str]  # every entity type the model knows, for a stable legend
+    run: RunInfo
+
+    def above(self, threshold: float) -> list[EntitySpan]:
+        return [entity for entity in self.entities if entity.score >= threshold]
+
+
+def _entity_types(labels: list[str]) -> list[str]:
+    """Entity types without BIO prefixes and without the outside class `O`."""
+    types = (label.split("-", 1)[-1] for label in labels if label != "O")
+    return list(dict.fromkeys(types))
+
+
+def _span(text: str, item: dict) -> EntitySpan:
+    start, end = int(item["start"]), int(item["end"])
+    # Byte-level BPE word pieces carry the leading space; the span should cover the word only.
+    while start < end and text[start].isspace():
+        start += 1
+    return EntitySpan(text[start:end], str(item["entity_group"]), float(item["score"]), start, end)
+
+
+def tag(backend: Backend, text: str, checkpoint: str | None = None) -> NerResult:
+    """Every entity in `text`, grouped into whole words by the pipeline (`first` sub-word's label wins).
+
+    Texts longer than the model are read in overlapping windows; an entity in an overlap is reported once.
+    """
+    text = check_text(text)
+    inference = backend.run("ner", [text], checkpoint, aggregation_strategy="first")
+    spans = {}
+    for item in inference.outputs[0]:
+        span = _span(text, item)
+        if span.start < span.end:
+            spans.setdefault((span.start, span.end), span)
+    entities = sorted(spans.values(), key=lambda span: span.start)
+    return NerResult(text, entities, _entity_types(backend.labels(inference.checkpoint)), RunInfo.of(inference))

@@ -1,0 +1,166 @@
+"""Tiny RoBERTa checkpoints, built locally with no network, for tests and offline development.
+
+They are the real thing at a small size: `RobertaConfig` models with random weights, a byte-level BPE
+tokenizer trained on `data/tiny_corpus.txt`, and label maps that mirror the default Hub checkpoints. They are
+saved with `save_pretrained`, so the backend loads them through exactly the same `from_pretrained` path as a
+Hub checkpoint. They are untrained: their predictions mean nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["CHECKPOINTS", "TASK_CHECKPOINTS", "TinySpec", "build_checkpoint", "build_tokenizer", "cache_root", "ensure_built"]
+
+BUILD_VERSION = "1"
+SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")  # RoBERTa's ids 0-4, in this order
+VOCAB_SIZE = 1200
+MAX_TOKENS = 512
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+EMOTION_LABELS = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
+NLI_LABELS = ("contradiction", "entailment", "neutral")
+NER_LABELS = ("O", "LOC", "MISC", "ORG", "PER")
+TOPIC_LABELS = (
+    "arts_&_culture", "business_&_entrepreneurs", "celebrity_&_pop_culture", "diaries_&_daily_life", "family",
+    "fashion_&_style", "film_tv_&_video", "fitness_&_health", "food_&_dining", "gaming", "learning_&_educational",
+    "music", "news_&_social_concern", "other_hobbies", "relationships", "science_&_technology", "sports",
+    "travel_&_adventure", "youth_&_student_life",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TinySpec:
+    """One tiny checkpoint: its head, labels and size."""
+
+    head: str  # "sequence-classification", "token-classification" or "base"
+    labels: tuple[str, ...] = ()
+    layers: int = 2
+    heads: int = 4
+    hidden: int = 64
+    multi_label: bool = False
+    seed: int = 0
+
+
+CHECKPOINTS: Mapping[str, TinySpec] = {
+    "tiny-sentiment": TinySpec("sequence-classification", SENTIMENT_LABELS, seed=1),
+    "tiny-emotion": TinySpec("sequence-classification", EMOTION_LABELS, seed=2),
+    "tiny-nli": TinySpec("sequence-classification", NLI_LABELS, seed=3),
+    "tiny-nli-large": TinySpec("sequence-classification", NLI_LABELS, layers=4, seed=4),
+    "tiny-topic": TinySpec("sequence-classification", TOPIC_LABELS, multi_label=True, seed=5),
+    "tiny-ner": TinySpec("token-classification", NER_LABELS, seed=6),
+    "tiny-roberta": TinySpec("base", layers=4, seed=7),
+    "tiny-distilroberta": TinySpec("base", layers=2, seed=8),
+}
+
+TASK_CHECKPOINTS: Mapping[str, tuple[str, ...]] = {
+    "sentiment": ("tiny-sentiment",),
+    "emotion": ("tiny-emotion",),
+    "zero_shot": ("tiny-nli", "tiny-nli-large"),
+    "topic": ("tiny-topic",),
+    "ner": ("tiny-ner",),
+    "attention": ("tiny-roberta", "tiny-distilroberta"),
+}
+
+
+def corpus_text() -> str:
+    return resources.files("roberta_demo").joinpath("data/tiny_corpus.txt").read_text(encoding="utf-8")
+
+
+def cache_root() -> Path:
+    """Where built checkpoints live: `$ROBERTA_DEMO_TINY_DIR`, else under the user's cache folder."""
+    if override := os.environ.get("ROBERTA_DEMO_TINY_DIR"):
+        return Path(override)
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "roberta_demo" / "tiny"
+
+
+def build_tokenizer(out_dir: Path):
+    """Train a byte-level BPE on the shipped corpus and save it as a RoBERTa tokenizer in `out_dir`."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import RobertaTokenizerFast
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(
+        corpus_text().splitlines(), vocab_size=VOCAB_SIZE, min_frequency=2, special_tokens=list(SPECIAL_TOKENS)
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    bpe.save_model(str(out_dir))
+    tokenizer = RobertaTokenizerFast.from_pretrained(out_dir, model_max_length=MAX_TOKENS)
+    tokenizer.save_pretrained(out_dir)
+    return tokenizer
+
+
+def _config(spec: TinySpec, vocab_size: int):
+    from transformers import RobertaConfig
+
+    labels = {"id2label": dict(enumerate(spec.labels)), "label2id": {l: i for i, l in enumerate(spec.labels)}}
+    return RobertaConfig(
+        vocab_size=vocab_size,
+        hidden_size=spec.hidden,
+        num_hidden_layers=spec.layers,
+        num_attention_heads=spec.heads,
+        intermediate_size=spec.hidden * 2,
+        max_position_embeddings=MAX_TOKENS + 2,  # RoBERTa's positions start after the padding index
+        type_vocab_size=1,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        problem_type="multi_label_classification" if spec.multi_label else None,
+        **(labels if spec.labels else {}),
+    )
+
+
+def build_checkpoint(spec: TinySpec, tokenizer_dir: Path, out_dir: Path) -> None:
+    """Save a randomly initialised (seeded) model for `spec`, with the shared tokenizer, in `out_dir`."""
+    import torch
+    from transformers import (
+        AutoTokenizer,
+        RobertaForSequenceClassification,
+        RobertaForTokenClassification,
+        RobertaModel,
+    )
+
+    model_class = {
+        "sequence-classification": RobertaForSequenceClassification,
+        "token-classification": RobertaForTokenClassification,
+        "base": RobertaModel,
+    }[spec.head]
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    torch.manual_seed(spec.seed)
+    model = model_class(_config(spec, len(tokenizer)))
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(f"{BUILD_VERSION}\n{sorted(CHECKPOINTS.items())}\n{corpus_text()}".encode())
+    return digest.hexdigest()[:12]
+
+
+def ensure_built(root: Path | None = None) -> dict[str, Path]:
+    """Build every tiny checkpoint once and return their folders; later calls reuse the cache.
+
+    The build goes to a temporary folder renamed into place, so an interrupted build is never reused.
+    """
+    target = (root or cache_root()) / f"v{BUILD_VERSION}-{_fingerprint()}"
+    if not (target / "COMPLETE").exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="building-", dir=target.parent))
+        tokenizer_dir = staging / "_tokenizer"
+        build_tokenizer(tokenizer_dir)
+        for name, spec in CHECKPOINTS.items():
+            build_checkpoint(spec, tokenizer_dir, staging / name)
+        (staging / "COMPLETE").write_text("ok\n")
+        try:
+            staging.rename(target)
+        except OSError:  # another process finished first: its build is identical
+            shutil.rmtree(staging, ignore_errors=True)
+    return {name: target / name for name in CHECKPOINTS}

@@ -1,0 +1,69 @@
+"""The classification tab: zero-shot into the user's labels, or the fine-tuned topic model."""
+
+from __future__ import annotations
+
+import functools
+
+import gradio as gr
+
+from roberta_demo.backend import Backend
+from roberta_demo.tasks import classification
+from roberta_demo.ui.common import friendly_errors, missing_notice, run_note
+from roberta_demo.viz.charts import class_scores_chart
+
+__all__ = ["TASKS", "build", "classify"]
+
+TASKS = ["zero_shot", "topic"]
+
+ZERO_SHOT, TOPIC = "Zero-shot (your labels)", "Topic model"
+EXAMPLES = [
+    ["Apple shares jump after record iPhone sales beat analysts' forecasts", ZERO_SHOT, "business, technology, sports, politics, entertainment"],
+    ["The battery died after two days and the seller never answered my emails. Avoid.", ZERO_SHOT, "praise, complaint, question, shipping, product quality"],
+    ["Hi, I was charged twice for my subscription this month, can you refund one payment?", ZERO_SHOT, "billing, technical issue, account access, feature request"],
+    ["What a night! Messi scores twice as Inter Miami clinch the title 🏆", TOPIC, classification.DEFAULT_LABELS],
+]  # fmt: skip
+
+
+def classify(
+    backend: Backend,
+    text: str,
+    mode: str = ZERO_SHOT,
+    labels: str = classification.DEFAULT_LABELS,
+    template: str = classification.DEFAULT_TEMPLATE,
+    multi_label: bool = False,
+    checkpoint: str = "",
+) -> tuple[dict[str, float], object, str]:
+    if mode == TOPIC:
+        result = classification.topic(backend, text)
+        title = "Topic scores (each topic on its own)"
+    else:
+        result = classification.zero_shot(backend, text, labels, template, multi_label, checkpoint or None)
+        title = "Label scores" + (" (each label on its own)" if multi_label else "")
+    return result.as_dict(), class_scores_chart(result, title), run_note(result.run)
+
+
+def build(backend: Backend) -> gr.Markdown:
+    """The tab's components and events; returns the notice that names missing checkpoints."""
+    zero_shot_models = list(backend.profile.models("zero_shot").checkpoints)
+    notice = gr.Markdown(missing_notice(backend, TASKS))
+    with gr.Row():
+        with gr.Column(scale=5):
+            text = gr.Textbox(label="Text", lines=4, placeholder="Paste a headline, a review, a support ticket…")
+            mode = gr.Radio([ZERO_SHOT, TOPIC], value=ZERO_SHOT, label="Mode")
+            labels = gr.Textbox(label="Candidate labels (comma-separated)", value=classification.DEFAULT_LABELS)
+            with gr.Accordion("Zero-shot options", open=False):
+                multi_label = gr.Checkbox(label="Labels are not exclusive (score each on its own)", value=False)
+                template = gr.Textbox(label="Hypothesis template", value=classification.DEFAULT_TEMPLATE,
+                                      info="Each label fills the {} to make the sentence the NLI model checks.")
+                checkpoint = gr.Dropdown(zero_shot_models, value=backend.checkpoint_for("zero_shot"), label="NLI model")
+            run = gr.Button("Classify", variant="primary")
+        with gr.Column(scale=6):
+            top = gr.Label(label="Top classes", num_top_classes=5)
+            chart = gr.Plot(label="Every label's score")
+            info = gr.Markdown(label="details")
+    gr.Examples(EXAMPLES, inputs=[text, mode, labels], cache_examples=False)
+    inputs = [text, mode, labels, template, multi_label, checkpoint]
+    handler = friendly_errors(functools.partial(classify, backend))
+    gr.on([run.click, text.submit], handler, inputs, [top, chart, info], api_name="classify")
+    mode.change(lambda m: gr.update(interactive=m == ZERO_SHOT), mode, labels, api_visibility="private")
+    return notice

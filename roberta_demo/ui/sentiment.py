@@ -1,0 +1,82 @@
+"""The sentiment tab: 3-class sentiment or 7-class emotion, for one text or many."""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+
+import gradio as gr
+
+from roberta_demo.backend import Backend
+from roberta_demo.tasks import sentiment
+from roberta_demo.ui.common import friendly_errors, missing_notice, run_note
+from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart
+
+__all__ = ["TASKS", "build", "score_many", "score_one"]
+
+TASKS = ["sentiment", "emotion"]
+MODES = {"Sentiment (negative / neutral / positive)": "sentiment", "Emotion (7 classes)": "emotion"}
+DEFAULT_MODE = next(iter(MODES))
+EXAMPLES = [
+    "I absolutely love how this phone takes photos at night!",
+    "Oh great, my flight is delayed again. Just what I needed today.",
+    "The food was amazing but the service was painfully slow.",
+    "The meeting has been moved to 3 pm on Thursday.",
+    "Worst. Update. Ever. 😡😡",
+    "Finally got the job!!! 🎉🥳",
+]
+BATCH_EXAMPLE = "\n".join(EXAMPLES)
+
+
+def score_one(backend: Backend, text: str, mode: str = DEFAULT_MODE) -> tuple[dict[str, float], object, str]:
+    result = sentiment.classify(backend, text, MODES.get(mode, "sentiment"))
+    return result.as_dict(), class_scores_chart(result, "Class probabilities"), run_note(result.run)
+
+
+def score_many(
+    backend: Backend, texts: str, mode: str = DEFAULT_MODE, upload: bytes | None = None
+) -> tuple[list[list], object, str, str]:
+    file_text = upload.decode("utf-8", errors="replace") if upload else None
+    result = sentiment.classify_many(backend, sentiment.parse_texts(texts, file_text), MODES.get(mode, "sentiment"))
+    table = [[row.text, row.label, round(row.score, 4)] for row in result.rows]
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", prefix="sentiment-", delete=False, encoding="utf-8") as out:
+        out.write(result.to_csv())
+    note = run_note(result.run) + f" {len(result.rows)} texts, in batches of {sentiment.BATCH_SIZE}."
+    truncated = sum(row.truncated for row in result.rows)
+    if truncated:
+        note += f"\n\n⚠️ {truncated} text(s) were longer than the model reads and were cut to their first tokens."
+    return table, class_distribution_chart(result.label_counts()), out.name, note
+
+
+def build(backend: Backend) -> gr.Markdown:
+    """The tab's components and events; returns the notice that names missing checkpoints."""
+    notice = gr.Markdown(missing_notice(backend, TASKS))
+    mode = gr.Radio(list(MODES), value=DEFAULT_MODE, label="Model")
+    with gr.Tab("One text"):
+        with gr.Row():
+            with gr.Column(scale=5):
+                text = gr.Textbox(label="Text", lines=4, placeholder="How does this sentence feel?")
+                run_one = gr.Button("Analyse", variant="primary")
+                gr.Examples([[e] for e in EXAMPLES], inputs=[text], cache_examples=False)
+            with gr.Column(scale=6):
+                top = gr.Label(label="Prediction", num_top_classes=3)
+                chart = gr.Plot(label="All classes")
+                info = gr.Markdown(label="details")
+    with gr.Tab("Many texts"):
+        with gr.Row():
+            with gr.Column(scale=5):
+                texts = gr.Textbox(label="Texts, one per line", lines=8, value="")
+                upload = gr.File(label="…or upload a .txt (one per line) or .csv (a `text` column)",
+                                 file_types=[".txt", ".csv"], type="binary")
+                run_many = gr.Button("Analyse all", variant="primary")
+                gr.Examples([[BATCH_EXAMPLE]], inputs=[texts], cache_examples=False, example_labels=["Six mixed texts"])
+            with gr.Column(scale=6):
+                distribution = gr.Plot(label="Distribution")
+                table = gr.Dataframe(headers=["text", "label", "score"], label="Per text", wrap=True, max_height=420)
+                download = gr.File(label="Download the table (CSV)")
+                batch_info = gr.Markdown(label="details")
+    one = friendly_errors(functools.partial(score_one, backend))
+    many = friendly_errors(functools.partial(score_many, backend))
+    gr.on([run_one.click, text.submit], one, [text, mode], [top, chart, info], api_name="sentiment")
+    run_many.click(many, [texts, mode, upload], [table, distribution, download, batch_info], api_name="sentiment_batch")
+    return notice

@@ -1,0 +1,38 @@
+"""Entity spans as `gr.HighlightedText` values and table rows, with one stable colour per entity type."""
+
+from __future__ import annotations
+
+import hashlib
+
+from roberta_demo.tasks.ner import EntitySpan, NerResult
+
+__all__ = ["ENTITY_NAMES", "entity_colours", "entity_rows", "highlighted"]
+
+ENTITY_NAMES = {"PER": "person", "ORG": "organisation", "LOC": "location", "MISC": "other"}
+_KNOWN_COLOURS = {"PER": "#f59e0b", "ORG": "#3b82f6", "LOC": "#10b981", "MISC": "#a855f7"}
+_SPARE_COLOURS = ("#ef4444", "#06b6d4", "#84cc16", "#ec4899", "#f97316", "#6366f1", "#14b8a6", "#eab308")
+
+
+def _colour(entity_type: str) -> str:
+    if entity_type in _KNOWN_COLOURS:
+        return _KNOWN_COLOURS[entity_type]
+    # A hash, not the order of appearance, so a type keeps its colour from one text to the next.
+    index = int(hashlib.sha1(entity_type.encode()).hexdigest(), 16) % len(_SPARE_COLOURS)
+    return _SPARE_COLOURS[index]
+
+
+def entity_colours(entity_types: list[str]) -> dict[str, str]:
+    return {entity_type: _colour(entity_type) for entity_type in entity_types}
+
+
+def highlighted(result: NerResult, entities: list[EntitySpan]) -> dict:
+    """The whole text with `entities` marked, in the form `gr.HighlightedText` takes from a pipeline."""
+    return {
+        "text": result.text,
+        "entities": [{"entity": e.label, "start": e.start, "end": e.end} for e in entities],
+    }
+
+
+def entity_rows(entities: list[EntitySpan]) -> list[list]:
+    """Table rows: entity text, type, score, start, end."""
+    return [[e.word, e.label, round(e.score, 4), e.start, e.end] for e in entities]

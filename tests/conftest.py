@@ -1,0 +1,53 @@
+"""Shared fixtures: tiny RoBERTa checkpoints built once per run, a backend on them, and the launched app.
+
+Nothing here reaches the network: the Hub is switched off before transformers is imported, and the Hugging
+Face cache points at an empty folder, so a default-profile checkpoint is "not cached" as on a fresh laptop.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_RUN_DIR = Path(tempfile.mkdtemp(prefix="roberta-demo-tests-"))
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_HOME"] = str(_RUN_DIR / "hf-home")
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("ROBERTA_DEMO_TINY_DIR", str(Path(tempfile.gettempdir()) / "roberta-demo-tiny-cache"))
+
+import pytest  # noqa: E402
+
+from roberta_demo.backend import Backend  # noqa: E402
+from roberta_demo.config import Profile, load_profile  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def tiny_profile() -> Profile:
+    return load_profile("tiny", env={})
+
+
+@pytest.fixture(scope="session")
+def backend(tiny_profile: Profile) -> Backend:
+    return Backend(tiny_profile, "cpu")
+
+
+@pytest.fixture(scope="session")
+def app_url(backend: Backend):
+    """The real app on the tiny profile, served on a free local port for the whole run."""
+    from roberta_demo.ui.app import build_app
+
+    demo = build_app(backend)
+    _, url, _ = demo.queue().launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1")
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(app_url: str):
+    from gradio_client import Client
+
+    with Client(app_url, verbose=False) as api:
+        yield api

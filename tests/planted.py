@@ -1,0 +1,77 @@
+"""Tiny RoBERTa classifiers with planted weights, so a test knows the right answer in advance.
+
+The construction keeps the real architecture and loading path and makes the arithmetic exact enough to reason
+about: all embeddings are zero except the planted words', each of which points along its label's axis; queries
+and keys are zero, so attention is uniform; feed-forward outputs are zero, so each layer passes its input on
+through LayerNorm. A sequence classifier then reads the mean of the planted words at `<s>`; a token
+classifier (no value mixing) reads each token's own planted label. Every other token is labelled `O`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer
+
+SCALE = 10.0
+
+
+def single_token_id(tokenizer, word: str) -> int:
+    """The id of ` word` (word-initial form); the planted words are chosen to be one BPE piece."""
+    ids = tokenizer(" " + word, add_special_tokens=False)["input_ids"]
+    assert len(ids) == 1, f"{word!r} is {tokenizer.convert_ids_to_tokens(ids)} in the tiny vocabulary; pick another"
+    return ids[0]
+
+
+def first_piece_id(tokenizer, word: str) -> int:
+    return tokenizer(" " + word, add_special_tokens=False)["input_ids"][0]
+
+
+def _identity(linear: torch.nn.Linear) -> None:
+    linear.weight.copy_(torch.eye(linear.weight.shape[0], linear.weight.shape[1]))
+
+
+@torch.no_grad()
+def _plant_encoder(model, token_axes: dict[int, int], mix: bool) -> None:
+    for parameter in model.parameters():
+        parameter.zero_()
+    for module in model.modules():
+        if isinstance(module, torch.nn.LayerNorm):
+            module.weight.fill_(1.0)
+    for token_id, axis in token_axes.items():
+        model.roberta.embeddings.word_embeddings.weight[token_id, axis] = SCALE
+    for layer in model.roberta.encoder.layer:
+        if mix:  # uniform attention that averages every token's vector into every position
+            _identity(layer.attention.self.value)
+            _identity(layer.attention.output.dense)
+
+
+@torch.no_grad()
+def plant_sequence_classifier(source: Path, out: Path, words: dict[str, str]) -> Path:
+    """Save a copy of `source` whose prediction is the label of the planted word in the text."""
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    model = AutoModelForSequenceClassification.from_pretrained(source)
+    label2id = model.config.label2id
+    _plant_encoder(model, {single_token_id(tokenizer, w): label2id[l] for w, l in words.items()}, mix=True)
+    _identity(model.classifier.dense)
+    for label_id in range(model.config.num_labels):
+        model.classifier.out_proj.weight[label_id, label_id] = SCALE
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+@torch.no_grad()
+def plant_token_classifier(source: Path, out: Path, words: dict[str, str]) -> Path:
+    """Save a copy of `source` that tags the first piece of each planted word with its label, all else `O`."""
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    model = AutoModelForTokenClassification.from_pretrained(source)
+    label2id = model.config.label2id
+    _plant_encoder(model, {first_piece_id(tokenizer, w): label2id[l] for w, l in words.items()}, mix=False)
+    for label_id in range(model.config.num_labels):
+        model.classifier.weight[label_id, label_id] = SCALE
+    model.classifier.bias[label2id["O"]] = 5.0
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out

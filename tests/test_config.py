@@ -1,0 +1,89 @@
+"""Profiles, config files and environment overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from roberta_demo.config import TASKS, ConfigError, load_profile, settings_from_env
+
+
+def test_default_profile_names_the_real_checkpoints():
+    profile = load_profile("default", env={})
+    assert profile.models("sentiment").checkpoints == ("cardiffnlp/twitter-roberta-base-sentiment-latest",)
+    assert profile.models("emotion").checkpoints == ("j-hartmann/emotion-english-distilroberta-base",)
+    assert profile.models("topic").checkpoints == ("cardiffnlp/tweet-topic-21-multi",)
+    assert profile.models("ner").checkpoints == ("Jean-Baptiste/roberta-large-ner-english",)
+    assert profile.models("attention").checkpoints == ("FacebookAI/roberta-base", "distilbert/distilroberta-base")
+    zero_shot = profile.models("zero_shot")
+    assert zero_shot.default_for("cpu") == "cross-encoder/nli-distilroberta-base"
+    assert zero_shot.default_for("cuda") == "FacebookAI/roberta-large-mnli"
+    assert set(zero_shot.checkpoints) == {"cross-encoder/nli-distilroberta-base", "FacebookAI/roberta-large-mnli"}
+    assert not profile.untrained
+
+
+def test_tiny_profile_is_local_and_marked_untrained(tiny_profile):
+    assert tiny_profile.untrained
+    assert set(tiny_profile.tasks) == set(TASKS)
+    for checkpoint in tiny_profile.checkpoints():
+        assert (Path(checkpoint) / "config.json").is_file()
+
+
+def test_config_file_replaces_and_adds_checkpoints(tmp_path: Path):
+    config = tmp_path / "models.toml"
+    config.write_text(
+        'profile = "default"\n'
+        "[tasks.sentiment]\n"
+        'checkpoints = ["my-org/my-sentiment"]\n'
+        "[tasks.ner]\n"
+        'add = ["dslim/roberta-ner"]\n'
+    )
+    profile = load_profile(str(config), env={})
+    assert profile.models("sentiment").checkpoints == ("my-org/my-sentiment",)
+    assert profile.models("ner").checkpoints == ("Jean-Baptiste/roberta-large-ner-english", "dslim/roberta-ner")
+    assert profile.models("emotion").checkpoints == ("j-hartmann/emotion-english-distilroberta-base",)
+
+
+def test_environment_replaces_and_adds_checkpoints():
+    env = {"ROBERTA_DEMO_SENTIMENT_MODELS": "a/one, b/two", "ROBERTA_DEMO_ZERO_SHOT_ADD": "c/nli"}
+    profile = load_profile("default", env=env)
+    assert profile.models("sentiment").checkpoints == ("a/one", "b/two")
+    assert profile.models("zero_shot").checkpoints[-1] == "c/nli"
+    assert profile.models("zero_shot").default_for("cuda") == "FacebookAI/roberta-large-mnli"
+
+
+def test_replacing_zero_shot_drops_a_gpu_default_no_longer_listed():
+    profile = load_profile("default", env={"ROBERTA_DEMO_ZERO_SHOT_MODELS": "x/nli"})
+    assert profile.models("zero_shot").default_for("cuda") == "x/nli"
+
+
+@pytest.mark.parametrize("spec", ["nonsense", "/no/such/file.toml"])
+def test_unknown_profile_is_a_clear_error(spec):
+    with pytest.raises(ConfigError, match="default.*tiny"):
+        load_profile(spec, env={})
+
+
+def test_config_file_with_unknown_task_is_a_clear_error(tmp_path: Path):
+    config = tmp_path / "bad.toml"
+    config.write_text("[tasks.summarise]\ncheckpoints = ['x/y']\n")
+    with pytest.raises(ConfigError, match="unknown task 'summarise'"):
+        load_profile(str(config), env={})
+
+
+def test_attention_reuses_a_task_checkpoint_with_the_task_head():
+    profile = load_profile("default", env={"ROBERTA_DEMO_ATTENTION_ADD": "cardiffnlp/twitter-roberta-base-sentiment-latest"})
+    assert profile.head_of("cardiffnlp/twitter-roberta-base-sentiment-latest") == "sequence-classification"
+    assert profile.head_of("FacebookAI/roberta-base") == "base"
+
+
+def test_settings_from_environment():
+    settings = settings_from_env(
+        {"ROBERTA_DEMO_MODELS": "tiny", "ROBERTA_DEMO_DEVICE": "cpu", "ROBERTA_DEMO_PORT": "9000",
+         "ROBERTA_DEMO_PRELOAD": "true", "ROBERTA_DEMO_HOST": "0.0.0.0"}
+    )  # fmt: skip
+    assert (settings.models, settings.device, settings.port, settings.preload, settings.host) == (
+        "tiny", "cpu", 9000, True, "0.0.0.0",
+    )  # fmt: skip
+    with pytest.raises(ConfigError):
+        settings_from_env({"ROBERTA_DEMO_PORT": "eighty"})
