@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# RoBERTa's tokenizer marks word starts but has no word ids, so the NER pipeline groups pieces into words by
+# whitespace and warns on every call; that heuristic is what we want, the warning is noise in the server log.
+warnings.filterwarnings("ignore", message="Tokenizer does not support real words")
 
 _MODEL_CLASSES = {
     "sequence-classification": transformers.AutoModelForSequenceClassification,

@@ -51,3 +51,8 @@ def client(app_url: str):
 
     with Client(app_url, verbose=False) as api:
         yield api
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The same filter the backend installs for the server log; pytest resets filters around each test.
+    config.addinivalue_line("filterwarnings", "ignore:Tokenizer does not support real words")

@@ -38,11 +38,28 @@ def _entity_types(labels: list[str]) -> list[str]:
     return list(dict.fromkeys(types))
 
 
-def _span(text: str, item: dict) -> EntitySpan:
-    start, end = int(item["start"]), int(item["end"])
-    # Byte-level BPE word pieces carry the leading space; the span should cover the word only.
-    while start < end and text[start].isspace():
+LEADING_MARKS = "\"'([{“‘«¿¡"
+TRAILING_MARKS = "\"').,;:!?]}”’»…"
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without surrounding spaces and punctuation.
+
+    Byte-level BPE pieces carry their leading space, and RoBERTa has no word boundaries of its own, so the
+    pipeline's word grouping glues punctuation to the word before it ("Paris."). An abbreviation keeps its
+    final period ("U.S.").
+    """
+    while start < end and (text[start].isspace() or text[start] in LEADING_MARKS):
         start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in TRAILING_MARKS):
+        if text[end - 1] == "." and "." in text[start : end - 1]:
+            break
+        end -= 1
+    return start, end
+
+
+def _span(text: str, item: dict) -> EntitySpan:
+    start, end = _trimmed(text, int(item["start"]), int(item["end"]))
     return EntitySpan(text[start:end], str(item["entity_group"]), float(item["score"]), start, end)
 
 

@@ -1,0 +1,61 @@
+"""Zero-shot and topic classification on planted checkpoints."""
+
+from __future__ import annotations
+
+import pytest
+
+from roberta_demo.tasks import classification
+from roberta_demo.tasks.common import InputError
+
+
+def test_zero_shot_known_answer(planted):
+    result = classification.zero_shot(planted, "The match ended late today", "business, sports")
+    assert result.top == "sports"  # its hypothesis is the planted entailment
+    assert result.scores[0] > 0.99
+
+
+def test_zero_shot_returns_exactly_the_given_labels(planted):
+    result = classification.zero_shot(planted, "anything", " alpha, beta ,gamma, beta ,, ")
+    assert sorted(result.labels) == ["alpha", "beta", "gamma"]
+    assert result.exclusive and sum(result.scores) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_zero_shot_multi_label_scores_each_label_alone(planted):
+    result = classification.zero_shot(planted, "a text", ["sports", "business"], multi_label=True)
+    scores = result.as_dict()
+    assert not result.exclusive
+    assert scores["sports"] > 0.99 and scores["business"] < 0.01
+
+
+def test_zero_shot_uses_the_hypothesis_template(planted):
+    # The planted word now comes from the template, so every label is entailed equally.
+    result = classification.zero_shot(planted, "text", "a, b", template="It is about sports and {}.")
+    assert result.scores[0] == pytest.approx(result.scores[1], abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("labels", "template", "message"),
+    [
+        ("", "This is {}.", "at least one candidate label"),
+        (",,,", "This is {}.", "at least one candidate label"),
+        ("a, b", "No slot here.", "exactly one"),
+        (", ".join(f"l{i}" for i in range(200)), "This is {}.", "at most 50"),
+        ("x" * 1000, "This is {}.", "at most 100 characters"),
+    ],
+)
+def test_zero_shot_bad_labels_and_templates(planted, labels, template, message):
+    with pytest.raises(InputError, match=message):
+        classification.zero_shot(planted, "text", labels, template)
+
+
+def test_topic_known_answer_and_independent_scores(planted):
+    result = classification.topic(planted, "live music tonight")
+    assert result.top == "music"
+    assert len(result.labels) == 19 and not result.exclusive
+    assert all(0 <= score <= 1 for score in result.scores)
+    assert sum(result.scores) > 1  # sigmoids, not a softmax
+
+
+def test_empty_text_is_refused(planted):
+    with pytest.raises(InputError, match="Type or paste"):
+        classification.topic(planted, "   \n ")
