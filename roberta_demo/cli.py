@@ -60,11 +60,12 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Backend]:
 
 
 def launch(demo: gr.Blocks, settings: Settings, **kwargs) -> None:
-    from roberta_demo.ui.app import CSS, THEME
+    from roberta_demo.ui.app import CSS_PATHS, THEME
 
     demo.queue(max_size=64).launch(
-        server_name=settings.host, server_port=settings.port, share=settings.share, theme=THEME, css=CSS, **kwargs
-    )
+        server_name=settings.host, server_port=settings.port, share=settings.share, theme=THEME,
+        css_paths=CSS_PATHS, **kwargs,
+    )  # fmt: skip
 
 
 def download_main(argv: Sequence[str]) -> int:

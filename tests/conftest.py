@@ -49,10 +49,12 @@ def app_url(backend: Backend):
 def client(app_url: str):
     from gradio_client import Client
 
-    with Client(app_url, verbose=False) as api:
-        yield api
+    api = Client(app_url, verbose=False)
+    yield api
+    api.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # The same filter the backend installs for the server log; pytest resets filters around each test.
     config.addinivalue_line("filterwarnings", "ignore:Tokenizer does not support real words")
+    config.addinivalue_line("filterwarnings", "ignore::pandas.errors.Pandas4Warning")  # inside gradio's queue

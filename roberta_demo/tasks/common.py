@@ -8,7 +8,7 @@ from roberta_demo.backend import Inference, Truncation
 
 __all__ = ["MAX_INPUT_CHARS", "ClassScores", "InputError", "RunInfo", "check_text"]
 
-MAX_INPUT_CHARS = 50_000
+MAX_INPUT_CHARS = 200_000  # classifiers read only the first 512 tokens anyway; the rest is cut with a notice
 
 
 class InputError(ValueError):

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from roberta_demo.backend import Backend
 from roberta_demo.tasks.common import RunInfo, check_text
 
-__all__ = ["EntitySpan", "NerResult", "tag"]
+__all__ = ["MAX_NER_CHARS", "EntitySpan", "NerResult", "tag"]
+
+MAX_NER_CHARS = 50_000  # NER reads every window of the text: about 25 windows of 512 tokens at this size
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def tag(backend: Backend, text: str, checkpoint: str | None = None) -> NerResult
 
     Texts longer than the model are read in overlapping windows; an entity in an overlap is reported once.
     """
-    text = check_text(text)
+    text = check_text(text, MAX_NER_CHARS)
     inference = backend.run("ner", [text], checkpoint, aggregation_strategy="first")
     spans = {}
     for item in inference.outputs[0]:

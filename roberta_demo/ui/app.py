@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import gradio as gr
 
@@ -11,14 +12,10 @@ from roberta_demo.backend import Backend
 from roberta_demo.ui import classification, ner, sentiment
 from roberta_demo.ui.common import missing_notice
 
-__all__ = ["CSS", "THEME", "build_app"]
+__all__ = ["CSS_PATHS", "THEME", "build_app"]
 
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="emerald")
-CSS = """
-#header h1 { margin-bottom: 0; }
-#header .meta { opacity: 0.75; font-size: 0.95rem; }
-#untrained { border-left: 4px solid #f59e0b; padding: 0.4rem 0.8rem; background: rgba(245, 158, 11, 0.12); }
-"""
+CSS_PATHS = [Path(__file__).resolve().parents[2] / "assets" / "theme.css"]
 TABS = [("Classification", classification), ("Sentiment", sentiment), ("NER", ner)]
 
 

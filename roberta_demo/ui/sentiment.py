@@ -59,7 +59,7 @@ def build(backend: Backend) -> gr.Markdown:
                 run_one = gr.Button("Analyse", variant="primary")
                 gr.Examples([[e] for e in EXAMPLES], inputs=[text], cache_examples=False)
             with gr.Column(scale=6):
-                top = gr.Label(label="Prediction", num_top_classes=3)
+                top = gr.Label(label="Prediction")
                 chart = gr.Plot(label="All classes")
                 info = gr.Markdown(label="details")
     with gr.Tab("Many texts"):

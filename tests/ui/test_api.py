@@ -1,0 +1,91 @@
+"""The launched app on the tiny profile, called through gradio_client as any API user would."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from gradio_client.exceptions import AppError
+
+from roberta_demo.tasks.classification import DEFAULT_LABELS
+
+
+def _confidences(label_output: dict) -> dict[str, float]:
+    return {item["label"]: item["confidence"] for item in label_output["confidences"]}
+
+
+def test_sentiment_with_only_the_text(client):
+    top, chart, details = client.predict("I love this!", api_name="/sentiment")
+    scores = _confidences(top)
+    assert set(scores) == {"negative", "neutral", "positive"}
+    assert sum(scores.values()) == pytest.approx(1.0, abs=1e-5)
+    assert top["label"] == max(scores, key=scores.get)
+    assert chart["type"] == "plotly"
+    assert "tiny-sentiment" in details and "cpu" in details and " ms" in details
+
+
+def test_emotion_mode(client):
+    top, _, _ = client.predict("Finally!", "Emotion (7 classes)", api_name="/sentiment")
+    assert len(_confidences(top)) == 7
+
+
+def test_sentiment_batch_table_chart_and_csv(client):
+    texts = "\n".join(f"text number {i}" for i in range(20))
+    table, chart, csv_path, details = client.predict(texts, api_name="/sentiment_batch")
+    assert [row[0] for row in table["data"]] == [f"text number {i}" for i in range(20)]
+    assert chart["type"] == "plotly"
+    with open(csv_path, encoding="utf-8") as csv_file:
+        lines = csv_file.read().strip().splitlines()
+    assert lines[0] == "text,label,score,negative,neutral,positive" and len(lines) == 21
+    assert "20 texts" in details
+
+
+def test_classify_zero_shot_returns_exactly_the_labels(client):
+    top, chart, details = client.predict("Apple shares jump", api_name="/classify")
+    scores = _confidences(top)
+    assert set(scores) == {label.strip() for label in DEFAULT_LABELS.split(",")}
+    assert sum(scores.values()) == pytest.approx(1.0, abs=1e-5)
+    assert "tiny-nli" in details
+
+
+def test_classify_custom_labels_and_topic_mode(client):
+    top, _, _ = client.predict("a text", "Zero-shot (your labels)", "cats, dogs, cats", api_name="/classify")
+    assert set(_confidences(top)) == {"cats", "dogs"}
+    top, chart, details = client.predict("a text", "Topic model", api_name="/classify")
+    assert len(top["confidences"]) == 5  # the label shows the top five; the chart has every topic
+    assert len(json.loads(chart["plot"])["data"][0]["y"]) == 19 and "tiny-topic" in details
+
+
+def test_ner_pieces_spell_the_text_and_spans_slice_it(client):
+    text = "Angela Merkel met Emmanuel Macron in Berlin, Zoë Müller too."
+    pieces, table, details = client.predict(text, 0.0, api_name="/ner")
+    assert "".join(piece["token"] for piece in pieces) == text
+    assert table["headers"] == ["entity", "type", "score", "start", "end"]
+    for word, entity_type, score, start, end in table["data"]:
+        assert text[start:end] == word and word == word.strip()
+        assert entity_type in {"PER", "ORG", "LOC", "MISC"} and 0 <= score <= 1
+    tagged = [piece["token"] for piece in pieces if piece["class_or_confidence"]]
+    assert tagged == [row[0] for row in table["data"]]
+
+
+def test_ner_with_only_the_text(client):
+    pieces, _, _ = client.predict("Hello Paris", api_name="/ner")
+    assert "".join(piece["token"] for piece in pieces) == "Hello Paris"
+
+
+@pytest.mark.parametrize("endpoint", ["/sentiment", "/classify", "/ner"])
+def test_empty_text_is_a_clear_error_and_the_server_keeps_serving(client, endpoint):
+    with pytest.raises(AppError, match="Type or paste some text first"):
+        client.predict("   ", api_name=endpoint)
+    assert client.predict("still here", api_name="/sentiment")[0]["label"]
+
+
+def test_long_text_is_truncated_with_a_notice(client):
+    _, _, details = client.predict(" ".join(["word"] * 20_000), api_name="/sentiment")
+    assert "only the first 512 tokens" in details
+
+
+def test_unconfigured_checkpoint_is_refused(client):
+    with pytest.raises(AppError):
+        client.predict("hi", "Zero-shot (your labels)", "a, b", "This is {}.", False, "FacebookAI/roberta-base",
+                       api_name="/classify")  # fmt: skip
