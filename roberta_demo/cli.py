@@ -56,7 +56,7 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Backend]:
         log.warning(message)
     if settings.preload:
         backend.preload()
-    return build_app(backend), backend
+    return build_app(backend, settings), backend
 
 
 def launch(demo: gr.Blocks, settings: Settings, **kwargs) -> None:

@@ -9,14 +9,15 @@ import gradio as gr
 
 from roberta_demo import __version__
 from roberta_demo.backend import Backend
-from roberta_demo.ui import classification, ner, sentiment
+from roberta_demo.config import Settings
+from roberta_demo.ui import attention, classification, ner, sentiment
 from roberta_demo.ui.common import missing_notice
 
 __all__ = ["CSS_PATHS", "THEME", "build_app"]
 
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="emerald")
 CSS_PATHS = [Path(__file__).resolve().parents[2] / "assets" / "theme.css"]
-TABS = [("Classification", classification), ("Sentiment", sentiment), ("NER", ner)]
+TABS = [("Classification", classification), ("Sentiment", sentiment), ("NER", ner), ("Attention", attention)]
 
 
 def header_html(backend: Backend) -> str:
@@ -34,8 +35,9 @@ UNTRAINED = (
 )
 
 
-def build_app(backend: Backend) -> gr.Blocks:
+def build_app(backend: Backend, settings: Settings | None = None) -> gr.Blocks:
     """The whole app. Loads no model: each checkpoint loads on its first request."""
+    settings = settings or Settings()
     with gr.Blocks(title="RoBERTa demo") as demo:
         gr.HTML(header_html(backend))
         if backend.profile.untrained:
@@ -43,7 +45,8 @@ def build_app(backend: Backend) -> gr.Blocks:
         notices = []
         for title, tab in TABS:
             with gr.Tab(title, id=title.lower()):
-                notices.append((tab.build(backend), tab.TASKS))
+                notice = attention.build(backend, settings.max_attention_tokens) if tab is attention else tab.build(backend)
+                notices.append((notice, tab.TASKS))
         for notice, tasks in notices:
             # Re-checked on each page load, so a model downloaded meanwhile clears its notice.
             demo.load(lambda tasks=tasks: missing_notice(backend, tasks), None, notice, api_visibility="private")

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 
 from roberta_demo.tasks.common import ClassScores
 
-__all__ = ["class_distribution_chart", "class_scores_chart", "display_label"]
+__all__ = ["class_distribution_chart", "class_scores_chart", "display_label", "plotly_text"]
 
 ACCENT = "#4f46e5"
 MUTED = "#a5b4fc"
 FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=15)
 
 
+def plotly_text(text: str) -> str:
+    """Text that plotly shows as typed: it reads <b>, <i>, <s>, <a>… in labels as markup, and decodes entities."""
+    return html.escape(text, quote=False)
+
+
 def display_label(label: str) -> str:
-    """A model's label as a person reads it: `arts_&_culture` → `arts & culture`."""
-    return label.replace("_", " ").strip()
+    """A model's (or user's) label as a person reads it, safe for plotly: `arts_&_culture` → `arts & culture`."""
+    return plotly_text(label.replace("_", " ").strip())
 
 
 def _layout(figure: go.Figure, title: str, rows: int) -> go.Figure:

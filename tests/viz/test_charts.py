@@ -22,8 +22,10 @@ def test_multi_label_axis_says_scores_are_independent():
     assert "multi-label" in class_scores_chart(result).layout.xaxis.title.text
 
 
-def test_labels_are_readable():
-    assert display_label("arts_&_culture") == "arts & culture"
+def test_labels_are_readable_and_stay_text():
+    # plotly decodes entities when it draws, so the first shows as "arts & culture", the second as typed.
+    assert display_label("arts_&_culture") == "arts &amp; culture"
+    assert display_label("<b>bold</b>") == "&lt;b&gt;bold&lt;/b&gt;"
 
 
 def test_charts_stay_small():

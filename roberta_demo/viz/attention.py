@@ -1,0 +1,217 @@
+"""Attention views: plotly heatmaps, a head overview, and bertviz's head and model views that draw offline.
+
+bertviz's own HTML loads require.js, d3 and jQuery from a CDN and embeds every weight as full-precision JSON.
+Here its JavaScript runs unchanged, but on d3 and jQuery shipped in `assets/vendor/` (with their licences) and
+on weights quantised to one byte each, so the page needs no network and stays small.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import plotly.graph_objects as go
+
+from roberta_demo.tasks.attention import AttentionView
+from roberta_demo.viz.charts import plotly_text
+
+__all__ = [
+    "HEAD_STATISTICS",
+    "VENDOR_DIR",
+    "bertviz_document",
+    "bertviz_iframe",
+    "head_overview_chart",
+    "attention_heatmap",
+    "unique_labels",
+]
+
+VENDOR_DIR = Path(__file__).resolve().parents[2] / "assets" / "vendor"
+VENDOR_SCRIPTS = ("d3.min.js", "jquery.min.js")
+HEAD_STATISTICS = {
+    "entropy": "Entropy (bits): low = focused head, high = broad",
+    "special": "Share of attention on <s> / </s>",
+    "previous": "Share of attention on the previous token",
+}
+View = Literal["head", "model"]
+FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=14)
+
+# bertviz's scripts call require.config(...) and requirejs([...], callback); this stands in for require.js
+# and hands the callback the d3 and jQuery loaded just before.
+_REQUIRE_SHIM = """
+var require = {config: function () {}};
+function requirejs(names, callback) {
+  var modules = {d3: window.d3, jquery: window.jQuery};
+  callback.apply(null, names.map(function (name) { return modules[name]; }));
+}
+"""
+# Weights arrive as one byte each (base64); this rebuilds the nested lists bertviz expects, including the
+# sentence-pair filters bertviz would otherwise embed as four more copies of the data.
+_DECODER = """
+function robertaDemoParams(p) {
+  var bytes = Uint8Array.from(atob(p.weights), function (c) { return c.charCodeAt(0); });
+  var L = p.shape[0], H = p.shape[1], N = p.shape[2], attn = [], at = 0;
+  for (var l = 0; l < L; l++) { var layer = []; for (var h = 0; h < H; h++) { var head = [];
+    for (var i = 0; i < N; i++) { var row = new Array(N);
+      for (var j = 0; j < N; j++) { row[j] = bytes[at++] / 255; } head.push(row); }
+    layer.push(head); } attn.push(layer); }
+  function slice(rows, cols) { return attn.map(function (layer) { return layer.map(function (head) {
+    return head.slice(rows[0], rows[1]).map(function (row) { return row.slice(cols[0], cols[1]); }); }); }); }
+  var t = p.tokens, data = [{name: p.pair_start === null ? null : "All", attn: attn, left_text: t, right_text: t}];
+  if (p.pair_start !== null) {
+    var a = [0, p.pair_start], b = [p.pair_start, N];
+    [["Sentence A -> Sentence A", a, a], ["Sentence B -> Sentence B", b, b],
+     ["Sentence A -> Sentence B", a, b], ["Sentence B -> Sentence A", b, a]].forEach(function (f) {
+      data.push({name: f[0], attn: slice(f[1], f[2]), left_text: t.slice(f[1][0], f[1][1]),
+                 right_text: t.slice(f[2][0], f[2][1])}); });
+  }
+  var heads = []; for (var k = 0; k < H; k++) { heads.push(k); }
+  return {attention: data, default_filter: "0", root_div_id: "bertviz", layer: p.layers[0], heads: null,
+          include_layers: p.layers, display_mode: p.mode, include_heads: heads, total_heads: H};
+}
+"""
+_REQUIRE_CONFIG = re.compile(r"require\.config\(\{.*?\}\);", re.DOTALL)
+_FILTERS = ["All", "Sentence A -> Sentence A", "Sentence B -> Sentence B", "Sentence A -> Sentence B",
+            "Sentence B -> Sentence A"]  # fmt: skip
+
+
+def unique_labels(tokens: list[str]) -> list[str]:
+    """Axis labels that look like the tokens but stay distinct (plotly merges equal category labels), escaped so
+    that `<s>` or typed markup shows as text (plotly reads tags such as <s> and <b> in labels)."""
+    seen: dict[str, int] = {}
+    labels = []
+    for token in tokens:
+        count = seen.get(token, 0)
+        seen[token] = count + 1
+        labels.append(plotly_text(token) + "\u200b" * count)  # zero-width spaces: invisible, but distinct
+    return labels
+
+
+def _square_layout(figure: go.Figure, title: str, size: int, dark: bool) -> go.Figure:
+    side = int(min(1000, max(420, 130 + 17 * size)))
+    figure.update_layout(
+        template="plotly_dark" if dark else "none",
+        title=dict(text=title, x=0, xanchor="left"),
+        font=FONT,
+        height=side,
+        margin=dict(l=10, r=10, t=60, b=10),
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return figure
+
+
+def attention_heatmap(
+    matrix: np.ndarray, tokens: list[str], title: str, pair_start: int | None = None, dark: bool = False
+) -> go.Figure:
+    """A query × key heatmap; row i is where token i looks. matrix: <float>[num_tokens, num_tokens]."""
+    labels = unique_labels(tokens)
+    figure = go.Figure(
+        go.Heatmap(
+            z=np.round(matrix, 3).astype(np.float32),
+            x=labels,
+            y=labels,
+            colorscale="Blues" if not dark else "Viridis",
+            zmin=0,
+            colorbar=dict(title="weight", thickness=12),
+            hovertemplate="query %{y} → key %{x}<br>weight %{z:.3f}<extra></extra>",
+        )
+    )
+    figure.update_xaxes(side="top", tickangle=-60, title="key (attended to)", automargin=True)
+    figure.update_yaxes(autorange="reversed", title="query (attending)", automargin=True)
+    if pair_start is not None:
+        for axis_line in (dict(x0=pair_start - 0.5, x1=pair_start - 0.5, y0=-0.5, y1=len(tokens) - 0.5),
+                          dict(y0=pair_start - 0.5, y1=pair_start - 0.5, x0=-0.5, x1=len(tokens) - 0.5)):  # fmt: skip
+            figure.add_shape(type="line", line=dict(color="#f59e0b", width=2, dash="dot"), **axis_line)
+    return _square_layout(figure, title, len(tokens), dark)
+
+
+def head_overview_chart(statistics: np.ndarray, metric: str, selected: tuple[int, int] | None = None,
+                        dark: bool = False) -> go.Figure:  # fmt: skip
+    """One cell per head: layers down, heads across. statistics: <float>[num_layers, num_heads]."""
+    layers, heads = statistics.shape
+    figure = go.Figure(
+        go.Heatmap(
+            z=np.round(statistics, 3).astype(np.float32),
+            x=list(range(heads)),
+            y=list(range(layers)),
+            colorscale="Magma" if metric == "entropy" else "Teal",
+            texttemplate="%{z:.2f}" if layers * heads <= 400 else None,
+            hovertemplate="layer %{y}, head %{x}<br>%{z:.3f}<extra></extra>",
+            colorbar=dict(thickness=12),
+        )
+    )
+    if selected is not None:
+        layer, head = selected
+        figure.add_shape(type="rect", x0=head - 0.5, x1=head + 0.5, y0=layer - 0.5, y1=layer + 0.5,
+                         line=dict(color="#22c55e", width=3))  # fmt: skip
+    figure.update_xaxes(title="head", dtick=1)
+    figure.update_yaxes(title="layer", dtick=1, autorange="reversed")
+    figure = _square_layout(figure, plotly_text(HEAD_STATISTICS.get(metric, metric)), max(layers, heads), dark)
+    return figure.update_layout(height=int(min(700, 160 + 34 * layers)))
+
+
+def _script_json(value: object) -> str:
+    """JSON safe inside a <script> element: user text can never close the element or open another."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _payload(view: AttentionView, kind: View, layer: int, dark: bool) -> dict:
+    weights = view.weights if kind == "model" else view.weights[layer : layer + 1]
+    quantised = np.clip(np.rint(weights * 255), 0, 255).astype(np.uint8)
+    return {
+        "weights": base64.b64encode(quantised.tobytes()).decode("ascii"),
+        "shape": list(quantised.shape),
+        "tokens": view.tokens,
+        "pair_start": view.pair_start,
+        "layers": list(range(view.num_layers)) if kind == "model" else [layer],
+        "mode": "dark" if dark else "light",
+    }
+
+
+def _vendor_tags(script_base: str | None) -> str:
+    if script_base is None:  # a standalone file: inline the libraries
+        sources = (VENDOR_DIR / name for name in VENDOR_SCRIPTS)
+        return "".join(f"<script>{path.read_text(encoding='utf-8')}</script>" for path in sources)
+    return "".join(f'<script src="{html.escape(script_base + name)}"></script>' for name in VENDOR_SCRIPTS)
+
+
+def bertviz_document(view: AttentionView, kind: View = "head", layer: int = 0, dark: bool = False,
+                     script_base: str | None = None) -> str:  # fmt: skip
+    """A complete HTML page with bertviz's head view (one layer) or model view (every layer and head).
+
+    script_base: URL prefix the page loads d3 and jQuery from (the app serves `assets/vendor/`); None inlines
+    them, for a file that works anywhere with no network.
+    """
+    script = resources.files("bertviz").joinpath(f"{kind}_view.js").read_text(encoding="utf-8")
+    script = _REQUIRE_CONFIG.sub("", script, count=1)  # its CDN paths: d3 and jQuery are already on the page
+    # Only the first marker: bertviz's own comment repeats it, and replacing both would send the data twice.
+    params = f"robertaDemoParams({_script_json(_payload(view, kind, layer, dark))})"
+    script = script.replace("PYTHON_PARAMS", params, 1)
+    filters = "".join(f'<option value="{i}">{name}</option>' for i, name in enumerate(_FILTERS))
+    select_filter = f'Attention: <select id="filter">{filters}</select>' if view.pair_start is not None else ""
+    select_layer = 'Layer: <select id="layer"></select>' if kind == "head" else ""
+    background, colour = ("#111827", "#e5e7eb") if dark else ("#ffffff", "#111827")
+    return (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        f"<style>body{{margin:8px;background:{background};color:{colour};"
+        "font-family:'Helvetica Neue',Helvetica,Arial,sans-serif}select{font-size:14px}</style></head><body>"
+        f'<div id="bertviz"><span style="user-select:none">{select_layer} {select_filter}</span>'
+        "<div id='vis'></div></div>"
+        f"{_vendor_tags(script_base)}<script>{_REQUIRE_SHIM}{_DECODER}</script><script>{script}</script>"
+        "</body></html>"
+    )
+
+
+def bertviz_iframe(document: str, height: int) -> str:
+    """The page in a sandboxed frame: its scripts run, but in an opaque origin, cut off from the app's page."""
+    return (
+        f'<iframe class="bertviz-frame" title="bertviz attention view" sandbox="allow-scripts" '
+        f'style="width:100%;height:{height}px;border:0" srcdoc="{html.escape(document, quote=True)}"></iframe>'
+    )

@@ -1,0 +1,75 @@
+"""bertviz pages that draw offline, stay small and keep user text as text; attention heatmaps."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+
+from roberta_demo.tasks.attention import AttentionView, attention_rollout
+from roberta_demo.tasks.common import RunInfo
+from roberta_demo.ui.attention import SCRIPT_BASE, render
+from roberta_demo.viz.attention import attention_heatmap, bertviz_document, unique_labels
+
+ATTACK = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def random_view(layers: int, heads: int, tokens: int, seed: int = 0) -> AttentionView:
+    """Row-stochastic random attention with the shapes of a real model."""
+    logits = np.random.default_rng(seed).normal(size=(layers, heads, tokens, tokens)) * 3
+    weights = np.exp(logits)
+    weights /= weights.sum(-1, keepdims=True)
+    words = ["<s>", *(f"w{i}" for i in range(tokens - 2)), "</s>"]
+    return AttentionView(words, [w in ("<s>", "</s>") for w in words], weights.astype(np.float32),
+                         attention_rollout(weights), None, RunInfo("random", "cpu", 0.0))  # fmt: skip
+
+
+def _script_sources(document: str) -> list[str]:
+    return re.findall(r"<script[^>]*\bsrc=\"([^\"]*)\"", document)
+
+
+def test_in_app_page_loads_its_libraries_from_the_app_only():
+    document = bertviz_document(random_view(2, 2, 6), "head", script_base=SCRIPT_BASE)
+    sources = _script_sources(document)
+    assert sources and all(src.startswith("gradio_api/file=") for src in sources)
+    assert not re.search(r"<script[^>]+src=[\"']?(https?:)?//", document)
+    assert "cdnjs" not in document and "require.min.js" not in document
+
+
+def test_standalone_page_inlines_its_libraries():
+    document = bertviz_document(random_view(2, 2, 6), "model", script_base=None)
+    assert _script_sources(document) == []
+    assert "d3.min.js" not in document and "https://d3js.org" in document  # d3's own licence banner, inlined
+    assert "jQuery v2.2.4" in document
+
+
+def test_user_text_cannot_close_the_script():
+    view = random_view(1, 1, 3)
+    view = AttentionView(["<s>", ATTACK, "</s>"], [True, False, True], view.weights, view.rollout, None, view.run)
+    document = bertviz_document(view, "head", script_base=None)
+    assert ATTACK not in document
+    assert "<script>alert" not in document and "<img src=x" not in document
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in document
+
+
+def test_heatmap_labels_are_escaped_and_distinct():
+    labels = unique_labels(["<s>", "the", "the", "<b>x</b>", "</s>"])
+    assert labels[0] == "&lt;s&gt;" and labels[3] == "&lt;b&gt;x&lt;/b&gt;"
+    assert len(set(labels)) == 5 and labels[1].strip("\u200b") == labels[2].strip("\u200b") == "the"
+    figure = attention_heatmap(np.eye(5), ["<s>", "the", "the", "<b>x</b>", "</s>"], "t", pair_start=2)
+    assert len(figure.layout.shapes) == 2  # the pair boundary, on both axes
+
+
+def _payload_bytes(outputs: tuple) -> int:
+    frame, *figures, data = outputs
+    return len(frame.encode()) + sum(len(f.to_json().encode()) for f in figures) + len(json.dumps(data).encode())
+
+
+def test_payload_for_64_tokens_on_a_roberta_base_sized_model_stays_under_1_mb(capsys):
+    view = random_view(12, 12, 64)  # roberta-base: 12 layers × 12 heads
+    head = _payload_bytes(render(view, 5, 3, "Head view (one layer)"))
+    model = _payload_bytes(render(view, 5, 3, "Model view (every layer and head)"))
+    with capsys.disabled():
+        print(f"\n[payload] 64 tokens, 12×12 heads: head view {head / 1e3:.0f} kB, model view {model / 1e3:.0f} kB")
+    assert head < 1_000_000 and model < 1_000_000
