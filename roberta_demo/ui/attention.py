@@ -122,14 +122,14 @@ def build(backend: Backend, max_tokens: int = attention.DEFAULT_MAX_TOKENS) -> g
     choices = [(_choice_label(backend, c), c) for c in backend.profile.checkpoints()]
     with gr.Row():
         with gr.Column(scale=4):
-            text = gr.Textbox(label="Text", lines=3, placeholder="A sentence to look inside…")
+            text = gr.Textbox(label="Text", lines=3, placeholder="A sentence to look inside…", elem_id="attention-text")
             text_pair = gr.Textbox(label="Second sentence (optional)", lines=2, value="",
                                    info="Shown as a pair, joined by RoBERTa's </s></s> separator.")
             checkpoint = gr.Dropdown(choices, value=backend.checkpoint_for("attention"), label="Model to inspect")
             with gr.Row():
                 hide_special = gr.Checkbox(label="Hide <s> and </s>", value=False)
                 merge_words = gr.Checkbox(label="Merge word pieces into words", value=False)
-            run = gr.Button("Show attention", variant="primary")
+            run = gr.Button("Show attention", variant="primary", elem_id="attention-run")
             gr.Markdown(f"Inputs longer than **{max_tokens} tokens** are cut, so the views stay readable and fast.")
         with gr.Column(scale=3):
             layer = gr.Slider(0, 11, value=0, step=1, label="Layer")

@@ -51,13 +51,14 @@ def build(backend: Backend) -> gr.Markdown:
     entity_types = ["PER", "ORG", "LOC", "MISC"]
     with gr.Row():
         with gr.Column(scale=5):
-            text = gr.Textbox(label="Text", lines=6, placeholder="Paste text with people, places, organisations…")
+            text = gr.Textbox(label="Text", lines=6, placeholder="Paste text with people, places, organisations…",
+                              elem_id="ner-text")
             threshold = gr.Slider(0, 1, value=default_threshold, step=0.05, label="Hide entities scored below")
             checkpoint = gr.Dropdown(checkpoints, value=checkpoints[0], label="NER model", visible=len(checkpoints) > 1)
-            run = gr.Button("Find entities", variant="primary")
+            run = gr.Button("Find entities", variant="primary", elem_id="ner-run")
         with gr.Column(scale=6):
-            spans = gr.HighlightedText(label="Entities", color_map=entity_colours(entity_types), show_legend=True,
-                                       combine_adjacent=False)
+            spans = gr.HighlightedText(label="Entities", elem_id="ner-spans", color_map=entity_colours(entity_types),
+                                       show_legend=True, combine_adjacent=False)
             gr.Markdown(_legend(entity_types))
             table = gr.Dataframe(headers=HEADERS, label="Spans", wrap=True, max_height=360)
             info = gr.Markdown(label="details")

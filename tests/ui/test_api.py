@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from gradio_client.exceptions import AppError
 
@@ -89,3 +90,32 @@ def test_unconfigured_checkpoint_is_refused(client):
     with pytest.raises(AppError):
         client.predict("hi", "Zero-shot (your labels)", "a, b", "This is {}.", False, "FacebookAI/roberta-base",
                        api_name="/classify")  # fmt: skip
+
+
+def test_attention_with_only_the_text_returns_html_and_data(client):
+    frame, single, mean, rollout, overview, data, details, _, _ = client.predict(
+        "The cat sat on the mat.", api_name="/attention"
+    )
+    assert frame.startswith("<iframe") and 'sandbox="allow-scripts"' in frame and "allow-same-origin" not in frame
+    assert data["tokens"][0] == "<s>" and data["tokens"][-1] == "</s>"
+    matrix = np.asarray(data["matrix"])
+    assert matrix.shape == (len(data["tokens"]),) * 2
+    np.testing.assert_allclose(matrix.sum(-1), 1.0, atol=5e-3)  # rounded to 3 decimals for the wire
+    assert (data["num_layers"], data["num_heads"], data["layer"], data["head"]) == (4, 4, 0, 0)
+    assert all(figure["type"] == "plotly" for figure in (single, mean, rollout, overview))
+    assert "tiny-roberta" in details
+
+
+def test_attention_of_a_task_checkpoint_with_a_pair_and_merged_words(client, backend):
+    sentiment = backend.checkpoint_for("sentiment")
+    *_, data, _, _, _ = client.predict(
+        "Great movie.", "Terrible ending.", sentiment, 1, 2, True, True, api_name="/attention"
+    )
+    assert data["tokens"] == ["Great", "movie.", "Terrible", "ending."]
+    assert data["pair_start"] == 2 and (data["layer"], data["head"]) == (1, 2)
+    assert data["checkpoint"] == sentiment
+
+
+def test_attention_refuses_checkpoints_outside_the_configuration(client):
+    with pytest.raises(AppError):
+        client.predict("hi", "", "/etc", api_name="/attention")

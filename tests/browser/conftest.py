@@ -1,0 +1,67 @@
+"""A real Chromium (Debian's) driven by Playwright, with every request outside this machine blocked and logged."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+@dataclass
+class PageLog:
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run installs it with apt-get install chromium")
+        pytest.skip("Chromium is not installed here (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _offline_route(log: PageLog):
+    def handle(route) -> None:
+        host = urlparse(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            log.blocked.append(route.request.url)
+            route.abort()
+
+    return handle
+
+
+@pytest.fixture
+def page(browser, app_url) -> Iterator:
+    """A fresh page on the app; the network outside localhost is cut, and errors and dialogs are recorded."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    log = PageLog()
+    context.route("**/*", _offline_route(log))
+    tab = context.new_page()
+    tab.on("pageerror", lambda error: log.errors.append(str(error)))
+    tab.on("console", lambda message: log.errors.append(message.text) if message.type == "error" else None)
+    tab.on("dialog", lambda dialog: (log.dialogs.append(dialog.message), dialog.dismiss()))
+    tab.log = log
+    tab.goto(app_url)
+    yield tab
+    context.close()
