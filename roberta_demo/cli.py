@@ -33,6 +33,8 @@ def _serve_parser(defaults: Settings) -> argparse.ArgumentParser:
                         help="also serve on a public gradio.live link [env ROBERTA_DEMO_SHARE]")
     parser.add_argument("--preload", action="store_true", default=defaults.preload,
                         help="load every model before serving [env ROBERTA_DEMO_PRELOAD]")
+    parser.add_argument("--max-attention-tokens", type=int, default=defaults.max_attention_tokens,
+                        help="attention views cut longer inputs [env ROBERTA_DEMO_MAX_ATTENTION_TOKENS]")
     return parser
 
 
@@ -42,7 +44,7 @@ def parse_settings(argv: Sequence[str]) -> Settings:
     args = _serve_parser(defaults).parse_args(list(argv))
     return Settings(
         models=args.models, device=args.device, host=args.host, port=args.port, share=args.share,
-        preload=args.preload, max_attention_tokens=defaults.max_attention_tokens,
+        preload=args.preload, max_attention_tokens=args.max_attention_tokens,
     )  # fmt: skip
 
 

@@ -97,8 +97,10 @@ def test_command_line_overrides_environment(monkeypatch):
     monkeypatch.setenv("ROBERTA_DEMO_MODELS", "tiny")
     monkeypatch.setenv("ROBERTA_DEMO_PORT", "7000")
     assert parse_settings([]).models == "tiny" and parse_settings([]).port == 7000
-    settings = parse_settings(["--models", "default", "--device", "cpu", "--preload", "--port", "8000"])
+    settings = parse_settings(["--models", "default", "--device", "cpu", "--preload", "--port", "8000",
+                               "--max-attention-tokens", "64"])  # fmt: skip
     assert (settings.models, settings.device, settings.preload, settings.port) == ("default", "cpu", True, 8000)
+    assert settings.max_attention_tokens == 64
 
 
 def test_bad_profile_exits_with_a_message_not_a_traceback():

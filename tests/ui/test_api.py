@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import httpx
+
 import numpy as np
 import pytest
 from gradio_client.exceptions import AppError
@@ -119,3 +121,9 @@ def test_attention_of_a_task_checkpoint_with_a_pair_and_merged_words(client, bac
 def test_attention_refuses_checkpoints_outside_the_configuration(client):
     with pytest.raises(AppError):
         client.predict("hi", "", "/etc", api_name="/attention")
+
+
+def test_page_says_the_tiny_models_are_untrained_and_shows_the_device(app_url):
+    config = httpx.get(app_url + "config", timeout=10).text
+    assert "Test models." in config and "random weights" in config
+    assert "device <b>cpu</b>" in config and "profile <b>tiny</b>" in config
