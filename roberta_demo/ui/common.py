@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import logging
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import gradio as gr
 
-from roberta_demo.backend import Backend, ModelLoadError
+from roberta_demo.backend import Backend, ModelLoadError, is_local_checkpoint
 from roberta_demo.tasks.common import InputError, RunInfo
 
 __all__ = ["friendly_errors", "missing_notice", "run_note"]
@@ -42,7 +43,8 @@ def friendly_errors(handler: F) -> F:
 
 def run_note(run: RunInfo) -> str:
     """Markdown: which checkpoint answered, on which device, how fast; and any truncation."""
-    note = f"Answered by `{run.checkpoint}` on **{run.device}** in **{run.seconds * 1000:.0f} ms**."
+    name = f"{Path(run.checkpoint).name} (local)" if is_local_checkpoint(run.checkpoint) else run.checkpoint
+    note = f"Answered by `{name}` on **{run.device}** in **{run.seconds * 1000:.0f} ms**."
     if run.truncation:
         note += f"\n\n⚠️ {run.truncation.notice}"
     return note

@@ -72,7 +72,8 @@ def build(backend: Backend) -> gr.Markdown:
                 gr.Examples([[BATCH_EXAMPLE]], inputs=[texts], cache_examples=False, example_labels=["Six mixed texts"])
             with gr.Column(scale=6):
                 distribution = gr.Plot(label="Distribution")
-                table = gr.Dataframe(headers=["text", "label", "score"], label="Per text", wrap=True, max_height=420)
+                table = gr.Dataframe(headers=["text", "label", "score"], label="Per text", wrap=True, max_height=420,
+                                     column_widths=["64%", "20%", "16%"])
                 download = gr.File(label="Download the table (CSV)")
                 batch_info = gr.Markdown(label="details")
     one = friendly_errors(functools.partial(score_one, backend))

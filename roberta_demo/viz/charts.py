@@ -76,7 +76,7 @@ def class_distribution_chart(counts: dict[str, int], title: str = "Top class acr
             hovertemplate="%{x}: %{y} texts<extra></extra>",
         )
     )
-    figure.update_yaxes(title="texts", rangemode="tozero", gridcolor="rgba(128,128,128,0.25)")
+    figure.update_yaxes(title="texts", rangemode="tozero", gridcolor="rgba(128,128,128,0.25)", automargin=True)
     figure = _layout(figure, title, 8)
     figure.update_layout(height=360)
     return figure
