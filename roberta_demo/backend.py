@@ -7,6 +7,7 @@ cached: the next request tries again. Inputs longer than the model's positions a
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -15,7 +16,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import torch
 import transformers
 from huggingface_hub import try_to_load_from_cache
 
+from roberta_demo.batching import MicroBatcher
 from roberta_demo.config import TASKS, Profile
 
 __all__ = [
@@ -170,14 +172,17 @@ class LoadedModel:
 class Backend:
     """Loads checkpoints of one profile on one device, lazily, once each; runs pipelines on them."""
 
-    def __init__(self, profile: Profile, device: str = "auto"):
+    def __init__(self, profile: Profile, device: str = "auto", batching: bool = True, max_batch_size: int = 16):
         self.profile = profile
+        self.batching = batching
+        self.max_batch_size = max_batch_size
         self.device = detect_device(device)
         self.dtype = choose_dtype(self.device)
         self.load_counts: Counter[str] = Counter()
         self._models: dict[str, LoadedModel] = {}
         self._pipelines: dict[tuple[str, str], Any] = {}
         self._locks: dict[str, threading.Lock] = {}
+        self._batchers: dict[tuple, MicroBatcher[str, Inference]] = {}
         self._registry = threading.Lock()
 
     # -- which checkpoint --------------------------------------------------------------------------------------
@@ -225,13 +230,18 @@ class Backend:
         # Attention-only checkpoints load with eager attention: sdpa returns no attention weights.
         attention = "eager" if head == "base" else "sdpa"
         try:
-            tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint)
-            model = _MODEL_CLASSES[head].from_pretrained(checkpoint, dtype=self.dtype, attn_implementation=attention)
+            # Never run code shipped with a checkpoint; only configured checkpoints load at all.
+            tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint, trust_remote_code=False)
+            model = _MODEL_CLASSES[head].from_pretrained(
+                checkpoint, dtype=self.dtype, attn_implementation=attention, trust_remote_code=False
+            )
         except Exception as exc:  # any failure (network, missing files, bad weights) becomes one clear error
             raise _load_error(checkpoint, exc) from exc
         model.to(self.device).eval()
         max_tokens = model.config.max_position_embeddings - 2  # RoBERTa's positions start after the padding index
         tokenizer.model_max_length = min(tokenizer.model_max_length, max_tokens)
+        # User text is data: a typed "<mask>" or "</s></s>" is read as characters, not as RoBERTa's special tokens.
+        tokenizer.split_special_tokens = True
         log.info("Loaded %s in %.1f s", checkpoint, time.perf_counter() - started)
         return LoadedModel(model, tokenizer, tokenizer.model_max_length, default_attention=attention)
 
@@ -290,10 +300,17 @@ class Backend:
         """Run `task`'s pipeline on `texts` as one batched call; inputs longer than the model are truncated.
 
         NER reads long texts in overlapping windows (nothing is cut); other tasks keep each text's first tokens.
+        With dynamic batching on, single-text classifications from concurrent requests share forward passes.
         """
         checkpoint = self.checkpoint_for(task, checkpoint)
+        if self.batching and TASKS[task].pipeline_task == "text-classification" and len(texts) == 1:
+            return self._batcher(task, checkpoint, call_args).submit(texts[0])
+        return self._run_pipeline(task, checkpoint, list(texts), call_args)
+
+    def _run_pipeline(self, task: str, checkpoint: str, texts: list[str], call_args: dict[str, Any]) -> Inference:
         pipe = self.pipeline(task, checkpoint)
         pipeline_task = TASKS[task].pipeline_task
+        call_args = dict(call_args)
         if pipeline_task == "token-classification":
             truncations: tuple[Truncation | None, ...] = (None,) * len(texts)
             call_args.setdefault("stride", NER_STRIDE)
@@ -304,8 +321,22 @@ class Backend:
             if pipeline_task == "text-classification":
                 call_args.setdefault("truncation", True)
         started = time.perf_counter()
-        outputs = pipe(list(texts), **call_args)
+        outputs = pipe(texts, **call_args)
         return Inference(outputs, checkpoint, self.device, time.perf_counter() - started, truncations)
+
+    def _batcher(self, task: str, checkpoint: str, call_args: dict[str, Any]) -> MicroBatcher[str, Inference]:
+        """The batcher that merges concurrent single-text requests with the same task, checkpoint and options."""
+        key = (task, checkpoint, tuple(sorted(call_args.items())))
+        with self._registry:
+            if key not in self._batchers:
+                run_batch = functools.partial(self._run_as_one, task, checkpoint, call_args)
+                self._batchers[key] = MicroBatcher(run_batch, self.max_batch_size)
+            return self._batchers[key]
+
+    def _run_as_one(self, task: str, checkpoint: str, call_args: dict[str, Any], texts: list[str]) -> list[Inference]:
+        together = self._run_pipeline(task, checkpoint, texts, {**call_args, "batch_size": len(texts)})
+        return [replace(together, outputs=[output], truncations=(truncation,))
+                for output, truncation in zip(together.outputs, together.truncations)]  # fmt: skip
 
     @contextmanager
     def _eager_attention(self, loaded: LoadedModel) -> Iterator[None]:

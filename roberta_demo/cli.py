@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from collections.abc import Sequence
 
 import gradio as gr
@@ -33,8 +34,10 @@ def _serve_parser(defaults: Settings) -> argparse.ArgumentParser:
                         help="also serve on a public gradio.live link [env ROBERTA_DEMO_SHARE]")
     parser.add_argument("--preload", action="store_true", default=defaults.preload,
                         help="load every model before serving [env ROBERTA_DEMO_PRELOAD]")
-    parser.add_argument("--max-attention-tokens", type=int, default=defaults.max_attention_tokens,
+    parser.add_argument("--max-attention-tokens", type=int, default=defaults.limits.max_attention_tokens,
                         help="attention views cut longer inputs [env ROBERTA_DEMO_MAX_ATTENTION_TOKENS]")
+    parser.add_argument("--no-batching", dest="batching", action="store_false", default=defaults.batching,
+                        help="run every request on its own [env ROBERTA_DEMO_BATCHING=0]")
     return parser
 
 
@@ -42,9 +45,10 @@ def parse_settings(argv: Sequence[str]) -> Settings:
     """Settings from the environment, overridden by command-line options."""
     defaults = settings_from_env()
     args = _serve_parser(defaults).parse_args(list(argv))
-    return Settings(
-        models=args.models, device=args.device, host=args.host, port=args.port, share=args.share,
-        preload=args.preload, max_attention_tokens=args.max_attention_tokens,
+    limits = replace(defaults.limits, max_attention_tokens=args.max_attention_tokens)
+    return replace(
+        defaults, models=args.models, device=args.device, host=args.host, port=args.port, share=args.share,
+        preload=args.preload, batching=args.batching, limits=limits,
     )  # fmt: skip
 
 
@@ -52,7 +56,7 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Backend]:
     """The app and its backend. Loads no model unless `settings.preload`."""
     from roberta_demo.ui.app import build_app
 
-    backend = Backend(load_profile(settings.models), settings.device)
+    backend = Backend(load_profile(settings.models), settings.device, batching=settings.batching)
     log.info("Profile %s on %s", backend.profile.name, backend.device)
     for message in backend.missing().values():
         log.warning(message)
@@ -64,7 +68,8 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Backend]:
 def launch(demo: gr.Blocks, settings: Settings, **kwargs) -> None:
     from roberta_demo.ui.app import CSS_PATHS, THEME
 
-    demo.queue(max_size=64).launch(
+    # A bounded queue: past it, a client is told the server is busy instead of waiting without end.
+    demo.queue(max_size=settings.queue_size).launch(
         server_name=settings.host, server_port=settings.port, share=settings.share, theme=THEME,
         css_paths=CSS_PATHS, **kwargs,
     )  # fmt: skip

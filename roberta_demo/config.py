@@ -19,6 +19,7 @@ __all__ = [
     "TASKS",
     "ConfigError",
     "Head",
+    "Limits",
     "Profile",
     "Settings",
     "TaskInfo",
@@ -205,6 +206,28 @@ def load_profile(spec: str = "default", env: Mapping[str, str] | None = None) ->
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Input limits; each is a `ROBERTA_DEMO_*` variable, named in the message a person sees when it applies."""
+
+    max_chars: int = 100_000  # classification and sentiment read the first 512 tokens and say they cut the rest
+    max_ner_chars: int = 20_000  # NER tags every window of the text, so its cost grows with the length
+    max_labels: int = 50  # zero-shot runs the model once per label
+    max_label_chars: int = 100
+    max_texts: int = 500  # texts per request in the batch sentiment tab
+    max_attention_tokens: int = 128  # attention views grow with the square of the tokens
+
+
+LIMIT_VARIABLES = {
+    "max_chars": "ROBERTA_DEMO_MAX_CHARS",
+    "max_ner_chars": "ROBERTA_DEMO_MAX_NER_CHARS",
+    "max_labels": "ROBERTA_DEMO_MAX_LABELS",
+    "max_label_chars": "ROBERTA_DEMO_MAX_LABEL_CHARS",
+    "max_texts": "ROBERTA_DEMO_MAX_TEXTS",
+    "max_attention_tokens": "ROBERTA_DEMO_MAX_ATTENTION_TOKENS",
+}
+
+
+@dataclass(frozen=True)
 class Settings:
     """How the app is started. Every field has an environment variable (see `settings_from_env`)."""
 
@@ -214,10 +237,24 @@ class Settings:
     port: int | None = None
     share: bool = False
     preload: bool = False
-    max_attention_tokens: int = 128
+    batching: bool = True
+    queue_size: int = 64
+    limits: Limits = Limits()
 
 
 _TRUE = {"1", "true", "yes", "on"}
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name)
+    return default if value is None or not value.strip() else value.strip().lower() in _TRUE
+
+
+def _limits_from_env(env: Mapping[str, str]) -> Limits:
+    values = {field: int(env[name]) for field, name in LIMIT_VARIABLES.items() if env.get(name, "").strip()}
+    if any(value < 1 for value in values.values()):
+        raise ValueError("limits must be positive")
+    return Limits(**values)
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -230,9 +267,11 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             device=env.get("ROBERTA_DEMO_DEVICE", "auto"),
             host=env.get("ROBERTA_DEMO_HOST") or None,
             port=int(port) if port else None,
-            share=env.get("ROBERTA_DEMO_SHARE", "").lower() in _TRUE,
-            preload=env.get("ROBERTA_DEMO_PRELOAD", "").lower() in _TRUE,
-            max_attention_tokens=int(env.get("ROBERTA_DEMO_MAX_ATTENTION_TOKENS", "128")),
+            share=_flag(env, "ROBERTA_DEMO_SHARE", False),
+            preload=_flag(env, "ROBERTA_DEMO_PRELOAD", False),
+            batching=_flag(env, "ROBERTA_DEMO_BATCHING", True),
+            queue_size=int(env.get("ROBERTA_DEMO_QUEUE_SIZE", "64")),
+            limits=_limits_from_env(env),
         )
     except ValueError as exc:
         raise ConfigError(f"Invalid ROBERTA_DEMO_* setting: {exc}") from exc

@@ -100,7 +100,7 @@ def test_command_line_overrides_environment(monkeypatch):
     settings = parse_settings(["--models", "default", "--device", "cpu", "--preload", "--port", "8000",
                                "--max-attention-tokens", "64"])  # fmt: skip
     assert (settings.models, settings.device, settings.preload, settings.port) == ("default", "cpu", True, 8000)
-    assert settings.max_attention_tokens == 64
+    assert settings.limits.max_attention_tokens == 64
 
 
 def test_bad_profile_exits_with_a_message_not_a_traceback():

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from roberta_demo.backend import Backend
+from roberta_demo.config import Limits
 from roberta_demo.tasks.common import RunInfo, check_text
 
 __all__ = [
-    "DEFAULT_MAX_TOKENS",
     "AttentionView",
     "attention_rollout",
     "head_statistics",
@@ -28,9 +28,7 @@ __all__ = [
     "word_groups",
 ]
 
-DEFAULT_MAX_TOKENS = 128
 SPECIAL_TOKENS = frozenset({"<s>", "</s>", "<pad>", "<mask>", "<unk>"})
-MAX_ATTENTION_CHARS = 20_000  # far past the token limit; longer input is refused, not tokenised for nothing
 
 
 @dataclass(frozen=True)
@@ -210,15 +208,15 @@ def inspect(
     text: str,
     text_pair: str | None = None,
     checkpoint: str | None = None,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
     hide_special: bool = False,
     merge_words: bool = False,
+    limits: Limits = Limits(),
 ) -> AttentionView:
     """Run `checkpoint` on the text (and optional second sentence) and return its attention, made readable as
-    asked. Inputs over `max_tokens` are truncated (the run's `truncation` says so)."""
-    text = check_text(text, MAX_ATTENTION_CHARS)
-    pair = check_text(text_pair, MAX_ATTENTION_CHARS) if text_pair and text_pair.strip() else None
-    raw = backend.attention(text, pair, checkpoint, max_tokens)
+    asked. Inputs over `limits.max_attention_tokens` are truncated (the run's `truncation` says so)."""
+    text = check_text(text, limits.max_chars)
+    pair = check_text(text_pair, limits.max_chars) if text_pair and text_pair.strip() else None
+    raw = backend.attention(text, pair, checkpoint, limits.max_attention_tokens)
     texts = (text, pair or "")
     view = AttentionView(
         tokens=_token_texts(raw.tokens, raw.offsets, texts),

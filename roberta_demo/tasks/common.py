@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from roberta_demo.backend import Inference, Truncation
+from roberta_demo.config import LIMIT_VARIABLES
 
-__all__ = ["MAX_INPUT_CHARS", "ClassScores", "InputError", "RunInfo", "check_text"]
-
-MAX_INPUT_CHARS = 200_000  # classifiers read only the first 512 tokens anyway; the rest is cut with a notice
+__all__ = ["ClassScores", "InputError", "RunInfo", "check_text", "too_long"]
 
 
 class InputError(ValueError):
@@ -60,14 +59,19 @@ class ClassScores:
         return dict(zip(self.labels, self.scores))
 
 
-def check_text(text: str | None, limit: int = MAX_INPUT_CHARS) -> str:
-    """The text to run on, or an `InputError` that says why it cannot be used."""
+def too_long(subject: str, size: int, unit: str, limit: int, limit_name: str) -> InputError:
+    """The message for input over a configured limit: what, how much, the limit, and the setting behind it."""
+    return InputError(
+        f"{subject} has {size:,} {unit}; this server accepts at most {limit:,}. Shorten it "
+        f"(whoever runs the server can raise the limit with {LIMIT_VARIABLES[limit_name]})."
+    )
+
+
+def check_text(text: str | None, limit: int, limit_name: str = "max_chars") -> str:
+    """The text to run on, or an `InputError` that says why it cannot be used. NUL bytes are dropped."""
     text = (text or "").replace("\x00", "")
     if not text.strip():
         raise InputError("Type or paste some text first.")
     if len(text) > limit:
-        raise InputError(
-            f"The text is {len(text):,} characters long; this demo accepts at most {limit:,}. "
-            f"Shorten it, or raise the limit in the server's settings."
-        )
+        raise too_long("The text", len(text), "characters", limit, limit_name)
     return text

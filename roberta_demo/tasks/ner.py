@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from roberta_demo.backend import Backend
+from roberta_demo.config import Limits
 from roberta_demo.tasks.common import RunInfo, check_text
 
-__all__ = ["MAX_NER_CHARS", "EntitySpan", "NerResult", "tag"]
-
-MAX_NER_CHARS = 50_000  # NER reads every window of the text: about 25 windows of 512 tokens at this size
+__all__ = ["EntitySpan", "NerResult", "tag"]
 
 
 @dataclass(frozen=True)
@@ -65,12 +64,12 @@ def _span(text: str, item: dict) -> EntitySpan:
     return EntitySpan(text[start:end], str(item["entity_group"]), float(item["score"]), start, end)
 
 
-def tag(backend: Backend, text: str, checkpoint: str | None = None) -> NerResult:
+def tag(backend: Backend, text: str, checkpoint: str | None = None, limits: Limits = Limits()) -> NerResult:
     """Every entity in `text`, grouped into whole words by the pipeline (`first` sub-word's label wins).
 
     Texts longer than the model are read in overlapping windows; an entity in an overlap is reported once.
     """
-    text = check_text(text, MAX_NER_CHARS)
+    text = check_text(text, limits.max_ner_chars, "max_ner_chars")
     inference = backend.run("ner", [text], checkpoint, aggregation_strategy="first")
     spans = {}
     for item in inference.outputs[0]:

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from roberta_demo.backend import Backend
-from roberta_demo.tasks.common import ClassScores, InputError, RunInfo, check_text
+from roberta_demo.config import Limits
+from roberta_demo.tasks.common import ClassScores, InputError, RunInfo, check_text, too_long
 
-__all__ = ["BATCH_SIZE", "MAX_TEXTS", "BatchSentiment", "TextSentiment", "classify", "classify_many", "parse_texts"]
+__all__ = ["BATCH_SIZE", "BatchSentiment", "TextSentiment", "classify", "classify_many", "parse_texts"]
 
 Mode = Literal["sentiment", "emotion"]
 BATCH_SIZE = 16  # texts per forward pass in the pipeline
-MAX_TEXTS = 500
 
 
 @dataclass(frozen=True)
@@ -51,14 +51,16 @@ class BatchSentiment:
         return buffer.getvalue()
 
 
-def classify(backend: Backend, text: str, mode: Mode = "sentiment", checkpoint: str | None = None) -> ClassScores:
+def classify(
+    backend: Backend, text: str, mode: Mode = "sentiment", checkpoint: str | None = None, limits: Limits = Limits()
+) -> ClassScores:
     """Every class's probability for one text (a softmax: they sum to 1)."""
-    inference = backend.run(mode, [check_text(text)], checkpoint, top_k=None)
+    inference = backend.run(mode, [check_text(text, limits.max_chars)], checkpoint, top_k=None)
     pairs = [(item["label"], item["score"]) for item in inference.outputs[0]]
     return ClassScores.from_pairs(pairs, exclusive=True, run=RunInfo.of(inference))
 
 
-def parse_texts(block: str | None, file_text: str | None = None) -> list[str]:
+def parse_texts(block: str | None, file_text: str | None = None, limits: Limits = Limits()) -> list[str]:
     """Texts from one-per-line input and/or an uploaded file's content (TXT: one per line; CSV: the `text`
     column, else the first column)."""
     texts = [line.strip() for line in (block or "").splitlines() if line.strip()]
@@ -66,9 +68,9 @@ def parse_texts(block: str | None, file_text: str | None = None) -> list[str]:
         texts += _texts_from_file(file_text)
     if not texts:
         raise InputError("Type one text per line, or upload a .txt or .csv file.")
-    if len(texts) > MAX_TEXTS:
-        raise InputError(f"{len(texts):,} texts given; this demo scores at most {MAX_TEXTS} at once.")
-    return [check_text(text) for text in texts]
+    if len(texts) > limits.max_texts:
+        raise too_long("The request", len(texts), "texts", limits.max_texts, "max_texts")
+    return [check_text(text, limits.max_chars) for text in texts]
 
 
 def _texts_from_file(content: str) -> list[str]:

@@ -45,8 +45,7 @@ def build_app(backend: Backend, settings: Settings | None = None) -> gr.Blocks:
         notices = []
         for title, tab in TABS:
             with gr.Tab(title, id=title.lower()):
-                notice = attention.build(backend, settings.max_attention_tokens) if tab is attention else tab.build(backend)
-                notices.append((notice, tab.TASKS))
+                notices.append((tab.build(backend, settings), tab.TASKS))
         for notice, tasks in notices:
             # Re-checked on each page load, so a model downloaded meanwhile clears its notice.
             demo.load(lambda tasks=tasks: missing_notice(backend, tasks), None, notice, api_visibility="private")

@@ -10,6 +10,7 @@ import gradio as gr
 import numpy as np
 
 from roberta_demo.backend import Backend, is_local_checkpoint
+from roberta_demo.config import Limits, Settings
 from roberta_demo.tasks import attention
 from roberta_demo.ui.common import friendly_errors, missing_notice, run_note
 from roberta_demo.viz.attention import (
@@ -89,9 +90,10 @@ def attend(
     merge_words: bool = False,
     kind_label: str = DEFAULT_VIEW,
     metric_label: str = DEFAULT_METRIC,
-    max_tokens: int = attention.DEFAULT_MAX_TOKENS,
+    *,
+    limits: Limits = Limits(),
 ) -> tuple:
-    view = attention.inspect(backend, text, text_pair, checkpoint or None, max_tokens, hide_special, merge_words)
+    view = attention.inspect(backend, text, text_pair, checkpoint or None, hide_special, merge_words, limits)
     note = run_note(view.run) + f" {len(view.tokens)} tokens, {view.num_layers} layers × {view.num_heads} heads."
     sliders = (gr.update(maximum=view.num_layers - 1), gr.update(maximum=view.num_heads - 1))
     return (*render(view, layer, head, kind_label, metric_label), note, view, *sliders)
@@ -115,7 +117,7 @@ def _choice_label(backend: Backend, checkpoint: str) -> str:
     return f"{name} ({', '.join(tasks)})"
 
 
-def build(backend: Backend, max_tokens: int = attention.DEFAULT_MAX_TOKENS) -> gr.Markdown:
+def build(backend: Backend, settings: Settings) -> gr.Markdown:
     """The tab's components and events; returns the notice that names missing checkpoints."""
     gr.set_static_paths([VENDOR_DIR])
     notice = gr.Markdown(missing_notice(backend, TASKS))
@@ -130,6 +132,7 @@ def build(backend: Backend, max_tokens: int = attention.DEFAULT_MAX_TOKENS) -> g
                 hide_special = gr.Checkbox(label="Hide <s> and </s>", value=False)
                 merge_words = gr.Checkbox(label="Merge word pieces into words", value=False)
             run = gr.Button("Show attention", variant="primary", elem_id="attention-run")
+            max_tokens = settings.limits.max_attention_tokens
             gr.Markdown(f"Inputs longer than **{max_tokens} tokens** are cut, so the views stay readable and fast.")
         with gr.Column(scale=3):
             layer = gr.Slider(0, 11, value=0, step=1, label="Layer")
@@ -151,7 +154,7 @@ def build(backend: Backend, max_tokens: int = attention.DEFAULT_MAX_TOKENS) -> g
     data = gr.JSON(label="Selected head as data", visible=False)
     state = gr.State()
     views = [frame, single, mean, rollout, overview, data]
-    handler = friendly_errors(functools.partial(attend, backend, max_tokens=max_tokens))
+    handler = friendly_errors(functools.partial(attend, backend, limits=settings.limits))
     inputs = [text, text_pair, checkpoint, layer, head, hide_special, merge_words, kind, metric]
     gr.on([run.click, text.submit, text_pair.submit], handler, inputs, [*views, info, state, layer, head],
           api_name="attention")  # fmt: skip

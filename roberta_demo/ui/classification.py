@@ -7,8 +7,9 @@ import functools
 import gradio as gr
 
 from roberta_demo.backend import Backend
+from roberta_demo.config import Limits, Settings
 from roberta_demo.tasks import classification
-from roberta_demo.ui.common import friendly_errors, missing_notice, run_note
+from roberta_demo.ui.common import concurrency, friendly_errors, missing_notice, run_note
 from roberta_demo.viz.charts import class_scores_chart
 
 __all__ = ["TASKS", "build", "classify"]
@@ -32,17 +33,19 @@ def classify(
     template: str = classification.DEFAULT_TEMPLATE,
     multi_label: bool = False,
     checkpoint: str = "",
+    *,
+    limits: Limits = Limits(),
 ) -> tuple[dict[str, float], object, str]:
     if mode == TOPIC:
-        result = classification.topic(backend, text)
+        result = classification.topic(backend, text, limits=limits)
         title = "Topic scores (each topic on its own)"
     else:
-        result = classification.zero_shot(backend, text, labels, template, multi_label, checkpoint or None)
+        result = classification.zero_shot(backend, text, labels, template, multi_label, checkpoint or None, limits)
         title = "Label scores" + (" (each label on its own)" if multi_label else "")
     return result.as_dict(), class_scores_chart(result, title), run_note(result.run)
 
 
-def build(backend: Backend) -> gr.Markdown:
+def build(backend: Backend, settings: Settings) -> gr.Markdown:
     """The tab's components and events; returns the notice that names missing checkpoints."""
     zero_shot_models = list(backend.profile.models("zero_shot").checkpoints)
     notice = gr.Markdown(missing_notice(backend, TASKS))
@@ -63,7 +66,8 @@ def build(backend: Backend) -> gr.Markdown:
             info = gr.Markdown(label="details")
     gr.Examples(EXAMPLES, inputs=[text, mode, labels], cache_examples=False)
     inputs = [text, mode, labels, template, multi_label, checkpoint]
-    handler = friendly_errors(functools.partial(classify, backend))
-    gr.on([run.click, text.submit], handler, inputs, [top, chart, info], api_name="classify")
+    handler = friendly_errors(functools.partial(classify, backend, limits=settings.limits))
+    gr.on([run.click, text.submit], handler, inputs, [top, chart, info], api_name="classify",
+          concurrency_limit=concurrency(backend))  # fmt: skip
     mode.change(lambda m: gr.update(interactive=m == ZERO_SHOT), mode, labels, api_visibility="private")
     return notice

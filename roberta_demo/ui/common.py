@@ -13,7 +13,7 @@ import gradio as gr
 from roberta_demo.backend import Backend, ModelLoadError, is_local_checkpoint
 from roberta_demo.tasks.common import InputError, RunInfo
 
-__all__ = ["friendly_errors", "missing_notice", "run_note"]
+__all__ = ["concurrency", "friendly_errors", "missing_notice", "run_note"]
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,6 +39,12 @@ def friendly_errors(handler: F) -> F:
             ) from None
 
     return wrapped  # type: ignore[return-value]
+
+
+def concurrency(backend: Backend) -> int:
+    """Requests an endpoint lets through at once: with dynamic batching, enough to fill a batch (the backend
+    merges them into one forward pass); without it, one at a time."""
+    return backend.max_batch_size if backend.batching else 1
 
 
 def run_note(run: RunInfo) -> str:

@@ -7,6 +7,7 @@ import functools
 import gradio as gr
 
 from roberta_demo.backend import Backend
+from roberta_demo.config import Limits, Settings
 from roberta_demo.tasks import ner
 from roberta_demo.ui.common import friendly_errors, missing_notice, run_note
 from roberta_demo.viz.entities import ENTITY_NAMES, entity_colours, entity_rows, highlighted
@@ -34,16 +35,16 @@ def _view(result: ner.NerResult, threshold: float) -> tuple[dict, list[list]]:
 
 
 def tag(
-    backend: Backend, text: str, threshold: float = 0.5, checkpoint: str = ""
+    backend: Backend, text: str, threshold: float = 0.5, checkpoint: str = "", *, limits: Limits = Limits()
 ) -> tuple[dict, list[list], str, ner.NerResult]:
-    result = ner.tag(backend, text, checkpoint or None)
+    result = ner.tag(backend, text, checkpoint or None, limits)
     shown, rows = _view(result, threshold)
     hidden = len(result.entities) - len(rows)
     note = run_note(result.run) + f" {len(rows)} entities shown" + (f", {hidden} below the threshold." if hidden else ".")
     return shown, rows, note, result
 
 
-def build(backend: Backend) -> gr.Markdown:
+def build(backend: Backend, settings: Settings) -> gr.Markdown:
     """The tab's components and events; returns the notice that names missing checkpoints."""
     notice = gr.Markdown(missing_notice(backend, TASKS))
     checkpoints = list(backend.profile.models("ner").checkpoints)
@@ -64,7 +65,7 @@ def build(backend: Backend) -> gr.Markdown:
             info = gr.Markdown(label="details")
     gr.Examples([[e] for e in EXAMPLES], inputs=[text], cache_examples=False)
     result = gr.State()
-    handler = friendly_errors(functools.partial(tag, backend))
+    handler = friendly_errors(functools.partial(tag, backend, limits=settings.limits))
     gr.on([run.click, text.submit], handler, [text, threshold, checkpoint], [spans, table, info, result], api_name="ner")
     threshold.release(
         lambda r, t: _view(r, t) if r else (gr.skip(), gr.skip()), [result, threshold], [spans, table],

@@ -8,8 +8,9 @@ import tempfile
 import gradio as gr
 
 from roberta_demo.backend import Backend
+from roberta_demo.config import Limits, Settings
 from roberta_demo.tasks import sentiment
-from roberta_demo.ui.common import friendly_errors, missing_notice, run_note
+from roberta_demo.ui.common import concurrency, friendly_errors, missing_notice, run_note
 from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart
 
 __all__ = ["TASKS", "build", "score_many", "score_one"]
@@ -28,16 +29,19 @@ EXAMPLES = [
 BATCH_EXAMPLE = "\n".join(EXAMPLES)
 
 
-def score_one(backend: Backend, text: str, mode: str = DEFAULT_MODE) -> tuple[dict[str, float], object, str]:
-    result = sentiment.classify(backend, text, MODES.get(mode, "sentiment"))
+def score_one(
+    backend: Backend, text: str, mode: str = DEFAULT_MODE, *, limits: Limits = Limits()
+) -> tuple[dict[str, float], object, str]:
+    result = sentiment.classify(backend, text, MODES.get(mode, "sentiment"), limits=limits)
     return result.as_dict(), class_scores_chart(result, "Class probabilities"), run_note(result.run)
 
 
 def score_many(
-    backend: Backend, texts: str, mode: str = DEFAULT_MODE, upload: bytes | None = None
+    backend: Backend, texts: str, mode: str = DEFAULT_MODE, upload: bytes | None = None, *, limits: Limits = Limits()
 ) -> tuple[list[list], object, str, str]:
     file_text = upload.decode("utf-8", errors="replace") if upload else None
-    result = sentiment.classify_many(backend, sentiment.parse_texts(texts, file_text), MODES.get(mode, "sentiment"))
+    batch = sentiment.parse_texts(texts, file_text, limits)
+    result = sentiment.classify_many(backend, batch, MODES.get(mode, "sentiment"))
     table = [[row.text, row.label, round(row.score, 4)] for row in result.rows]
     with tempfile.NamedTemporaryFile("w", suffix=".csv", prefix="sentiment-", delete=False, encoding="utf-8") as out:
         out.write(result.to_csv())
@@ -48,7 +52,7 @@ def score_many(
     return table, class_distribution_chart(result.label_counts()), out.name, note
 
 
-def build(backend: Backend) -> gr.Markdown:
+def build(backend: Backend, settings: Settings) -> gr.Markdown:
     """The tab's components and events; returns the notice that names missing checkpoints."""
     notice = gr.Markdown(missing_notice(backend, TASKS))
     mode = gr.Radio(list(MODES), value=DEFAULT_MODE, label="Model")
@@ -76,8 +80,9 @@ def build(backend: Backend) -> gr.Markdown:
                                      column_widths=["64%", "20%", "16%"])
                 download = gr.File(label="Download the table (CSV)")
                 batch_info = gr.Markdown(label="details")
-    one = friendly_errors(functools.partial(score_one, backend))
-    many = friendly_errors(functools.partial(score_many, backend))
-    gr.on([run_one.click, text.submit], one, [text, mode], [top, chart, info], api_name="sentiment")
+    one = friendly_errors(functools.partial(score_one, backend, limits=settings.limits))
+    many = friendly_errors(functools.partial(score_many, backend, limits=settings.limits))
+    gr.on([run_one.click, text.submit], one, [text, mode], [top, chart, info], api_name="sentiment",
+          concurrency_limit=concurrency(backend))  # fmt: skip
     run_many.click(many, [texts, mode, upload], [table, distribution, download, batch_info], api_name="sentiment_batch")
     return notice

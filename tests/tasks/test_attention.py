@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from roberta_demo.config import Limits
 from roberta_demo.tasks import attention
 from roberta_demo.tasks.common import RunInfo
 
@@ -63,7 +64,7 @@ def test_pair_boundary_lands_on_the_separator(backend):
 
 
 def test_long_input_is_cut_to_the_token_limit_with_a_notice(backend):
-    view = attention.inspect(backend, " ".join(["word"] * 300), max_tokens=64)
+    view = attention.inspect(backend, " ".join(["word"] * 300), limits=Limits(max_attention_tokens=64))
     assert len(view.tokens) == 64 and view.tokens[-1] == "</s>"
     assert view.run.truncation.tokens_kept == 64 and "only the first 64 tokens" in view.run.truncation.notice
 

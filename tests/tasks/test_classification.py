@@ -39,8 +39,8 @@ def test_zero_shot_uses_the_hypothesis_template(planted):
         ("", "This is {}.", "at least one candidate label"),
         (",,,", "This is {}.", "at least one candidate label"),
         ("a, b", "No slot here.", "exactly one"),
-        (", ".join(f"l{i}" for i in range(200)), "This is {}.", "at most 50"),
-        ("x" * 1000, "This is {}.", "at most 100 characters"),
+        (", ".join(f"l{i}" for i in range(200)), "This is {}.", "200 labels; this server accepts at most 50"),
+        ("x" * 1000, "This is {}.", "1,000 characters; this server accepts at most 100"),
     ],
 )
 def test_zero_shot_bad_labels_and_templates(planted, labels, template, message):

@@ -1,0 +1,73 @@
+"""Dynamic batching: concurrent single-input requests run as one batched forward pass.
+
+A request that finds the model idle runs at once, alone, so a lone user waits for nothing. Requests that arrive
+while a batch is running queue up, and the next batch takes all of them (up to `max_size`). Under load the model
+runs few large batches instead of many single ones; each caller still gets its own result or its batch's error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+__all__ = ["MicroBatcher"]
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+@dataclass
+class _Job(Generic[Item, Result]):
+    item: Item
+    ready: threading.Event = field(default_factory=threading.Event)
+    finished: bool = False
+    result: Result | None = None
+    error: BaseException | None = None
+
+
+class MicroBatcher(Generic[Item, Result]):
+    """Runs `run_batch` on the items of concurrent `submit` calls, one batch at a time."""
+
+    def __init__(self, run_batch: Callable[[list[Item]], Sequence[Result]], max_size: int = 16):
+        self._run_batch = run_batch
+        self._max_size = max_size
+        self._lock = threading.Lock()
+        self._pending: list[_Job[Item, Result]] = []
+        self._busy = False
+        self.batch_sizes: list[int] = []  # one entry per batch run, for tests and benchmarks
+
+    def submit(self, item: Item) -> Result:
+        job: _Job[Item, Result] = _Job(item)
+        with self._lock:
+            self._pending.append(job)
+            leads, self._busy = not self._busy, True
+        if not leads:
+            job.ready.wait()  # woken with a result, or to lead the next batch (this job first in it)
+        if not job.finished:
+            self._run_next()
+        if job.error is not None:
+            raise job.error
+        return job.result  # type: ignore[return-value]
+
+    def _run_next(self) -> None:
+        with self._lock:
+            batch = self._pending[: self._max_size]
+            del self._pending[: self._max_size]
+        self.batch_sizes.append(len(batch))
+        try:
+            results = list(self._run_batch([job.item for job in batch]))
+            for job, result in zip(batch, results, strict=True):
+                job.result = result
+        except BaseException as exc:  # every caller of this batch sees its failure
+            for job in batch:
+                job.error = exc
+        for job in batch:
+            job.finished = True
+            job.ready.set()
+        with self._lock:
+            if self._pending:
+                self._pending[0].ready.set()  # hand the lead to the oldest waiting request
+            else:
+                self._busy = False
