@@ -71,10 +71,19 @@ def tag(backend: Backend, text: str, checkpoint: str | None = None, limits: Limi
     """
     text = check_text(text, limits.max_ner_chars, "max_ner_chars")
     inference = backend.run("ner", [text], checkpoint, aggregation_strategy="first")
-    spans = {}
-    for item in inference.outputs[0]:
-        span = _span(text, item)
-        if span.start < span.end:
-            spans.setdefault((span.start, span.end), span)
-    entities = sorted(spans.values(), key=lambda span: span.start)
+    spans = [span for span in (_span(text, item) for item in inference.outputs[0]) if span.start < span.end]
+    entities = _without_overlaps(spans)
     return NerResult(text, entities, _entity_types(backend.labels(inference.checkpoint)), RunInfo.of(inference))
+
+
+def _without_overlaps(spans: list[EntitySpan]) -> list[EntitySpan]:
+    """Entities in text order, none overlapping another: where spans overlap, the longest (the whole word) wins.
+
+    Overlaps come from windows that share tokens, and from byte-level pieces of one character (CJK, emoji) that
+    share that character's offsets, which the pipeline's word grouping can report as separate words.
+    """
+    kept: list[EntitySpan] = []
+    for span in sorted(spans, key=lambda span: (span.start, -(span.end - span.start))):
+        if not kept or span.start >= kept[-1].end:
+            kept.append(span)
+    return kept

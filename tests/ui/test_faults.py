@@ -1,0 +1,99 @@
+"""Faults and abuse: a broken checkpoint, a full queue, paths and code from clients."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from roberta_demo.backend import Backend
+from roberta_demo.cli import launch
+from roberta_demo.config import Settings, TaskModels
+from roberta_demo.ui.app import build_app
+
+PACKAGE = Path(__file__).resolve().parents[2] / "roberta_demo"
+
+
+def _serve(backend: Backend, settings: Settings):
+    demo = build_app(backend, settings)
+    _, url, _ = launch(demo, replace(settings, host="127.0.0.1"), prevent_thread_lock=True, quiet=True)
+    return demo, url
+
+
+def test_a_broken_checkpoint_breaks_only_its_tabs_and_is_retried(tiny_profile, tmp_path: Path):
+    missing = tmp_path / "sentiment-model"
+    tasks = dict(tiny_profile.tasks)
+    tasks["sentiment"] = TaskModels("sentiment", (str(missing),))
+    demo, url = _serve(Backend(replace(tiny_profile, tasks=tasks), "cpu"), Settings())
+    try:
+        client = Client(url, verbose=False)
+        with pytest.raises(AppError, match="sentiment-model does not exist"):
+            client.predict("hello", api_name="/sentiment")
+        assert client.predict("Angela in Berlin", api_name="/ner")[0]  # other tabs keep answering
+        assert client.predict("hello", "Emotion (7 classes)", api_name="/sentiment")[0]["label"]
+        shutil.copytree(tiny_profile.models("sentiment").checkpoints[0], missing)  # the model arrives
+        top, _, _ = client.predict("hello", api_name="/sentiment")  # …and the next request loads it
+        assert top["label"] in {"negative", "neutral", "positive"}
+    finally:
+        demo.close()
+
+
+def test_a_full_queue_answers_busy_try_again(backend):
+    demo, url = _serve(backend, Settings(queue_size=2))
+    texts = "\n".join(f"a fairly long text number {i} to keep the model busy for a while" for i in range(500))
+    client = Client(url, verbose=False)
+
+    def call(_: int) -> str:
+        try:
+            client.predict(texts, api_name="/sentiment_batch")
+            return "answered"
+        except Exception as exc:  # noqa: BLE001 - the kind of failure is what the test checks
+            return f"{type(exc).__name__}: {exc}"
+
+    try:
+        with ThreadPoolExecutor(10) as pool:
+            outcomes = list(pool.map(call, range(10)))
+        busy = [o for o in outcomes if o != "answered"]
+        assert busy and all("Queue is full" in o and "try again" in o for o in busy), outcomes
+        assert "answered" in outcomes
+        assert client.predict("after the rush", api_name="/sentiment")[0]["label"]
+    finally:
+        demo.close()
+
+
+def test_a_server_file_path_sent_as_an_upload_is_not_read(app_url):
+    config = httpx.get(app_url + "config", timeout=10).json()
+    fn_index = next(i for i, d in enumerate(config["dependencies"]) if d.get("api_name") == "sentiment_batch")
+    session = uuid.uuid4().hex
+    upload = {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}
+    mode = "Sentiment (negative / neutral / positive)"
+    body = {"data": ["", mode, upload], "fn_index": fn_index, "session_hash": session}
+    assert httpx.post(app_url + "gradio_api/queue/join", json=body, timeout=10).status_code == 200
+    events = []
+    with httpx.stream("GET", app_url + f"gradio_api/queue/data?session_hash={session}", timeout=30) as stream:
+        for line in stream.iter_lines():
+            events.append(line)
+            if "process_completed" in line:
+                break
+    reply = "\n".join(events)
+    assert '"success":false' in reply and "root:" not in reply
+
+
+def test_no_code_from_a_checkpoint_is_ever_run():
+    sources = "\n".join(path.read_text(encoding="utf-8") for path in PACKAGE.rglob("*.py"))
+    assert "trust_remote_code=True" not in sources
+    assert sources.count("trust_remote_code=False") >= 2  # tokenizer and model loads say so explicitly
+
+
+def test_unlisted_checkpoints_are_refused_on_every_endpoint(client):
+    with pytest.raises(AppError):
+        client.predict("hi", checkpoint="FacebookAI/roberta-base", api_name="/ner")
+    with pytest.raises(AppError):
+        client.predict("hi", checkpoint="../../etc", api_name="/attention")
