@@ -122,12 +122,13 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_app(models: str) -> tuple[subprocess.Popen, str]:
+def start_app(models: str, extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`python app.py --models MODELS` on a free local port, once it answers HTTP; returns the process and URL."""
     port = _free_port()
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
     process = subprocess.Popen(
-        [sys.executable, "app.py", "--models", models, "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "app.py", "--models", models, "--host", "127.0.0.1", "--port", str(port), *(extra or [])],
         cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"

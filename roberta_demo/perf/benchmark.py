@@ -1,0 +1,309 @@
+"""Benchmark: what the app adds on top of the model, dynamic batching, start-up, memory, payload, int8.
+
+    python -m roberta_demo.perf.benchmark               # roberta-base-sized models (~3 GB of temporary files)
+    python -m roberta_demo.perf.benchmark --size tiny   # a quick run on tiny models
+
+The models have roberta-base's configuration (12 layers, 12 heads, hidden 768, vocabulary 50,265) with random
+weights and the generated tiny tokenizer, so the compute is the real model's and nothing is downloaded. Every
+figure is measured in this one run; compare the ratios, not the absolute times (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+import torch
+from gradio_client import Client
+
+from roberta_demo import tiny
+from roberta_demo.backend import Backend
+from roberta_demo.config import Limits, load_profile
+from roberta_demo.perf.loadtest import resident_mb, start_app
+
+__all__ = ["Sizes", "build_checkpoints", "main"]
+
+TEXT_32 = "The new phone is fast and the camera is great, but the battery life is so bad."
+
+
+@dataclass(frozen=True)
+class Sizes:
+    hidden: int
+    layers: int
+    heads: int
+    intermediate: int
+    vocab: int | None  # None: the tokenizer's own size
+
+
+SIZES = {
+    "base": Sizes(hidden=768, layers=12, heads=12, intermediate=3072, vocab=50_265),
+    "tiny": Sizes(hidden=64, layers=4, heads=4, intermediate=128, vocab=None),
+}
+TASK_LABELS = {
+    "sentiment": tiny.SENTIMENT_LABELS, "emotion": tiny.EMOTION_LABELS, "zero_shot": tiny.NLI_LABELS,
+    "topic": tiny.TOPIC_LABELS, "ner": tiny.NER_LABELS, "attention": (),
+}  # fmt: skip
+
+
+def build_checkpoints(root: Path, sizes: Sizes) -> dict[str, Path]:
+    """One checkpoint per task at `sizes`, random weights, the tiny BPE tokenizer; returns task → folder."""
+    from transformers import AutoTokenizer, RobertaConfig
+    from transformers import RobertaForSequenceClassification, RobertaForTokenClassification, RobertaModel
+
+    tokenizer_dir = root / "tokenizer"
+    tiny.build_tokenizer(tokenizer_dir)
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    paths = {}
+    for seed, (task, labels) in enumerate(TASK_LABELS.items()):
+        config = RobertaConfig(
+            vocab_size=sizes.vocab or len(tokenizer), hidden_size=sizes.hidden, num_hidden_layers=sizes.layers,
+            num_attention_heads=sizes.heads, intermediate_size=sizes.intermediate, max_position_embeddings=514,
+            type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+            id2label=dict(enumerate(labels)) if labels else None,
+            problem_type="multi_label_classification" if task == "topic" else None,
+        )  # fmt: skip
+        model_class = {"ner": RobertaForTokenClassification, "attention": RobertaModel}.get(
+            task, RobertaForSequenceClassification
+        )
+        torch.manual_seed(seed)
+        paths[task] = root / task
+        model_class(config).save_pretrained(paths[task])
+        tokenizer.save_pretrained(paths[task])
+    return paths
+
+
+def write_profile(root: Path, paths: dict[str, Path]) -> Path:
+    lines = ['profile = "default"']
+    for task, path in paths.items():
+        lines += [f"[tasks.{task}]", f"checkpoints = [{json.dumps(str(path))}]"]
+    config = root / "benchmark-models.toml"
+    config.write_text("\n".join(lines) + "\n")
+    return config
+
+
+def median_seconds(call: Callable[[], object], repeats: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def bench_in_process(backend: Backend, repeats: int) -> dict[str, float]:
+    """The raw forward pass on a 32-token text against the backend's sentiment call on the same text."""
+    checkpoint = backend.checkpoint_for("sentiment")
+    loaded = backend.model(checkpoint)
+    encoded = loaded.tokenizer(TEXT_32, return_tensors="pt").to(backend.device)
+
+    def raw() -> None:
+        with torch.inference_mode():
+            loaded.model(**encoded)
+
+    def task() -> None:
+        backend.run("sentiment", [TEXT_32], top_k=None)
+
+    results = {}
+    for name, call in (("raw", raw), ("backend", task)) * 2:  # interleaved twice, the later pair kept
+        results[name] = median_seconds(call, repeats)
+    results["tokens"] = int(encoded["input_ids"].shape[1])
+    return results
+
+
+_EMPTY_APP = """
+import sys, gradio as gr
+with gr.Blocks() as demo:
+    text = gr.Textbox(); out = gr.Textbox()
+    text.submit(lambda t: t, text, out, api_name="echo")
+demo.queue().launch(server_name="127.0.0.1", server_port=int(sys.argv[1]), quiet=True)
+"""
+
+
+def _start_empty_app() -> tuple[subprocess.Popen, str]:
+    from roberta_demo.perf.loadtest import _free_port
+
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-c", _EMPTY_APP, str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(240):
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    raise RuntimeError("the empty app did not start")
+
+
+def bench_http(url: str, repeats: int) -> dict[str, float]:
+    """Round trips through the HTTP API: the sentiment endpoint, and an endpoint that does nothing."""
+    client = Client(url, verbose=False)
+    sentiment = median_seconds(lambda: client.predict(TEXT_32, api_name="/sentiment"), repeats)
+    empty_process, empty_url = _start_empty_app()
+    try:
+        empty = Client(empty_url, verbose=False)
+        nothing = median_seconds(lambda: empty.predict(TEXT_32, api_name="/echo"), repeats)
+    finally:
+        empty_process.terminate()
+    return {"http": sentiment, "empty": nothing}
+
+
+def bench_throughput(url: str, clients: int, per_client: int) -> float:
+    """Requests per second from `clients` concurrent clients, each sending `per_client` sentiment requests."""
+    def one_client(index: int) -> None:
+        client = Client(url, verbose=False)
+        for number in range(per_client):
+            client.predict(f"{TEXT_32} ({index}, {number})", api_name="/sentiment")
+
+    Client(url, verbose=False).predict(TEXT_32, api_name="/sentiment")  # warm
+    threads = [threading.Thread(target=one_client, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return clients * per_client / (time.perf_counter() - started)
+
+
+def peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_startup(config: Path, preload: bool) -> dict[str, float]:
+    """Seconds from process start to the first answered request (and peak memory, with preload)."""
+    started = time.perf_counter()
+    process, url = start_app(str(config), extra=["--preload"] if preload else [])
+    try:
+        Client(url, verbose=False).predict(TEXT_32, api_name="/sentiment")
+        seconds = time.perf_counter() - started
+        return {"first_answer": seconds, "peak_mb": peak_mb(process.pid), "rss_mb": resident_mb(process.pid)}
+    finally:
+        process.terminate()
+
+
+def bench_payload(backend: Backend) -> dict[str, float]:
+    """Bytes the attention tab sends for a 64-token text, with the head view and with the model view."""
+    from roberta_demo.ui.attention import render
+    from roberta_demo.tasks import attention
+
+    words = " ".join(TEXT_32.split() * 4)
+    view = attention.inspect(backend, words, limits=Limits(max_attention_tokens=64))
+    sizes = {}
+    for kind in ("Head view (one layer)", "Model view (every layer and head)"):
+        frame, *figures, data = render(view, 0, 0, kind)
+        sizes[kind.split()[0].lower()] = len(frame) + sum(len(f.to_json()) for f in figures) + len(json.dumps(data))
+    sizes["tokens"] = len(view.tokens)
+    return sizes
+
+
+def bench_int8(backend: Backend, repeats: int) -> dict[str, float]:
+    """Dynamic int8 quantisation of the sentiment model on CPU: speed-up, and how far probabilities move."""
+    checkpoint = backend.checkpoint_for("sentiment")
+    loaded = backend.model(checkpoint)
+    texts = [TEXT_32, "I hate this.", "It is fine, I guess.", "Best day ever!!!", "The meeting is at noon."]
+    encoded = loaded.tokenizer(texts, return_tensors="pt", padding=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quantised = torch.ao.quantization.quantize_dynamic(loaded.model, {torch.nn.Linear}, dtype=torch.qint8)
+
+    def probabilities(model) -> np.ndarray:
+        with torch.inference_mode():
+            return torch.softmax(model(**encoded).logits.float(), -1).numpy()
+
+    full = median_seconds(lambda: probabilities(loaded.model), repeats)
+    small = median_seconds(lambda: probabilities(quantised), repeats)
+    drift = float(np.abs(probabilities(loaded.model) - probabilities(quantised)).max())
+    return {"fp32": full, "int8": small, "speedup": full / small, "max_probability_change": drift}
+
+
+def run(size: str, repeats: int, clients: int, per_client: int) -> dict:
+    root = Path(tempfile.mkdtemp(prefix=f"roberta-demo-bench-{size}-"))
+    print(f"building {size} checkpoints in {root} …", flush=True)
+    config = write_profile(root, build_checkpoints(root, SIZES[size]))
+    profile = load_profile(str(config), env={})
+    backend = Backend(profile, "cpu", batching=True)
+    results: dict = {"size": size, "threads": torch.get_num_threads()}
+    print("in-process timings …", flush=True)
+    results["in_process"] = bench_in_process(backend, repeats)
+    results["payload"] = bench_payload(backend)
+    results["int8"] = bench_int8(backend, repeats)
+    print("HTTP round trips …", flush=True)
+    process, url = start_app(str(config))
+    try:
+        results["http"] = bench_http(url, repeats)
+        results["throughput_batched"] = bench_throughput(url, clients, per_client)
+    finally:
+        process.terminate()
+    process, url = start_app(str(config), extra=["--no-batching"])
+    try:
+        results["throughput_unbatched"] = bench_throughput(url, clients, per_client)
+    finally:
+        process.terminate()
+    print("start-up …", flush=True)
+    results["startup_lazy"] = bench_startup(config, preload=False)
+    results["startup_preload"] = bench_startup(config, preload=True)
+    return results
+
+
+def table(results: dict) -> str:
+    timing, http = results["in_process"], results["http"]
+    raw = timing["raw"]
+    added = http["http"] - http["empty"]
+    rows = [
+        ("raw forward pass, %d tokens" % timing["tokens"], f"{raw * 1e3:.1f} ms", "1.00 × raw"),
+        ("backend sentiment call", f"{timing['backend'] * 1e3:.1f} ms", f"{timing['backend'] / raw:.2f} × raw (target ≤ 1.05)"),
+        ("HTTP round trip, /sentiment", f"{http['http'] * 1e3:.1f} ms", ""),
+        ("HTTP round trip, empty endpoint", f"{http['empty'] * 1e3:.1f} ms", "Gradio's own cost"),
+        ("HTTP minus empty", f"{added * 1e3:.1f} ms", f"{added / raw:.2f} × raw (target ≤ 1.1)"),
+        ("8 clients, dynamic batching", f"{results['throughput_batched']:.1f} req/s", ""),
+        ("8 clients, no batching", f"{results['throughput_unbatched']:.1f} req/s",
+         f"batching: {results['throughput_batched'] / results['throughput_unbatched']:.1f} × (target ≥ 4)"),
+        ("start to first answer, lazy", f"{results['startup_lazy']['first_answer']:.1f} s", ""),
+        ("start to first answer, --preload", f"{results['startup_preload']['first_answer']:.1f} s", ""),
+        ("peak memory, every checkpoint loaded", f"{results['startup_preload']['peak_mb']:.0f} MB", "6 checkpoints"),
+        ("attention payload, 64 tokens, head view", f"{results['payload']['head'] / 1e3:.0f} kB", "target < 1 MB"),
+        ("attention payload, 64 tokens, model view", f"{results['payload']['model'] / 1e3:.0f} kB", "target < 1 MB"),
+        ("int8 dynamic quantisation (CPU)", f"{results['int8']['speedup']:.2f} × speed-up",
+         f"probabilities move ≤ {results['int8']['max_probability_change']:.3f}"),
+    ]  # fmt: skip
+    lines = ["| measure | value | note |", "|---|---|---|"]
+    lines += [f"| {name} | {value} | {note} |" for name, value, note in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="base")
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--per-client", type=int, default=12)
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    results = run(args.size, args.repeats, args.clients, args.per_client)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
