@@ -37,6 +37,7 @@ __all__ = [
     "choose_device",
     "choose_dtype",
     "is_local_checkpoint",
+    "quantize_int8",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,15 @@ def detect_device(requested: str = "auto") -> str:
 def choose_dtype(device: str) -> torch.dtype:
     """Half precision on CUDA; full precision elsewhere (CPU lacks fast fp16, MPS fp16 is unreliable)."""
     return torch.float16 if device.startswith("cuda") else torch.float32
+
+
+def quantize_int8(model: Any) -> Any:
+    """Dynamic int8 quantisation of every Linear layer (CPU only): faster on most CPUs, probabilities move a
+    little (the benchmark reports both). torch marks the API deprecated but it still works; its warning is
+    noise here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def is_local_checkpoint(checkpoint: str) -> bool:
@@ -113,6 +123,16 @@ def _load_error(checkpoint: str, exc: Exception) -> ModelLoadError:
         f"Model {checkpoint} is cached but could not be loaded ({detail}). Its files may be corrupt or "
         f"incomplete: delete it (`hf cache delete`) and run `python -m roberta_demo download` again.",
     )
+
+
+def check_nli_labels(checkpoint: str, labels: list[str]) -> None:
+    """Zero-shot classification asks an NLI model whether each label is *entailed*: it needs that label."""
+    if not any(label.lower().startswith("entail") for label in labels):
+        raise ModelLoadError(
+            checkpoint,
+            f"Model {checkpoint} cannot do zero-shot classification: its labels ({', '.join(labels)}) have no "
+            f"'entailment'. Configure an NLI checkpoint such as cross-encoder/nli-distilroberta-base.",
+        )
 
 
 @dataclass(frozen=True)
@@ -172,8 +192,10 @@ class LoadedModel:
 class Backend:
     """Loads checkpoints of one profile on one device, lazily, once each; runs pipelines on them."""
 
-    def __init__(self, profile: Profile, device: str = "auto", batching: bool = True, max_batch_size: int = 16):
+    def __init__(self, profile: Profile, device: str = "auto", batching: bool = True, max_batch_size: int = 16,
+                 quantize: bool = False):  # fmt: skip
         self.profile = profile
+        self.quantize = quantize
         self.batching = batching
         self.max_batch_size = max_batch_size
         self.device = detect_device(device)
@@ -238,6 +260,8 @@ class Backend:
         except Exception as exc:  # any failure (network, missing files, bad weights) becomes one clear error
             raise _load_error(checkpoint, exc) from exc
         model.to(self.device).eval()
+        if self.quantize and self.device == "cpu":
+            model = quantize_int8(model)
         max_tokens = model.config.max_position_embeddings - 2  # RoBERTa's positions start after the padding index
         tokenizer.model_max_length = min(tokenizer.model_max_length, max_tokens)
         # User text is data: a typed "<mask>" or "</s></s>" is read as characters, not as RoBERTa's special tokens.
@@ -257,6 +281,8 @@ class Backend:
         if (cached := self._pipelines.get(key)) is not None:
             return cached
         loaded = self.model(checkpoint)
+        if TASKS[task].pipeline_task == "zero-shot-classification":
+            check_nli_labels(checkpoint, self.labels(checkpoint))
         with self._registry:
             if key not in self._pipelines:
                 self._pipelines[key] = transformers.pipeline(

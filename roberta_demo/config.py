@@ -238,6 +238,7 @@ class Settings:
     share: bool = False
     preload: bool = False
     batching: bool = True
+    quantize: bool = False
     queue_size: int = 64
     limits: Limits = Limits()
 
@@ -270,6 +271,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             share=_flag(env, "ROBERTA_DEMO_SHARE", False),
             preload=_flag(env, "ROBERTA_DEMO_PRELOAD", False),
             batching=_flag(env, "ROBERTA_DEMO_BATCHING", True),
+            quantize=env.get("ROBERTA_DEMO_QUANTIZE", "").strip().lower() == "int8",
             queue_size=int(env.get("ROBERTA_DEMO_QUEUE_SIZE", "64")),
             limits=_limits_from_env(env),
         )

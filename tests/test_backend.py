@@ -157,3 +157,22 @@ def test_preload_reports_failures_and_continues(tiny_profile, tmp_path: Path):
     failures = fresh.preload(lambda line: None)
     assert list(failures) == [str(tmp_path / "missing")]
     assert fresh.load_counts[tiny_profile.models("sentiment").checkpoints[0]] == 1
+
+
+def test_int8_quantisation_is_an_option_on_cpu(tiny_profile):
+    full = Backend(tiny_profile, "cpu", batching=False)
+    small = Backend(tiny_profile, "cpu", batching=False, quantize=True)
+    text = ["quantised or not, nearly the same answer"]
+    expected = {o["label"]: o["score"] for o in full.run("sentiment", text, top_k=None).outputs[0]}
+    got = {o["label"]: o["score"] for o in small.run("sentiment", text, top_k=None).outputs[0]}
+    model = small.model(small.checkpoint_for("sentiment")).model
+    assert any(type(m).__module__.startswith("torch.ao.nn.quantized.dynamic") for m in model.modules())
+    assert expected.keys() == got.keys() and max(abs(expected[k] - got[k]) for k in expected) < 0.05
+
+
+def test_zero_shot_with_a_non_nli_checkpoint_says_so(tiny_profile):
+    tasks = dict(tiny_profile.tasks)
+    tasks["zero_shot"] = TaskModels("zero_shot", tiny_profile.models("sentiment").checkpoints)
+    fresh = Backend(replace(tiny_profile, tasks=tasks), "cpu")
+    with pytest.raises(ModelLoadError, match="no 'entailment'.*NLI checkpoint"):
+        fresh.run("zero_shot", ["text"], candidate_labels=["a", "b"])

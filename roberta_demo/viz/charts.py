@@ -25,18 +25,27 @@ def display_label(label: str) -> str:
     return plotly_text(label.replace("_", " ").strip())
 
 
-def _layout(figure: go.Figure, title: str, rows: int) -> go.Figure:
-    figure.update_layout(
-        template="none",  # plotly's default template adds ~8 kB of JSON to every chart sent to the browser
-        title=dict(text=title, x=0, xanchor="left"),
-        font=FONT,
-        height=max(220, 70 + 34 * rows),
-        margin=dict(l=10, r=30, t=50, b=40),
-        plot_bgcolor="rgba(0,0,0,0)",
-        paper_bgcolor="rgba(0,0,0,0)",
-        bargap=0.25,
-    )
-    return figure
+GRID = "rgba(128,128,128,0.25)"
+
+
+def _figure(bar: dict, layout: dict, title: str, height: int) -> go.Figure:
+    """A plotly figure from plain dicts, built without plotly's per-property validation.
+
+    These charts are drawn on every request of the batched endpoints; validation costs ~10 ms a chart, as much
+    as a sixth of a roberta-base forward pass, and the dicts here are fixed and tested.
+    """
+    base = {
+        "template": {"layout": {}},  # no plotly template: the default one adds ~8 kB of JSON to every chart
+        "title": {"text": title, "x": 0, "xanchor": "left"},
+        "font": FONT,
+        "height": height,
+        "margin": {"l": 10, "r": 30, "t": 50, "b": 40},
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "bargap": 0.25,
+    }
+    return go.Figure({"data": [{"type": "bar", "cliponaxis": False, "textposition": "outside", **bar},
+                               ], "layout": {**base, **layout}}, _validate=False)  # fmt: skip
 
 
 def class_scores_chart(result: ClassScores, title: str | None = None) -> go.Figure:
@@ -44,39 +53,23 @@ def class_scores_chart(result: ClassScores, title: str | None = None) -> go.Figu
     labels = [display_label(label) for label in reversed(result.labels)]
     scores = list(reversed(result.scores))
     colours = [ACCENT if label == result.top else MUTED for label in reversed(result.labels)]
-    figure = go.Figure(
-        go.Bar(
-            x=scores,
-            y=labels,
-            orientation="h",
-            marker_color=colours,
-            text=[f"{score:.1%}" for score in scores],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{x:.2%}<extra></extra>",
-        )
-    )
     kind = "probability" if result.exclusive else "independent score (multi-label)"
-    figure.update_xaxes(range=[0, 1.08], tickformat=".0%", title=kind, showgrid=True, gridcolor="rgba(128,128,128,0.25)")
-    figure.update_yaxes(automargin=True)
-    return _layout(figure, title or "Class probabilities", len(labels))
+    bar = {
+        "x": scores, "y": labels, "orientation": "h", "marker": {"color": colours},
+        "text": [f"{score:.1%}" for score in scores], "hovertemplate": "%{y}: %{x:.2%}<extra></extra>",
+    }  # fmt: skip
+    axes = {
+        "xaxis": {"range": [0, 1.08], "tickformat": ".0%", "title": {"text": kind}, "showgrid": True, "gridcolor": GRID},
+        "yaxis": {"automargin": True},
+    }
+    return _figure(bar, axes, title or "Class probabilities", max(220, 70 + 34 * len(labels)))
 
 
 def class_distribution_chart(counts: dict[str, int], title: str = "Top class across texts") -> go.Figure:
     """How many texts got each class as their top class."""
-    labels = [display_label(label) for label in counts]
-    figure = go.Figure(
-        go.Bar(
-            x=labels,
-            y=list(counts.values()),
-            marker_color=ACCENT,
-            text=list(counts.values()),
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y} texts<extra></extra>",
-        )
-    )
-    figure.update_yaxes(title="texts", rangemode="tozero", gridcolor="rgba(128,128,128,0.25)", automargin=True)
-    figure = _layout(figure, title, 8)
-    figure.update_layout(height=360)
-    return figure
+    bar = {
+        "x": [display_label(label) for label in counts], "y": list(counts.values()), "marker": {"color": ACCENT},
+        "text": list(counts.values()), "hovertemplate": "%{x}: %{y} texts<extra></extra>",
+    }  # fmt: skip
+    axes = {"yaxis": {"title": {"text": "texts"}, "rangemode": "tozero", "gridcolor": GRID, "automargin": True}}
+    return _figure(bar, axes, title, 360)
