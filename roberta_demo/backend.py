@@ -311,8 +311,12 @@ class Backend:
 
     def truncation(self, checkpoint: str, text: str, reserved: int = 0) -> Truncation | None:
         """How `text` would be cut to fit the model, `reserved` tokens kept free (e.g. for a zero-shot hypothesis)."""
-        total = self.count_tokens(checkpoint, text)
         limit = self.model(checkpoint).max_tokens - reserved
+        # A byte-level BPE token covers at least one byte, so a text of few bytes cannot be cut: no need to
+        # tokenise it twice on the hot path.
+        if len(text.encode("utf-8")) + 2 <= limit:
+            return None
+        total = self.count_tokens(checkpoint, text)
         return Truncation(total, limit) if total > limit else None
 
     def _hypothesis_tokens(self, checkpoint: str, call_args: dict[str, Any]) -> int:

@@ -34,6 +34,8 @@ REQUESTS: list[tuple[str, tuple]] = [
     ("/attention", ("The animal didn't cross the street because it was too tired.",)),
     ("/sentiment", ("Oh great, another delay. 😡",)),
     ("/sentiment_batch", ("first text\nsecond text\nthird text",)),
+    ("/sentiment", ("Finally got the job!!! 🎉", "Emotion (7 classes)")),
+    ("/classify", ("What a night! Messi scores twice 🏆", "Topic model")),
 ]
 
 
