@@ -223,6 +223,9 @@ class Backend:
             )
         return checkpoint
 
+    def is_loaded(self, checkpoint: str) -> bool:
+        return checkpoint in self._models
+
     def missing(self) -> dict[str, str]:
         """Checkpoints that are neither loaded nor on disk, with what to do about each."""
         return {

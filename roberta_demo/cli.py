@@ -72,12 +72,12 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Backend]:
 
 def launch(demo: gr.Blocks, settings: Settings, **kwargs) -> tuple:
     """Serve `demo` as configured; extra keyword arguments go to `Blocks.launch` (tests pass prevent_thread_lock)."""
-    from roberta_demo.ui.app import CSS_PATHS, THEME
+    from roberta_demo.ui.app import APP_JS, CSS_PATHS, THEME
 
     # A bounded queue: past it, a client is told the server is busy instead of waiting without end.
     return demo.queue(max_size=settings.queue_size).launch(
         server_name=settings.host, server_port=settings.port, share=settings.share, theme=THEME,
-        css_paths=CSS_PATHS, **kwargs,
+        css_paths=CSS_PATHS, js=APP_JS, **kwargs,
     )  # fmt: skip
 
 

@@ -37,10 +37,12 @@ def backend(tiny_profile: Profile) -> Backend:
 @pytest.fixture(scope="session")
 def app_url(backend: Backend):
     """The real app on the tiny profile, served on a free local port for the whole run."""
+    from roberta_demo.cli import launch
+    from roberta_demo.config import Settings
     from roberta_demo.ui.app import build_app
 
-    demo = build_app(backend)
-    _, url, _ = demo.queue().launch(prevent_thread_lock=True, quiet=True, server_name="127.0.0.1")
+    settings = Settings(host="127.0.0.1")
+    _, url, _ = launch(demo := build_app(backend, settings), settings, prevent_thread_lock=True, quiet=True)
     yield url
     demo.close()
 

@@ -12,7 +12,15 @@ import numpy as np
 from roberta_demo.backend import Backend, is_local_checkpoint
 from roberta_demo.config import Limits, Settings
 from roberta_demo.tasks import attention
-from roberta_demo.ui.common import friendly_errors, missing_notice, run_note
+from roberta_demo.ui.common import (
+    TabParts,
+    announce_loading,
+    examples,
+    friendly_errors,
+    missing_notice,
+    on_gpu,
+    run_note,
+)
 from roberta_demo.viz.attention import (
     HEAD_STATISTICS,
     VENDOR_DIR,
@@ -90,9 +98,11 @@ def attend(
     merge_words: bool = False,
     kind_label: str = DEFAULT_VIEW,
     metric_label: str = DEFAULT_METRIC,
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
     *,
     limits: Limits = Limits(),
 ) -> tuple:
+    announce_loading(backend, "attention", checkpoint, progress)
     view = attention.inspect(backend, text, text_pair, checkpoint or None, hide_special, merge_words, limits)
     note = run_note(view.run) + f" {len(view.tokens)} tokens, {view.num_layers} layers × {view.num_heads} heads."
     sliders = (gr.update(maximum=view.num_layers - 1), gr.update(maximum=view.num_heads - 1))
@@ -117,8 +127,8 @@ def _choice_label(backend: Backend, checkpoint: str) -> str:
     return f"{name} ({', '.join(tasks)})"
 
 
-def build(backend: Backend, settings: Settings) -> gr.Markdown:
-    """The tab's components and events; returns the notice that names missing checkpoints."""
+def build(backend: Backend, settings: Settings) -> TabParts:
+    """The tab's components and events."""
     gr.set_static_paths([VENDOR_DIR])
     notice = gr.Markdown(missing_notice(backend, TASKS))
     choices = [(_choice_label(backend, c), c) for c in backend.profile.checkpoints()]
@@ -140,7 +150,7 @@ def build(backend: Backend, settings: Settings) -> gr.Markdown:
             kind = gr.Radio(list(VIEWS), value=DEFAULT_VIEW, label="bertviz view")
             metric = gr.Radio(list(METRICS), value=DEFAULT_METRIC, label="Head overview shows")
             info = gr.Markdown(label="details")
-    gr.Examples(EXAMPLES, inputs=[text, text_pair], cache_examples=False)
+    examples_row = gr.Column()
     frame = gr.HTML(label="bertviz")
     with gr.Row():
         export = gr.Button("Download this bertviz view as a standalone HTML file", size="sm")
@@ -154,10 +164,12 @@ def build(backend: Backend, settings: Settings) -> gr.Markdown:
     data = gr.JSON(label="Selected head as data", visible=False)
     state = gr.State()
     views = [frame, single, mean, rollout, overview, data]
-    handler = friendly_errors(functools.partial(attend, backend, limits=settings.limits))
+    handler = friendly_errors(on_gpu(functools.partial(attend, backend, limits=settings.limits)))
     inputs = [text, text_pair, checkpoint, layer, head, hide_special, merge_words, kind, metric]
-    gr.on([run.click, text.submit, text_pair.submit], handler, inputs, [*views, info, state, layer, head],
-          api_name="attention")  # fmt: skip
+    outputs = [*views, info, state, layer, head]
+    with examples_row:
+        examples(EXAMPLES, [text, text_pair], handler, outputs)
+    gr.on([run.click, text.submit, text_pair.submit], handler, inputs, outputs, api_name="attention")
     def rerun(view: attention.AttentionView | None, *values: object) -> tuple:
         return handler(*values) if view is not None else (gr.skip(),) * 10
 
@@ -167,4 +179,4 @@ def build(backend: Backend, settings: Settings) -> gr.Markdown:
     gr.on([layer.release, head.release, kind.change, metric.change], redraw, [state, layer, head, kind, metric],
           views, api_visibility="private")  # fmt: skip
     export.click(friendly_errors(export_html), [state, layer, kind], exported, api_visibility="private")
-    return notice
+    return TabParts(notice, TASKS, text, handler, inputs, outputs)

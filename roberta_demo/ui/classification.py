@@ -9,7 +9,16 @@ import gradio as gr
 from roberta_demo.backend import Backend
 from roberta_demo.config import Limits, Settings
 from roberta_demo.tasks import classification
-from roberta_demo.ui.common import concurrency, friendly_errors, missing_notice, run_note
+from roberta_demo.ui.common import (
+    TabParts,
+    announce_loading,
+    concurrency,
+    examples,
+    friendly_errors,
+    missing_notice,
+    on_gpu,
+    run_note,
+)
 from roberta_demo.viz.charts import class_scores_chart
 
 __all__ = ["TASKS", "build", "classify"]
@@ -33,9 +42,11 @@ def classify(
     template: str = classification.DEFAULT_TEMPLATE,
     multi_label: bool = False,
     checkpoint: str = "",
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
     *,
     limits: Limits = Limits(),
 ) -> tuple[dict[str, float], object, str]:
+    announce_loading(backend, "topic" if mode == TOPIC else "zero_shot", None if mode == TOPIC else checkpoint, progress)
     if mode == TOPIC:
         result = classification.topic(backend, text, limits=limits)
         title = "Topic scores (each topic on its own)"
@@ -45,8 +56,8 @@ def classify(
     return result.as_dict(), class_scores_chart(result, title), run_note(result.run)
 
 
-def build(backend: Backend, settings: Settings) -> gr.Markdown:
-    """The tab's components and events; returns the notice that names missing checkpoints."""
+def build(backend: Backend, settings: Settings) -> TabParts:
+    """The tab's components and events."""
     zero_shot_models = list(backend.profile.models("zero_shot").checkpoints)
     notice = gr.Markdown(missing_notice(backend, TASKS))
     with gr.Row():
@@ -64,10 +75,10 @@ def build(backend: Backend, settings: Settings) -> gr.Markdown:
             top = gr.Label(label="Top classes", num_top_classes=5)
             chart = gr.Plot(label="Every label's score")
             info = gr.Markdown(label="details")
-    gr.Examples(EXAMPLES, inputs=[text, mode, labels], cache_examples=False)
-    inputs = [text, mode, labels, template, multi_label, checkpoint]
-    handler = friendly_errors(functools.partial(classify, backend, limits=settings.limits))
-    gr.on([run.click, text.submit], handler, inputs, [top, chart, info], api_name="classify",
+    inputs, outputs = [text, mode, labels, template, multi_label, checkpoint], [top, chart, info]
+    handler = friendly_errors(on_gpu(functools.partial(classify, backend, limits=settings.limits)))
+    examples(EXAMPLES, [text, mode, labels], handler, outputs)
+    gr.on([run.click, text.submit], handler, inputs, outputs, api_name="classify",
           concurrency_limit=concurrency(backend))  # fmt: skip
     mode.change(lambda m: gr.update(interactive=m == ZERO_SHOT), mode, labels, api_visibility="private")
-    return notice
+    return TabParts(notice, TASKS, text, handler, inputs, outputs)

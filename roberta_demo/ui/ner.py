@@ -9,7 +9,15 @@ import gradio as gr
 from roberta_demo.backend import Backend
 from roberta_demo.config import Limits, Settings
 from roberta_demo.tasks import ner
-from roberta_demo.ui.common import friendly_errors, missing_notice, run_note
+from roberta_demo.ui.common import (
+    TabParts,
+    announce_loading,
+    examples,
+    friendly_errors,
+    missing_notice,
+    on_gpu,
+    run_note,
+)
 from roberta_demo.viz.entities import ENTITY_NAMES, entity_colours, entity_rows, highlighted
 
 __all__ = ["TASKS", "build", "tag"]
@@ -35,8 +43,10 @@ def _view(result: ner.NerResult, threshold: float) -> tuple[dict, list[list]]:
 
 
 def tag(
-    backend: Backend, text: str, threshold: float = 0.5, checkpoint: str = "", *, limits: Limits = Limits()
-) -> tuple[dict, list[list], str, ner.NerResult]:
+    backend: Backend, text: str, threshold: float = 0.5, checkpoint: str = "",
+    progress: gr.Progress = gr.Progress(track_tqdm=True), *, limits: Limits = Limits(),
+) -> tuple[dict, list[list], str, ner.NerResult]:  # fmt: skip
+    announce_loading(backend, "ner", checkpoint, progress)
     result = ner.tag(backend, text, checkpoint or None, limits)
     shown, rows = _view(result, threshold)
     hidden = len(result.entities) - len(rows)
@@ -44,8 +54,8 @@ def tag(
     return shown, rows, note, result
 
 
-def build(backend: Backend, settings: Settings) -> gr.Markdown:
-    """The tab's components and events; returns the notice that names missing checkpoints."""
+def build(backend: Backend, settings: Settings) -> TabParts:
+    """The tab's components and events."""
     notice = gr.Markdown(missing_notice(backend, TASKS))
     checkpoints = list(backend.profile.models("ner").checkpoints)
     default_threshold = 0.0 if backend.profile.untrained else 0.5  # untrained models score every class ~equally
@@ -63,12 +73,13 @@ def build(backend: Backend, settings: Settings) -> gr.Markdown:
             gr.Markdown(_legend(entity_types))
             table = gr.Dataframe(headers=HEADERS, label="Spans", wrap=True, max_height=360)
             info = gr.Markdown(label="details")
-    gr.Examples([[e] for e in EXAMPLES], inputs=[text], cache_examples=False)
     result = gr.State()
-    handler = friendly_errors(functools.partial(tag, backend, limits=settings.limits))
-    gr.on([run.click, text.submit], handler, [text, threshold, checkpoint], [spans, table, info, result], api_name="ner")
+    handler = friendly_errors(on_gpu(functools.partial(tag, backend, limits=settings.limits)))
+    inputs, outputs = [text, threshold, checkpoint], [spans, table, info, result]
+    examples([[e] for e in EXAMPLES], [text], handler, outputs)
+    gr.on([run.click, text.submit], handler, inputs, outputs, api_name="ner")
     threshold.release(
         lambda r, t: _view(r, t) if r else (gr.skip(), gr.skip()), [result, threshold], [spans, table],
         api_visibility="private",
     )
-    return notice
+    return TabParts(notice, TASKS, text, handler, inputs, outputs)

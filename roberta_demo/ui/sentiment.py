@@ -10,7 +10,16 @@ import gradio as gr
 from roberta_demo.backend import Backend
 from roberta_demo.config import Limits, Settings
 from roberta_demo.tasks import sentiment
-from roberta_demo.ui.common import concurrency, friendly_errors, missing_notice, run_note
+from roberta_demo.ui.common import (
+    TabParts,
+    announce_loading,
+    concurrency,
+    examples,
+    friendly_errors,
+    missing_notice,
+    on_gpu,
+    run_note,
+)
 from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart
 
 __all__ = ["TASKS", "build", "score_many", "score_one"]
@@ -30,15 +39,19 @@ BATCH_EXAMPLE = "\n".join(EXAMPLES)
 
 
 def score_one(
-    backend: Backend, text: str, mode: str = DEFAULT_MODE, *, limits: Limits = Limits()
-) -> tuple[dict[str, float], object, str]:
+    backend: Backend, text: str, mode: str = DEFAULT_MODE, progress: gr.Progress = gr.Progress(track_tqdm=True),
+    *, limits: Limits = Limits(),
+) -> tuple[dict[str, float], object, str]:  # fmt: skip
+    announce_loading(backend, MODES.get(mode, "sentiment"), None, progress)
     result = sentiment.classify(backend, text, MODES.get(mode, "sentiment"), limits=limits)
     return result.as_dict(), class_scores_chart(result, "Class probabilities"), run_note(result.run)
 
 
 def score_many(
-    backend: Backend, texts: str, mode: str = DEFAULT_MODE, upload: bytes | None = None, *, limits: Limits = Limits()
-) -> tuple[list[list], object, str, str]:
+    backend: Backend, texts: str, mode: str = DEFAULT_MODE, upload: bytes | None = None,
+    progress: gr.Progress = gr.Progress(track_tqdm=True), *, limits: Limits = Limits(),
+) -> tuple[list[list], object, str, str]:  # fmt: skip
+    announce_loading(backend, MODES.get(mode, "sentiment"), None, progress)
     file_text = upload.decode("utf-8", errors="replace") if upload else None
     batch = sentiment.parse_texts(texts, file_text, limits)
     result = sentiment.classify_many(backend, batch, MODES.get(mode, "sentiment"))
@@ -52,8 +65,10 @@ def score_many(
     return table, class_distribution_chart(result.label_counts()), out.name, note
 
 
-def build(backend: Backend, settings: Settings) -> gr.Markdown:
-    """The tab's components and events; returns the notice that names missing checkpoints."""
+def build(backend: Backend, settings: Settings) -> TabParts:
+    """The tab's components and events."""
+    one = friendly_errors(on_gpu(functools.partial(score_one, backend, limits=settings.limits)))
+    many = friendly_errors(on_gpu(functools.partial(score_many, backend, limits=settings.limits)))
     notice = gr.Markdown(missing_notice(backend, TASKS))
     mode = gr.Radio(list(MODES), value=DEFAULT_MODE, label="Model")
     with gr.Tab("One text"):
@@ -61,11 +76,12 @@ def build(backend: Backend, settings: Settings) -> gr.Markdown:
             with gr.Column(scale=5):
                 text = gr.Textbox(label="Text", lines=4, placeholder="How does this sentence feel?")
                 run_one = gr.Button("Analyse", variant="primary")
-                gr.Examples([[e] for e in EXAMPLES], inputs=[text], cache_examples=False)
             with gr.Column(scale=6):
                 top = gr.Label(label="Prediction")
                 chart = gr.Plot(label="All classes")
                 info = gr.Markdown(label="details")
+        one_outputs = [top, chart, info]
+        examples([[e] for e in EXAMPLES], [text], one, one_outputs)
     with gr.Tab("Many texts"):
         with gr.Row():
             with gr.Column(scale=5):
@@ -73,16 +89,15 @@ def build(backend: Backend, settings: Settings) -> gr.Markdown:
                 upload = gr.File(label="…or upload a .txt (one per line) or .csv (a `text` column)",
                                  file_types=[".txt", ".csv"], type="binary")
                 run_many = gr.Button("Analyse all", variant="primary")
-                gr.Examples([[BATCH_EXAMPLE]], inputs=[texts], cache_examples=False, example_labels=["Six mixed texts"])
             with gr.Column(scale=6):
                 distribution = gr.Plot(label="Distribution")
                 table = gr.Dataframe(headers=["text", "label", "score"], label="Per text", wrap=True, max_height=420,
                                      column_widths=["64%", "20%", "16%"])
                 download = gr.File(label="Download the table (CSV)")
                 batch_info = gr.Markdown(label="details")
-    one = friendly_errors(functools.partial(score_one, backend, limits=settings.limits))
-    many = friendly_errors(functools.partial(score_many, backend, limits=settings.limits))
-    gr.on([run_one.click, text.submit], one, [text, mode], [top, chart, info], api_name="sentiment",
+        many_outputs = [table, distribution, download, batch_info]
+        examples([[BATCH_EXAMPLE]], [texts], many, many_outputs, example_labels=["Six mixed texts"])
+    gr.on([run_one.click, text.submit], one, [text, mode], one_outputs, api_name="sentiment",
           concurrency_limit=concurrency(backend))  # fmt: skip
-    run_many.click(many, [texts, mode, upload], [table, distribution, download, batch_info], api_name="sentiment_batch")
-    return notice
+    run_many.click(many, [texts, mode, upload], many_outputs, api_name="sentiment_batch")
+    return TabParts(notice, TASKS, text, one, [text, mode], one_outputs)

@@ -75,6 +75,23 @@ function robertaDemoParams(p) {
           include_layers: p.layers, display_mode: p.mode, include_heads: heads, total_heads: H};
 }
 """
+# The frame is sandboxed (an opaque origin), so it cannot read the page's theme: it asks the page, which answers
+# with a message (assets/app.js), and follows later changes the same way.
+_THEME_LISTENER = """
+window.addEventListener("message", function (event) {
+  if (event.data && event.data.robertaDemoTheme) {
+    document.documentElement.setAttribute("data-theme", event.data.robertaDemoTheme);
+  }
+});
+if (window.parent !== window) { window.parent.postMessage({robertaDemoAsk: "theme"}, "*"); }
+"""
+_FRAME_CSS = (
+    "body{margin:8px;font-family:'Helvetica Neue',Helvetica,Arial,sans-serif;background:#fff;color:#111827}"
+    "select{font-size:14px}"
+    "html[data-theme=dark] body{background:#0b0f19;color:#e5e7eb}"
+    "html[data-theme=dark] svg text{fill:#e5e7eb}"
+    "html[data-theme=dark] select{background:#1f2937;color:#e5e7eb}"
+)
 _REQUIRE_CONFIG = re.compile(r"require\.config\(\{.*?\}\);", re.DOTALL)
 _FILTERS = ["All", "Sentence A -> Sentence A", "Sentence B -> Sentence B", "Sentence A -> Sentence B",
             "Sentence B -> Sentence A"]  # fmt: skip
@@ -197,15 +214,13 @@ def bertviz_document(view: AttentionView, kind: View = "head", layer: int = 0, d
     filters = "".join(f'<option value="{i}">{name}</option>' for i, name in enumerate(_FILTERS))
     select_filter = f'Attention: <select id="filter">{filters}</select>' if view.pair_start is not None else ""
     select_layer = 'Layer: <select id="layer"></select>' if kind == "head" else ""
-    background, colour = ("#111827", "#e5e7eb") if dark else ("#ffffff", "#111827")
+    theme = "dark" if dark else "light"
     return (
-        '<!doctype html><html><head><meta charset="utf-8">'
-        f"<style>body{{margin:8px;background:{background};color:{colour};"
-        "font-family:'Helvetica Neue',Helvetica,Arial,sans-serif}select{font-size:14px}</style></head><body>"
-        f'<div id="bertviz"><span style="user-select:none">{select_layer} {select_filter}</span>'
+        f'<!doctype html><html data-theme="{theme}"><head><meta charset="utf-8"><style>{_FRAME_CSS}</style></head>'
+        f'<body><div id="bertviz"><span style="user-select:none">{select_layer} {select_filter}</span>'
         "<div id='vis'></div></div>"
-        f"{_vendor_tags(script_base)}<script>{_REQUIRE_SHIM}{_DECODER}</script><script>{script}</script>"
-        "</body></html>"
+        f"{_vendor_tags(script_base)}<script>{_REQUIRE_SHIM}{_DECODER}{_THEME_LISTENER}</script>"
+        f"<script>{script}</script></body></html>"
     )
 
 

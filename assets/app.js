@@ -1,0 +1,55 @@
+() => {
+  // roberta_demo page script: presentation mode, themed bertviz frames, slide-sized chart downloads.
+
+  // Presentation mode: large type, high contrast, wide layout. `?present=1` or the header's button.
+  const query = new URLSearchParams(window.location.search);
+  if (query.get("present") === "1") document.body.classList.add("present");
+
+  // bertviz runs in sandboxed frames that cannot see the page's theme: answer their question, and tell them
+  // again whenever the theme changes.
+  const theme = () => (document.body.classList.contains("dark") ? "dark" : "light");
+  window.addEventListener("message", (event) => {
+    if (event.data && event.data.robertaDemoAsk === "theme" && event.source) {
+      event.source.postMessage({ robertaDemoTheme: theme() }, "*");
+    }
+  });
+  new MutationObserver(() => {
+    document.querySelectorAll("iframe.bertviz-frame").forEach((frame) => {
+      if (frame.contentWindow) frame.contentWindow.postMessage({ robertaDemoTheme: theme() }, "*");
+    });
+  }).observe(document.body, { attributes: true, attributeFilter: ["class"] });
+
+  // Every plotly chart gets PNG and SVG downloads at slide resolution in its toolbar. Gradio draws charts
+  // with Plotly.react and no way to pass a toolbar config, so the config is added to each react call.
+  const SLIDE = { width: 1920, height: 1080 };
+  const filename = (gd) => {
+    const title = gd.layout && gd.layout.title && gd.layout.title.text;
+    return (title || "chart").replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase() || "chart";
+  };
+  const buttons = (Plotly) => [
+    { name: "Download PNG (1920×1080)", icon: Plotly.Icons.camera,
+      click: (gd) => Plotly.downloadImage(gd, { format: "png", ...SLIDE, filename: filename(gd) }) },
+    { name: "Download SVG (1920×1080)", icon: Plotly.Icons.disk || Plotly.Icons.camera,
+      click: (gd) => Plotly.downloadImage(gd, { format: "svg", ...SLIDE, filename: filename(gd) }) },
+  ];
+  const patch = (Plotly) => {
+    if (!Plotly || Plotly.robertaDemoPatched) return;
+    const react = Plotly.react;
+    Plotly.react = function (gd, data, layout, config) {
+      const toolbar = { displaylogo: false, modeBarButtonsToRemove: ["toImage", "lasso2d", "select2d"],
+                        modeBarButtonsToAdd: buttons(Plotly) };
+      return react.call(this, gd, data, layout, Object.assign({}, config, toolbar));
+    };
+    Plotly.robertaDemoPatched = true;
+  };
+  if (window.Plotly) {
+    patch(window.Plotly);
+  } else {
+    let plotly;  // Gradio loads plotly.js with the first chart and publishes it as window.Plotly
+    Object.defineProperty(window, "Plotly", {
+      configurable: true,
+      get: () => plotly,
+      set: (value) => { plotly = value; patch(value); },
+    });
+  }
+}
