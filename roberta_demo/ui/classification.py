@@ -72,7 +72,7 @@ def build(backend: Backend, settings: Settings) -> TabParts:
                 checkpoint = gr.Dropdown(zero_shot_models, value=backend.checkpoint_for("zero_shot"), label="NLI model")
             run = gr.Button("Classify", variant="primary")
         with gr.Column(scale=6):
-            top = gr.Label(label="Top classes", num_top_classes=5)
+            top = gr.Label(label="Top classes", num_top_classes=5, elem_id="classify-top")
             chart = gr.Plot(label="Every label's score")
             info = gr.Markdown(label="details")
     inputs, outputs = [text, mode, labels, template, multi_label, checkpoint], [top, chart, info]

@@ -77,7 +77,7 @@ def build(backend: Backend, settings: Settings) -> TabParts:
                 text = gr.Textbox(label="Text", lines=4, placeholder="How does this sentence feel?")
                 run_one = gr.Button("Analyse", variant="primary")
             with gr.Column(scale=6):
-                top = gr.Label(label="Prediction")
+                top = gr.Label(label="Prediction", elem_id="sentiment-top")
                 chart = gr.Plot(label="All classes")
                 info = gr.Markdown(label="details")
         one_outputs = [top, chart, info]

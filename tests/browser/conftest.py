@@ -26,7 +26,7 @@ class PageLog:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium_browser():
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing: .ci/run installs it with apt-get install chromium")
@@ -52,9 +52,9 @@ def _offline_route(log: PageLog):
 
 
 @pytest.fixture
-def page(browser, app_url) -> Iterator:
+def app_page(chromium_browser, app_url) -> Iterator:
     """A fresh page on the app; the network outside localhost is cut, and errors and dialogs are recorded."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = chromium_browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
     log = PageLog()
     context.route("**/*", _offline_route(log))
     tab = context.new_page()
@@ -63,5 +63,6 @@ def page(browser, app_url) -> Iterator:
     tab.on("dialog", lambda dialog: (log.dialogs.append(dialog.message), dialog.dismiss()))
     tab.log = log
     tab.goto(app_url)
+    tab.locator("#header h1").wait_for()  # the page is rendered by then
     yield tab
     context.close()

@@ -5,42 +5,42 @@ from __future__ import annotations
 ATTACK = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
-def _show_attention(page, text: str):
-    page.get_by_role("tab", name="Attention").click()
-    page.locator("#attention-text textarea").fill(text)
-    page.locator("#attention-run").click()
-    frame = page.frame_locator("iframe.bertviz-frame")
+def _show_attention(app_page, text: str):
+    app_page.get_by_role("tab", name="Attention").click()
+    app_page.locator("#attention-text textarea").fill(text)
+    app_page.locator("#attention-run").click()
+    frame = app_page.frame_locator("iframe.bertviz-frame")
     frame.locator("#vis svg text").first.wait_for(timeout=30_000)
     return frame
 
 
-def test_head_view_draws_with_the_network_blocked(page):
-    frame = _show_attention(page, "The animal didn't cross the street because it was too tired.")
+def test_head_view_draws_with_the_network_blocked(app_page):
+    frame = _show_attention(app_page, "The animal didn't cross the street because it was too tired.")
     assert frame.locator("#vis svg text").count() >= 2 * 14  # every token, on both sides
     assert frame.locator("#vis svg line, #vis svg path, #vis svg rect").count() > 100  # the attention drawn
     assert frame.locator("#layer option").count() == 1
-    assert page.log.blocked == [], page.log.blocked
-    assert page.log.errors == [], page.log.errors
+    assert app_page.log.blocked == [], app_page.log.blocked
+    assert app_page.log.errors == [], app_page.log.errors
 
 
-def test_model_view_draws_every_layer_and_head(page):
-    _show_attention(page, "Every head of every layer.")
-    page.get_by_label("Model view (every layer and head)").check()
-    frame = page.frame_locator("iframe.bertviz-frame")
+def test_model_view_draws_every_layer_and_head(app_page):
+    _show_attention(app_page, "Every head of every layer.")
+    app_page.get_by_label("Model view (every layer and head)").check()
+    frame = app_page.frame_locator("iframe.bertviz-frame")
     frame.locator("#vis svg").first.wait_for(timeout=30_000)
     frame.get_by_text("Layers").wait_for()
-    assert page.log.blocked == [] and page.log.errors == []
+    assert app_page.log.blocked == [] and app_page.log.errors == []
 
 
-def test_markup_in_the_text_is_shown_as_text_and_runs_nothing(page):
-    frame = _show_attention(page, ATTACK)
+def test_markup_in_the_text_is_shown_as_text_and_runs_nothing(app_page):
+    frame = _show_attention(app_page, ATTACK)
     shown = "".join(frame.locator("#vis svg text").all_text_contents())
     assert "alert" in shown and "script" in shown  # the pieces are drawn as text…
     assert frame.locator("img").count() == 0  # …and nothing became an element
-    page.get_by_role("tab", name="NER").click()
-    page.locator("#ner-text textarea").fill(ATTACK)
-    page.locator("#ner-run").click()
-    page.locator("#ner-spans").get_by_text("onerror", exact=False).first.wait_for(timeout=30_000)
-    assert page.locator("img[src='x']").count() == 0
-    page.wait_for_timeout(500)
-    assert page.log.dialogs == [], page.log.dialogs
+    app_page.get_by_role("tab", name="NER").click()
+    app_page.locator("#ner-text textarea").fill(ATTACK)
+    app_page.locator("#ner-run").click()
+    app_page.locator("#ner-spans").get_by_text("onerror", exact=False).first.wait_for(timeout=30_000)
+    assert app_page.locator("img[src='x']").count() == 0
+    app_page.wait_for_timeout(500)
+    assert app_page.log.dialogs == [], app_page.log.dialogs

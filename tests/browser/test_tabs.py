@@ -1,0 +1,110 @@
+"""Every tab in Chromium, offline: its first example runs and shows what a person would see."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+TIMEOUT = 30_000
+
+
+def _run_first_example(app_page, tab: str, button: str) -> None:
+    app_page.get_by_role("tab", name=tab, exact=True).click()
+    app_page.locator("button.gallery-item:visible, tr.tr-body:visible").first.click()
+    app_page.get_by_role("button", name=button, exact=True).click()
+
+
+def _visible_plot(app_page):
+    return app_page.locator(".js-plotly-plot:visible").first
+
+
+def test_classification_shows_the_label_and_the_chart(app_page):
+    _run_first_example(app_page, "Classification", "Classify")
+    _visible_plot(app_page).locator(".bars path").first.wait_for(timeout=TIMEOUT)
+    assert any(label in app_page.locator("#classify-top").inner_text() for label in ("business", "technology"))
+    assert _visible_plot(app_page).locator(".bars path").count() == 5  # one bar per candidate label
+    assert app_page.get_by_text(re.compile("Answered by .*tiny-nli")).count() == 1
+    assert app_page.log.blocked == [] and app_page.log.errors == []
+
+
+def test_sentiment_shows_the_label_and_the_chart(app_page):
+    _run_first_example(app_page, "Sentiment", "Analyse")
+    _visible_plot(app_page).locator(".bars path").first.wait_for(timeout=TIMEOUT)
+    assert _visible_plot(app_page).locator(".bars path").count() == 3
+    assert any(label in app_page.locator("#sentiment-top").inner_text() for label in ("negative", "neutral", "positive"))
+    assert app_page.get_by_text(re.compile("Answered by .*tiny-sentiment")).count() == 1
+    assert app_page.log.blocked == [] and app_page.log.errors == []
+
+
+def test_ner_shows_highlighted_spans_and_a_legend(app_page):
+    _run_first_example(app_page, "NER", "Find entities")
+    spans = app_page.locator("#ner-spans")
+    spans.locator(".token.highlighted").first.wait_for(timeout=TIMEOUT)
+    legend = spans.locator("[data-testid='highlighted-text:category-legend']").inner_text()
+    assert all(kind in legend for kind in ("PER", "ORG", "LOC", "MISC"))
+    assert "Angela" in spans.inner_text()
+    assert app_page.log.blocked == [] and app_page.log.errors == []
+
+
+def test_attention_draws_the_head_view_and_a_heatmap(app_page):
+    _run_first_example(app_page, "Attention", "Show attention")
+    frame = app_page.frame_locator("iframe.bertviz-frame")
+    frame.locator("#vis svg text").first.wait_for(timeout=TIMEOUT)
+    assert frame.locator("#vis svg text").count() > 10
+    app_page.locator(".js-plotly-plot .heatmaplayer").first.wait_for(timeout=TIMEOUT)
+    assert app_page.locator(".js-plotly-plot .heatmaplayer").count() >= 4  # head, head mean, rollout, overview
+    assert app_page.log.blocked == [] and app_page.log.errors == []
+
+
+def test_a_deep_link_selects_the_tab_fills_the_text_and_runs_it(app_page, app_url):
+    app_page.goto(app_url + "?tab=ner&text=Angela%20Merkel%20visited%20Paris")
+    app_page.locator("#ner-spans").get_by_text("Merkel").first.wait_for(timeout=TIMEOUT)
+    assert app_page.get_by_role("tab", name="NER", exact=True).get_attribute("aria-selected") == "true"
+    assert app_page.locator("#ner-text textarea").input_value() == "Angela Merkel visited Paris"
+    assert app_page.get_by_text(re.compile("Answered by .*tiny-ner")).count() == 1
+
+
+def test_charts_download_png_and_svg_at_slide_size(app_page):
+    _run_first_example(app_page, "Sentiment", "Analyse")
+    plot = _visible_plot(app_page)
+    plot.locator(".bars path").first.wait_for(timeout=TIMEOUT)
+    plot.hover()
+    titles = plot.locator(".modebar-btn").evaluate_all("els => els.map(e => e.getAttribute('data-title'))")
+    assert "Download PNG (1920×1080)" in titles and "Download SVG (1920×1080)" in titles
+    for kind in ("SVG", "PNG"):
+        with app_page.expect_download() as download:
+            plot.locator(f".modebar-btn[data-title='Download {kind} (1920×1080)']").click(force=True)
+        path = download.value.path()
+        assert download.value.suggested_filename == f"class-probabilities.{kind.lower()}"
+        head = path.read_bytes()[:400]
+        if kind == "SVG":
+            assert b'width="1920"' in head and b'height="1080"' in head
+        else:
+            assert head[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(head[16:20], "big") == 1920
+
+
+@pytest.mark.parametrize("how", ["link", "button"])
+def test_presentation_mode_enlarges_the_type(app_page, app_url, how):
+    before = app_page.evaluate("parseFloat(getComputedStyle(document.querySelector('#header h1')).fontSize)")
+    if how == "link":
+        app_page.goto(app_url + "?present=1")
+        app_page.locator("#header h1").wait_for()
+    else:
+        app_page.locator("#present-toggle").click()
+    assert "present" in app_page.evaluate("document.body.className")
+    after = app_page.evaluate("parseFloat(getComputedStyle(document.querySelector('#header h1')).fontSize)")
+    assert after >= 1.4 * before
+
+
+def test_dark_theme_reaches_charts_and_bertviz(app_page, app_url):
+    app_page.goto(app_url + "?__theme=dark")
+    _run_first_example(app_page, "Attention", "Show attention")
+    frame = app_page.frame_locator("iframe.bertviz-frame")
+    frame.locator("#vis svg text").first.wait_for(timeout=TIMEOUT)
+    frame.locator("html[data-theme=dark]").wait_for(timeout=TIMEOUT)
+    background = frame.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
+    assert background == "rgb(11, 15, 25)"
+    tick = app_page.locator(".js-plotly-plot .xtick text").first
+    tick.wait_for(timeout=TIMEOUT)
+    assert tick.evaluate("t => getComputedStyle(t).fill") == "rgb(229, 231, 235)"

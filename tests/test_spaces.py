@@ -1,0 +1,77 @@
+"""Hugging Face Spaces: front matter, start-up with no arguments, ZeroGPU, lazily cached examples."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import types
+
+import gradio as gr
+import pytest
+import yaml
+
+from roberta_demo.config import load_profile
+from roberta_demo.ui import common
+from roberta_demo.ui.app import build_app
+from tests.conftest import REPO
+
+
+def _front_matter() -> dict:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    return yaml.safe_load(text.split("---\n")[1])
+
+
+def test_readme_front_matter_is_a_gradio_space():
+    meta = _front_matter()
+    assert meta["sdk"] == "gradio" and meta["app_file"] == "app.py"
+    assert meta["python_version"] == "3.12"  # the default 3.10 cannot install current transformers
+    assert meta["sdk_version"].split(".")[0] == gr.__version__.split(".")[0]
+    assert set(meta["models"]) == set(load_profile("default", env={}).checkpoints())
+
+
+def test_app_module_builds_demo_from_the_environment_alone():
+    env = {**os.environ, "ROBERTA_DEMO_MODELS": "tiny", "ROBERTA_DEMO_DEVICE": "cpu"}
+    probe = "import app; print(type(app.demo).__name__, app.backend.profile.name, len(app.backend.load_counts))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["Blocks", "tiny", "0"]  # built, configured by env, nothing loaded
+
+
+@pytest.fixture
+def fake_zero_gpu(monkeypatch):
+    """A stand-in for the `spaces` package, which exists only on Spaces: it records what it decorates."""
+    decorated: list[object] = []
+
+    def gpu(function):
+        decorated.append(function)
+        return function
+
+    monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=gpu))
+    return decorated
+
+
+def test_model_handlers_go_through_spaces_gpu_when_present(fake_zero_gpu, backend):
+    build_app(backend)
+    names = {getattr(getattr(f, "func", f), "__name__", "") for f in fake_zero_gpu}
+    assert {"classify", "score_one", "score_many", "tag", "attend"} <= names
+
+
+def test_without_spaces_handlers_are_unchanged(monkeypatch):
+    monkeypatch.setitem(sys.modules, "spaces", None)  # `import spaces` fails as where it is not installed
+
+    def handler() -> str:
+        return "ran"
+
+    assert common.on_gpu(handler) is handler
+
+
+@pytest.mark.parametrize(("space", "cached"), [("user/roberta-demo", True), ("", False)])
+def test_examples_are_cached_lazily_on_spaces(monkeypatch, space, cached):
+    monkeypatch.setenv("SPACE_ID", space)
+    with gr.Blocks():
+        text, out = gr.Textbox(), gr.Textbox()
+        examples = common.examples([["hello"]], [text], lambda t: t, [out])
+    assert examples.cache_examples == ("lazy" if cached else False)  # gradio's mark for lazy caching
