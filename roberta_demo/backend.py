@@ -354,7 +354,8 @@ class Backend:
             if pipeline_task == "text-classification":
                 call_args.setdefault("truncation", True)
         started = time.perf_counter()
-        outputs = pipe(texts, **call_args)
+        # One text goes in alone: a list makes the pipeline build a DataLoader, a few ms for nothing.
+        outputs = [pipe(texts[0], **call_args)] if len(texts) == 1 else pipe(texts, **call_args)
         return Inference(outputs, checkpoint, self.device, time.perf_counter() - started, truncations)
 
     def _batcher(self, task: str, checkpoint: str, call_args: dict[str, Any]) -> MicroBatcher[str, Inference]:

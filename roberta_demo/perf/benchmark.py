@@ -107,6 +107,19 @@ def median_seconds(call: Callable[[], object], repeats: int, warmup: int = 3) ->
     return statistics.median(samples)
 
 
+def interleaved_medians(calls: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median seconds of each call, the calls taking turns, so that a shared machine's slow spells hit all alike."""
+    for call in calls.values():
+        call(), call()
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(repeats):
+        for name, call in calls.items():
+            started = time.perf_counter()
+            call()
+            samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def bench_in_process(backend: Backend, repeats: int) -> dict[str, float]:
     """The raw forward pass on a 32-token text against the backend's sentiment call on the same text."""
     checkpoint = backend.checkpoint_for("sentiment")
@@ -120,9 +133,7 @@ def bench_in_process(backend: Backend, repeats: int) -> dict[str, float]:
     def task() -> None:
         backend.run("sentiment", [TEXT_32], top_k=None)
 
-    results = {}
-    for name, call in (("raw", raw), ("backend", task)) * 2:  # interleaved twice, the later pair kept
-        results[name] = median_seconds(call, repeats)
+    results = interleaved_medians({"raw": raw, "backend": task}, repeats * 2)
     results["tokens"] = int(encoded["input_ids"].shape[1])
     return results
 
