@@ -19,7 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from roberta_demo.tasks.attention import AttentionView
-from roberta_demo.viz.charts import plotly_text
+from roberta_demo.viz.charts import plain_figure, plotly_text
 
 __all__ = [
     "HEAD_STATISTICS",
@@ -39,7 +39,6 @@ HEAD_STATISTICS = {
     "previous": "Share of attention on the previous token",
 }
 View = Literal["head", "model"]
-FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=14)
 
 # bertviz's scripts call require.config(...) and requirejs([...], callback); this stands in for require.js
 # and hands the callback the d3 and jQuery loaded just before.
@@ -109,68 +108,60 @@ def unique_labels(tokens: list[str]) -> list[str]:
     return labels
 
 
-def _square_layout(figure: go.Figure, title: str, size: int, dark: bool) -> go.Figure:
-    side = int(min(1000, max(420, 130 + 17 * size)))
-    figure.update_layout(
-        template="plotly_dark" if dark else "none",
-        title=dict(text=title, x=0, xanchor="left"),
-        font=FONT,
-        height=side,
-        margin=dict(l=10, r=10, t=60, b=10),
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-    )
-    return figure
+def _square_side(size: int) -> int:
+    return int(min(1000, max(420, 130 + 17 * size)))
+
+
+def _boundary(pair_start: int, size: int) -> list[dict]:
+    """Dotted lines between the two sentences of a pair, across both axes."""
+    line = {"type": "line", "line": {"color": "#f59e0b", "width": 2, "dash": "dot"}}
+    edge = pair_start - 0.5
+    return [{**line, "x0": edge, "x1": edge, "y0": -0.5, "y1": size - 0.5},
+            {**line, "y0": edge, "y1": edge, "x0": -0.5, "x1": size - 0.5}]  # fmt: skip
 
 
 def attention_heatmap(
-    matrix: np.ndarray, tokens: list[str], title: str, pair_start: int | None = None, dark: bool = False
+    matrix: np.ndarray, tokens: list[str], title: str, pair_start: int | None = None
 ) -> go.Figure:
     """A query × key heatmap; row i is where token i looks. matrix: <float>[num_tokens, num_tokens]."""
     labels = unique_labels(tokens)
-    figure = go.Figure(
-        go.Heatmap(
-            z=np.round(matrix, 3).astype(np.float32),
-            x=labels,
-            y=labels,
-            colorscale="Blues" if not dark else "Viridis",
-            zmin=0,
-            colorbar=dict(title="weight", thickness=12),
-            hovertemplate="query %{y} → key %{x}<br>weight %{z:.3f}<extra></extra>",
-        )
-    )
-    figure.update_xaxes(side="top", tickangle=-60, title="key (attended to)", automargin=True)
-    figure.update_yaxes(autorange="reversed", title="query (attending)", automargin=True)
-    if pair_start is not None:
-        for axis_line in (dict(x0=pair_start - 0.5, x1=pair_start - 0.5, y0=-0.5, y1=len(tokens) - 0.5),
-                          dict(y0=pair_start - 0.5, y1=pair_start - 0.5, x0=-0.5, x1=len(tokens) - 0.5)):  # fmt: skip
-            figure.add_shape(type="line", line=dict(color="#f59e0b", width=2, dash="dot"), **axis_line)
-    return _square_layout(figure, title, len(tokens), dark)
+    heatmap = {
+        "type": "heatmap", "z": np.round(matrix, 3).astype(np.float32), "x": labels, "y": labels,
+        "colorscale": "Blues", "zmin": 0, "colorbar": {"title": {"text": "weight"}, "thickness": 12},
+        "hovertemplate": "query %{y} → key %{x}<br>weight %{z:.3f}<extra></extra>",
+    }  # fmt: skip
+    layout = {
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "xaxis": {"side": "top", "tickangle": -60, "title": {"text": "key (attended to)"}, "automargin": True},
+        "yaxis": {"autorange": "reversed", "title": {"text": "query (attending)"}, "automargin": True},
+        "shapes": _boundary(pair_start, len(tokens)) if pair_start is not None else [],
+    }
+    return plain_figure([heatmap], layout, title, _square_side(len(tokens)))
 
 
-def head_overview_chart(statistics: np.ndarray, metric: str, selected: tuple[int, int] | None = None,
-                        dark: bool = False) -> go.Figure:  # fmt: skip
+def head_overview_chart(statistics: np.ndarray, metric: str, selected: tuple[int, int] | None = None) -> go.Figure:
     """One cell per head: layers down, heads across. statistics: <float>[num_layers, num_heads]."""
     layers, heads = statistics.shape
-    figure = go.Figure(
-        go.Heatmap(
-            z=np.round(statistics, 3).astype(np.float32),
-            x=list(range(heads)),
-            y=list(range(layers)),
-            colorscale="Magma" if metric == "entropy" else "Teal",
-            texttemplate="%{z:.2f}" if layers * heads <= 400 else None,
-            hovertemplate="layer %{y}, head %{x}<br>%{z:.3f}<extra></extra>",
-            colorbar=dict(thickness=12),
-        )
-    )
+    heatmap = {
+        "type": "heatmap", "z": np.round(statistics, 3).astype(np.float32), "x": list(range(heads)),
+        "y": list(range(layers)), "colorscale": "Magma" if metric == "entropy" else "Teal",
+        "hovertemplate": "layer %{y}, head %{x}<br>%{z:.3f}<extra></extra>", "colorbar": {"thickness": 12},
+    }  # fmt: skip
+    if layers * heads <= 400:
+        heatmap["texttemplate"] = "%{z:.2f}"
+    shapes = []
     if selected is not None:
         layer, head = selected
-        figure.add_shape(type="rect", x0=head - 0.5, x1=head + 0.5, y0=layer - 0.5, y1=layer + 0.5,
-                         line=dict(color="#22c55e", width=3))  # fmt: skip
-    figure.update_xaxes(title="head", dtick=1)
-    figure.update_yaxes(title="layer", dtick=1, autorange="reversed")
-    figure = _square_layout(figure, plotly_text(HEAD_STATISTICS.get(metric, metric)), max(layers, heads), dark)
-    return figure.update_layout(height=int(min(700, 160 + 34 * layers)))
+        shapes.append({"type": "rect", "x0": head - 0.5, "x1": head + 0.5, "y0": layer - 0.5, "y1": layer + 0.5,
+                       "line": {"color": "#22c55e", "width": 3}})  # fmt: skip
+    layout = {
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "xaxis": {"title": {"text": "head"}, "dtick": 1},
+        "yaxis": {"title": {"text": "layer"}, "dtick": 1, "autorange": "reversed"},
+        "shapes": shapes,
+    }
+    title = plotly_text(HEAD_STATISTICS.get(metric, metric))
+    return plain_figure([heatmap], layout, title, int(min(700, 160 + 34 * layers)))
 
 
 def _script_json(value: object) -> str:

@@ -92,9 +92,9 @@ def test_presentation_mode_enlarges_the_type(app_page, app_url, how):
         app_page.locator("#header h1").wait_for()
     else:
         app_page.locator("#present-toggle").click()
-    assert "present" in app_page.evaluate("document.body.className")
-    after = app_page.evaluate("parseFloat(getComputedStyle(document.querySelector('#header h1')).fontSize)")
-    assert after >= 1.4 * before
+    app_page.wait_for_function("document.body.classList.contains('present')", timeout=TIMEOUT)
+    size = "parseFloat(getComputedStyle(document.querySelector('#header h1')).fontSize)"
+    app_page.wait_for_function(f"{size} >= {1.4 * before}", timeout=TIMEOUT)  # styles apply a frame later
 
 
 def test_dark_theme_reaches_charts_and_bertviz(app_page, app_url):
