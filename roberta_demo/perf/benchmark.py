@@ -32,7 +32,7 @@ from gradio_client import Client
 from roberta_demo import tiny
 from roberta_demo.backend import Backend, quantize_int8
 from roberta_demo.config import Limits, load_profile
-from roberta_demo.perf.loadtest import resident_mb, start_app
+from roberta_demo.perf.loadtest import resident_mb, serve, start_app
 
 __all__ = ["Sizes", "build_checkpoints", "main"]
 
@@ -148,19 +148,7 @@ demo.queue().launch(server_name="127.0.0.1", server_port=int(sys.argv[1]), quiet
 
 
 def _start_empty_app() -> tuple[subprocess.Popen, str]:
-    from roberta_demo.perf.loadtest import _free_port
-
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-c", _EMPTY_APP, str(port)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(240):
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    raise RuntimeError("the empty app did not start")
+    return serve([sys.executable, "-c", _EMPTY_APP, "{port}"])
 
 
 def bench_http(url: str, repeats: int) -> dict[str, float]:

@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 from gradio_client import Client
 
-__all__ = ["LoadReport", "REQUESTS", "resident_mb", "run_load", "start_app"]
+__all__ = ["LoadReport", "REQUESTS", "resident_mb", "run_load", "serve", "start_app"]
 
 REQUESTS: list[tuple[str, tuple]] = [
     ("/sentiment", ("I love how fast this is!",)),
@@ -124,15 +124,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_app(models: str, extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
-    """`python app.py --models MODELS` on a free local port, once it answers HTTP; returns the process and URL."""
+def serve(command: list[str], cwd: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """Run `command` (its `{port}` filled with a free local port) until it answers HTTP; the process and URL."""
     port = _free_port()
-    root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
-    process = subprocess.Popen(
-        [sys.executable, "app.py", "--models", models, "--host", "127.0.0.1", "--port", str(port), *(extra or [])],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    process = subprocess.Popen([part.format(port=port) for part in command], cwd=cwd, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
     for _ in range(240):
         try:
@@ -141,7 +138,13 @@ def start_app(models: str, extra: list[str] | None = None) -> tuple[subprocess.P
         except httpx.HTTPError:
             time.sleep(0.5)
     process.kill()
-    raise RuntimeError("the app did not start within 2 minutes")
+    raise RuntimeError(f"{' '.join(command)} did not answer within 2 minutes")
+
+
+def start_app(models: str, extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`python app.py --models MODELS` on a free local port, once it answers HTTP; returns the process and URL."""
+    command = [sys.executable, "app.py", "--models", models, "--host", "127.0.0.1", "--port", "{port}", *(extra or [])]
+    return serve(command, cwd=Path(__file__).resolve().parents[2])
 
 
 def main(argv: list[str] | None = None) -> int:
