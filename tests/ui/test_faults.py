@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -97,3 +98,18 @@ def test_unlisted_checkpoints_are_refused_on_every_endpoint(client):
         client.predict("hi", checkpoint="FacebookAI/roberta-base", api_name="/ner")
     with pytest.raises(AppError):
         client.predict("hi", checkpoint="../../etc", api_name="/attention")
+
+
+def test_first_use_of_a_checkpoint_shows_loading_progress(tiny_profile):
+    demo, url = _serve(Backend(tiny_profile, "cpu"), Settings())
+    try:
+        job = Client(url, verbose=False).submit("hello", api_name="/sentiment")
+        messages: set[str] = set()
+        while not job.done():
+            status = job.status()
+            messages.update(progress.desc for progress in status.progress_data or [] if progress.desc)
+            time.sleep(0.01)
+        assert job.result()[0]["label"]
+        assert any(m.startswith("Loading tiny-sentiment") and "first use" in m for m in messages), messages
+    finally:
+        demo.close()
