@@ -52,6 +52,11 @@ def _frame_height(view: attention.AttentionView, kind: str) -> int:
     return int(min(2600, 140 + 23 * len(view.tokens)))
 
 
+def model_view_bytes(view: attention.AttentionView) -> int:
+    """What the model view sends: one byte per weight, base64-encoded."""
+    return int(view.weights.size * 4 / 3)
+
+
 def _data(view: attention.AttentionView, layer: int, head: int) -> dict:
     """The selected head as plain data, for API users."""
     return {
@@ -105,6 +110,9 @@ def attend(
     announce_loading(backend, "attention", checkpoint, progress)
     view = attention.inspect(backend, text, text_pair, checkpoint or None, hide_special, merge_words, limits)
     note = run_note(view.run) + f" {len(view.tokens)} tokens, {view.num_layers} layers × {view.num_heads} heads."
+    if (size := model_view_bytes(view)) > 1_000_000:
+        note += (f"\n\nThe model view of this input is {size / 1e6:.1f} MB of attention data (it holds every head of "
+                 "every layer); the head view sends one layer at a time.")  # fmt: skip
     sliders = (gr.update(maximum=view.num_layers - 1), gr.update(maximum=view.num_heads - 1))
     return (*render(view, layer, head, kind_label, metric_label), note, view, *sliders)
 

@@ -127,3 +127,4 @@ def test_page_says_the_tiny_models_are_untrained_and_shows_the_device(app_url):
     config = httpx.get(app_url + "config", timeout=10).text
     assert "Test models." in config and "random weights" in config
     assert "device <b>cpu</b>" in config and "profile <b>tiny</b>" in config
+

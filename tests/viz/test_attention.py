@@ -9,7 +9,7 @@ import numpy as np
 
 from roberta_demo.tasks.attention import AttentionView, attention_rollout
 from roberta_demo.tasks.common import RunInfo
-from roberta_demo.ui.attention import SCRIPT_BASE, render
+from roberta_demo.ui.attention import SCRIPT_BASE, model_view_bytes, render
 from roberta_demo.viz.attention import attention_heatmap, bertviz_document, unique_labels
 
 ATTACK = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -73,3 +73,8 @@ def test_payload_for_64_tokens_on_a_roberta_base_sized_model_stays_under_1_mb(ca
     with capsys.disabled():
         print(f"\n[payload] 64 tokens, 12×12 heads: head view {head / 1e3:.0f} kB, model view {model / 1e3:.0f} kB")
     assert head < 1_000_000 and model < 1_000_000
+
+
+def test_the_heavy_model_view_is_flagged_past_64_tokens():
+    # The tab's note warns once the model view passes 1 MB: beyond 64 tokens on a 12 × 12 model.
+    assert model_view_bytes(random_view(12, 12, 64)) < 1_000_000 < model_view_bytes(random_view(12, 12, 96))
