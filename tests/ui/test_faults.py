@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -17,6 +16,10 @@ from gradio_client.exceptions import AppError
 from roberta_demo.backend import Backend
 from roberta_demo.cli import launch
 from roberta_demo.config import Settings, TaskModels
+from roberta_demo.ui import attention as attention_tab
+from roberta_demo.ui import classification as classification_tab
+from roberta_demo.ui import ner as ner_tab
+from roberta_demo.ui import sentiment as sentiment_tab
 from roberta_demo.ui.app import build_app
 
 PACKAGE = Path(__file__).resolve().parents[2] / "roberta_demo"
@@ -100,16 +103,31 @@ def test_unlisted_checkpoints_are_refused_on_every_endpoint(client):
         client.predict("hi", checkpoint="../../etc", api_name="/attention")
 
 
-def test_first_use_of_a_checkpoint_shows_loading_progress(tiny_profile):
-    demo, url = _serve(Backend(tiny_profile, "cpu"), Settings())
-    try:
-        job = Client(url, verbose=False).submit("hello", api_name="/sentiment")
-        messages: set[str] = set()
-        while not job.done():
-            status = job.status()
-            messages.update(progress.desc for progress in status.progress_data or [] if progress.desc)
-            time.sleep(0.01)
-        assert job.result()[0]["label"]
-        assert any(m.startswith("Loading tiny-sentiment") and "first use" in m for m in messages), messages
-    finally:
-        demo.close()
+
+class RecordedProgress:
+    """Records what a handler reports through the `gr.Progress` that Gradio passes it."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, fraction: float, desc: str | None = None, **_: object) -> None:
+        self.messages.append(desc or "")
+
+
+@pytest.mark.parametrize(
+    ("handler", "args", "checkpoint"),
+    [
+        (sentiment_tab.score_one, ("hello",), "tiny-sentiment"),
+        (classification_tab.classify, ("hello",), "tiny-nli"),
+        (ner_tab.tag, ("Paris",), "tiny-ner"),
+        (attention_tab.attend, ("hello",), "tiny-roberta"),
+    ],
+)
+def test_first_use_of_a_checkpoint_reports_loading_progress(tiny_profile, handler, args, checkpoint):
+    fresh = Backend(tiny_profile, "cpu")
+    first, again = RecordedProgress(), RecordedProgress()
+    handler(fresh, *args, progress=first)
+    handler(fresh, *args, progress=again)
+    assert len(first.messages) == 1 and first.messages[0].startswith(f"Loading {checkpoint}")
+    assert "first use" in first.messages[0]
+    assert again.messages == []  # loaded now: nothing to announce
