@@ -69,7 +69,7 @@ def test_backend_merges_concurrent_sentiment_requests(tiny_profile):
     def hold_first_forward(module, args, kwargs):
         forwards.append(kwargs["input_ids"].shape[0] if "input_ids" in kwargs else args[0].shape[0])
         if len(forwards) == 1:
-            time.sleep(0.3)  # keeps the model busy while the other requests arrive
+            time.sleep(1.0)  # keeps the model busy while the other requests arrive
 
     handle = model.register_forward_pre_hook(hold_first_forward, with_kwargs=True)
     try:
