@@ -28,6 +28,7 @@ from roberta_demo.viz.attention import (
     bertviz_document,
     bertviz_iframe,
     head_overview_chart,
+    model_view_bytes,
 )
 
 __all__ = ["TASKS", "attend", "build", "render"]
@@ -50,11 +51,6 @@ def _frame_height(view: attention.AttentionView, kind: str) -> int:
     if kind == "model":
         return int(min(2400, 160 + 95 * view.num_layers))
     return int(min(2600, 140 + 23 * len(view.tokens)))
-
-
-def model_view_bytes(view: attention.AttentionView) -> int:
-    """What the model view sends: one byte per weight, base64-encoded."""
-    return int(view.weights.size * 4 / 3)
 
 
 def _data(view: attention.AttentionView, layer: int, head: int) -> dict:

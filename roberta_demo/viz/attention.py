@@ -27,6 +27,7 @@ __all__ = [
     "bertviz_document",
     "bertviz_iframe",
     "head_overview_chart",
+    "model_view_bytes",
     "attention_heatmap",
     "unique_labels",
 ]
@@ -181,6 +182,11 @@ def _payload(view: AttentionView, kind: View, layer: int, dark: bool) -> dict:
         "layers": list(range(view.num_layers)) if kind == "model" else [layer],
         "mode": "dark" if dark else "light",
     }
+
+
+def model_view_bytes(view: AttentionView) -> int:
+    """The attention data the model view sends (see `_payload`): one byte per weight, base64-encoded."""
+    return int(view.weights.size * 4 / 3)
 
 
 def _vendor_tags(script_base: str | None) -> str:

@@ -9,8 +9,8 @@ import numpy as np
 
 from roberta_demo.tasks.attention import AttentionView, attention_rollout
 from roberta_demo.tasks.common import RunInfo
-from roberta_demo.ui.attention import SCRIPT_BASE, model_view_bytes, render
-from roberta_demo.viz.attention import attention_heatmap, bertviz_document, unique_labels
+from roberta_demo.ui.attention import SCRIPT_BASE, render
+from roberta_demo.viz.attention import attention_heatmap, bertviz_document, model_view_bytes, unique_labels
 
 ATTACK = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
 
