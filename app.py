@@ -2,12 +2,12 @@
 
 import sys
 
-from roberta_demo.cli import configure_logging, create_app, launch, parse_settings
+from roberta_demo.cli import configure_logging, create_app, launch, settings_from_argv
 from roberta_demo.config import ConfigError
 
 configure_logging()
 try:
-    settings = parse_settings(sys.argv[1:] if __name__ == "__main__" else [])
+    settings = settings_from_argv(sys.argv[1:] if __name__ == "__main__" else [])
     demo, backend = create_app(settings)
 except ConfigError as exc:
     sys.exit(f"error: {exc}")

@@ -1,56 +1,63 @@
 """The one inference backend: device choice, lazily loaded and cached models and pipelines, load errors.
 
-Every tab goes through `Backend`. It loads each checkpoint once (even when two tasks use it), on first use,
-under a per-checkpoint lock so that concurrent first requests cause a single load. A failed load is not
-cached: the next request tries again. Inputs longer than the model's positions are truncated and reported.
+Every task goes through `Backend`, which knows models, not tasks. It loads each checkpoint once (with the richest
+head any configured task needs), on first use, under a per-checkpoint lock so that concurrent first requests cause
+a single load. A failed load is not cached: the next request tries again. A task asks for work in one of two ways:
+
+- `run(call, texts, checkpoint)`: a transformers pipeline, described by the task as a `PipelineCall` (which
+  pipeline, its call arguments, the tokens the task reserves, whether long input is read in windows). The backend
+  truncates and reports, and merges concurrent single-text calls into batches where the call allows it.
+- `apply(checkpoint, fn)`: `fn(loaded_model)` for work no pipeline does (attention weights, hidden states).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
 import threading
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import numpy as np
 import torch
 import transformers
-from huggingface_hub import try_to_load_from_cache
 
-from roberta_demo.batching import MicroBatcher
-from roberta_demo.config import TASKS, Profile
+from roberta_demo.batching import BatchObserver, MicroBatcher
+from roberta_demo.config import Head, Profile, UnknownCheckpoint
+from roberta_demo.errors import ModelLoadError
+from roberta_demo.hub import is_cached, missing_message
+from roberta_demo.results import Truncation
 
 __all__ = [
-    "AttentionWeights",
+    "MODEL_CLASSES",
     "Backend",
     "Inference",
-    "ModelLoadError",
-    "Truncation",
+    "LoadListener",
+    "LoadedModel",
+    "PipelineCall",
     "choose_device",
     "choose_dtype",
-    "is_local_checkpoint",
     "quantize_int8",
 ]
 
 log = logging.getLogger(__name__)
-# RoBERTa's tokenizer marks word starts but has no word ids, so the NER pipeline groups pieces into words by
-# whitespace and warns on every call; that heuristic is what we want, the warning is noise in the server log.
-warnings.filterwarnings("ignore", message="Tokenizer does not support real words")
+R = TypeVar("R")
+LoadListener = Callable[[str], None]  # told a checkpoint's name just before its first load
 
-_MODEL_CLASSES = {
+MODEL_CLASSES: Mapping[Head, Any] = {
     "sequence-classification": transformers.AutoModelForSequenceClassification,
     "token-classification": transformers.AutoModelForTokenClassification,
+    "masked-lm": transformers.AutoModelForMaskedLM,
     "base": transformers.AutoModel,
 }
-NER_STRIDE = 64  # tokens shared by neighbouring windows, so an entity cut by one window is whole in the next
+
+
+# transformers types `pipeline` by its literal task names; the backend builds whichever pipeline a task names.
+_make_pipeline: Callable[..., Any] = transformers.pipeline
 
 
 def choose_device(requested: str, *, cuda_available: bool, mps_available: bool) -> str:
@@ -58,7 +65,7 @@ def choose_device(requested: str, *, cuda_available: bool, mps_available: bool) 
     requested = (requested or "auto").strip().lower()
     usable = {"cuda": cuda_available, "mps": mps_available, "cpu": True}
     kind = requested.split(":")[0]
-    if kind in usable and usable[kind]:
+    if usable.get(kind):
         return requested
     if requested != "auto":
         log.warning("Device %r is not available here; choosing the best available device instead.", requested)
@@ -85,35 +92,6 @@ def quantize_int8(model: Any) -> Any:
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
-def is_local_checkpoint(checkpoint: str) -> bool:
-    """A folder path rather than a Hub id (`namespace/name`)."""
-    return checkpoint.startswith((os.sep, ".", "~")) or Path(checkpoint).expanduser().is_dir()
-
-
-def is_cached(checkpoint: str) -> bool:
-    """Whether `from_pretrained` can find the checkpoint without the network."""
-    if is_local_checkpoint(checkpoint):
-        return (Path(checkpoint).expanduser() / "config.json").is_file()
-    return isinstance(try_to_load_from_cache(checkpoint, "config.json"), str)
-
-
-class ModelLoadError(RuntimeError):
-    """A checkpoint could not be loaded. The message names it and says what to do."""
-
-    def __init__(self, checkpoint: str, message: str):
-        super().__init__(message)
-        self.checkpoint = checkpoint
-
-
-def missing_message(checkpoint: str) -> str:
-    if is_local_checkpoint(checkpoint):
-        return f"Model folder {checkpoint} does not exist or holds no config.json: check the path in your model config."
-    return (
-        f"Model {checkpoint} is not in the local cache and the Hub cannot be reached: run "
-        f"`python -m roberta_demo download` while online, or start with `--models tiny`."
-    )
-
-
 def _load_error(checkpoint: str, exc: Exception) -> ModelLoadError:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if not is_cached(checkpoint):
@@ -125,29 +103,34 @@ def _load_error(checkpoint: str, exc: Exception) -> ModelLoadError:
     )
 
 
-def check_nli_labels(checkpoint: str, labels: list[str]) -> None:
-    """Zero-shot classification asks an NLI model whether each label is *entailed*: it needs that label."""
-    if not any(label.lower().startswith("entail") for label in labels):
-        raise ModelLoadError(
-            checkpoint,
-            f"Model {checkpoint} cannot do zero-shot classification: its labels ({', '.join(labels)}) have no "
-            f"'entailment'. Configure an NLI checkpoint such as cross-encoder/nli-distilroberta-base.",
-        )
+def _position_limit(config: Any) -> int:
+    """Tokens the model's position embeddings cover. RoBERTa-family models number positions from after the padding
+    index, so two of their 514 positions are never used by tokens."""
+    offset = config.pad_token_id + 1 if "roberta" in config.model_type else 0
+    return int(config.max_position_embeddings - offset)
 
 
 @dataclass(frozen=True)
-class Truncation:
-    """An input cut to the model's limit: only the first `tokens_kept` of `tokens_total` tokens were read."""
+class PipelineCall:
+    """How a task calls a transformers pipeline, split as `Pipeline._sanitize_parameters` splits it.
 
-    tokens_total: int
-    tokens_kept: int
+    pipeline: the transformers pipeline task, e.g. "text-classification".
+    arguments: passed to every call of the pipeline.
+    reserved_tokens: tokens of the model's limit the task keeps for text it adds to the input, so the input is
+        cut — and reported as cut — that much earlier.
+    windowed: the pipeline reads long input in overlapping windows itself; nothing is cut.
+    batchable: concurrent single-text calls may share a forward pass.
+    """
 
-    @property
-    def notice(self) -> str:
-        return (
-            f"The input is {self.tokens_total:,} tokens long; the model reads at most {self.tokens_kept:,}, "
-            f"so only the first {self.tokens_kept:,} tokens were used."
-        )
+    pipeline: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    reserved_tokens: int = 0
+    windowed: bool = False
+    batchable: bool = False
+
+    def key(self) -> str:
+        """Equal for calls that may share a batch: the same pipeline, arguments and truncation."""
+        return repr((self.pipeline, sorted(self.arguments.items()), self.reserved_tokens, self.windowed))
 
 
 @dataclass(frozen=True)
@@ -161,39 +144,65 @@ class Inference:
     truncations: tuple[Truncation | None, ...]
 
 
-@dataclass(frozen=True)
-class AttentionWeights:
-    """Attention of one forward pass.
-
-    weights: <float32>[num_layers, num_heads, num_tokens, num_tokens], rows (queries) sum to 1.
-    tokens: the BPE tokens as the tokenizer spells them (`Ġ` marks a word start).
-    offsets: <int>[num_tokens, 2] character spans in the input; (0, 0) for special tokens.
-    """
-
-    tokens: list[str]
-    offsets: list[tuple[int, int]]
-    weights: np.ndarray
-    checkpoint: str
-    device: str
-    seconds: float
-    truncation: Truncation | None
-
-
 @dataclass
 class LoadedModel:
+    """A checkpoint in memory: its model (with its head), its tokenizer, and where it runs."""
+
+    checkpoint: str
     model: Any
     tokenizer: Any
+    device: str
     max_tokens: int
+    default_attention: str = "sdpa"
     lock: threading.Lock = field(default_factory=threading.Lock)
     eager_users: int = 0
-    default_attention: str = "sdpa"
+
+    def count_tokens(self, text: str, text_pair: str | None = None) -> int:
+        """Tokens of the input with the special tokens the model adds."""
+        return len(self.tokenizer(text, text_pair, verbose=False)["input_ids"])
+
+    def truncation(self, text: str, reserved: int = 0) -> Truncation | None:
+        """How `text` would be cut to fit the model, `reserved` tokens kept free."""
+        limit = self.max_tokens - reserved
+        # Every token covers at least one byte of the text, so a text of few bytes cannot be cut: no need to
+        # tokenise it twice on the hot path.
+        if len(text.encode("utf-8")) + 2 <= limit:
+            return None
+        total = self.count_tokens(text)
+        return Truncation(total, limit) if total > limit else None
+
+    @contextmanager
+    def eager_attention(self) -> Iterator[None]:
+        """Eager attention while any caller needs attention weights (sdpa computes the same values, returns none).
+
+        Concurrent calls on the same model keep working: eager and sdpa compute the same outputs.
+        """
+        with self.lock:
+            if self.eager_users == 0 and self.default_attention != "eager":
+                self.model.set_attn_implementation("eager")
+            self.eager_users += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.eager_users -= 1
+                if self.eager_users == 0 and self.default_attention != "eager":
+                    self.model.set_attn_implementation(self.default_attention)
 
 
 class Backend:
-    """Loads checkpoints of one profile on one device, lazily, once each; runs pipelines on them."""
+    """Loads checkpoints of one profile on one device, lazily, once each; runs pipelines and functions on them."""
 
-    def __init__(self, profile: Profile, device: str = "auto", batching: bool = True, max_batch_size: int = 16,
-                 quantize: bool = False):  # fmt: skip
+    def __init__(
+        self,
+        profile: Profile,
+        device: str = "auto",
+        *,
+        batching: bool = True,
+        max_batch_size: int = 16,
+        quantize: bool = False,
+        batch_observer: BatchObserver | None = None,
+    ):
         self.profile = profile
         self.quantize = quantize
         self.batching = batching
@@ -201,36 +210,16 @@ class Backend:
         self.device = detect_device(device)
         self.dtype = choose_dtype(self.device)
         self.load_counts: Counter[str] = Counter()
+        self._batch_observer = batch_observer
         self._models: dict[str, LoadedModel] = {}
         self._pipelines: dict[tuple[str, str], Any] = {}
         self._locks: dict[str, threading.Lock] = {}
-        self._batchers: dict[tuple, MicroBatcher[str, Inference]] = {}
+        self._batchers: dict[tuple[str, str], MicroBatcher[str, Inference]] = {}
         self._registry = threading.Lock()
 
-    # -- which checkpoint --------------------------------------------------------------------------------------
-
-    def checkpoint_for(self, task: str, checkpoint: str | None = None) -> str:
-        """The checkpoint to use for `task`; only checkpoints the profile lists are ever loaded."""
-        models = self.profile.models(task)
-        if not checkpoint:
-            return models.default_for(self.device)
-        # Attention views can inspect any configured checkpoint, e.g. what the sentiment model attends to.
-        allowed = self.profile.checkpoints() if task == "attention" else models.checkpoints
-        if checkpoint not in allowed:
-            raise ValueError(
-                f"Checkpoint {checkpoint!r} is not configured for {TASKS[task].title.lower()}; "
-                f"choose one of: {', '.join(allowed)}."
-            )
-        return checkpoint
-
-    def is_loaded(self, checkpoint: str) -> bool:
-        return checkpoint in self._models
-
-    def missing(self) -> dict[str, str]:
-        """Checkpoints that are neither loaded nor on disk, with what to do about each."""
-        return {
-            c: missing_message(c) for c in self.profile.checkpoints() if c not in self._models and not is_cached(c)
-        }
+    def checkpoint_for(self, task: str, requested: str | None = None) -> str:
+        """The checkpoint to use for `task`; only checkpoints the profile allows for it."""
+        return self.profile.checkpoint_for(task, requested, self.device)
 
     # -- loading -------------------------------------------------------------------------------------------------
 
@@ -238,10 +227,17 @@ class Backend:
         with self._registry:
             return self._locks.setdefault(checkpoint, threading.Lock())
 
-    def model(self, checkpoint: str) -> LoadedModel:
-        """The loaded checkpoint, loading it on first use. Raises `ModelLoadError` (not cached: retried next time)."""
+    def model(self, checkpoint: str, on_load: LoadListener | None = None) -> LoadedModel:
+        """The loaded checkpoint, loading it on first use (`on_load` is told first).
+
+        Raises `ModelLoadError`, which is not cached: the next call tries again.
+        """
         if (loaded := self._models.get(checkpoint)) is not None:
             return loaded
+        if checkpoint not in self.profile.checkpoints():  # whatever a client sends, only listed checkpoints load
+            raise UnknownCheckpoint(f"Checkpoint {checkpoint!r} is not configured on this server.")
+        if on_load is not None:
+            on_load(checkpoint)
         with self._lock_for(checkpoint):
             if checkpoint not in self._models:
                 self._models[checkpoint] = self._load(checkpoint)
@@ -252,12 +248,12 @@ class Backend:
         log.info("Loading %s (%s) on %s", checkpoint, head, self.device)
         self.load_counts[checkpoint] += 1
         started = time.perf_counter()
-        # Attention-only checkpoints load with eager attention: sdpa returns no attention weights.
+        # Checkpoints only inspected for attention load with eager attention: sdpa returns no attention weights.
         attention = "eager" if head == "base" else "sdpa"
         try:
             # Never run code shipped with a checkpoint; only configured checkpoints load at all.
             tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint, trust_remote_code=False)
-            model = _MODEL_CLASSES[head].from_pretrained(
+            model = MODEL_CLASSES[head].from_pretrained(
                 checkpoint, dtype=self.dtype, attn_implementation=attention, trust_remote_code=False
             )
         except Exception as exc:  # any failure (network, missing files, bad weights) becomes one clear error
@@ -265,33 +261,20 @@ class Backend:
         model.to(self.device).eval()
         if self.quantize and self.device == "cpu":
             model = quantize_int8(model)
-        max_tokens = model.config.max_position_embeddings - 2  # RoBERTa's positions start after the padding index
-        tokenizer.model_max_length = min(tokenizer.model_max_length, max_tokens)
-        # User text is data: a typed "<mask>" or "</s></s>" is read as characters, not as RoBERTa's special tokens.
+        tokenizer.model_max_length = min(tokenizer.model_max_length, _position_limit(model.config))
+        # User text is data: a typed "<mask>" or "</s></s>" is read as characters, not as special tokens.
         tokenizer.split_special_tokens = True
         log.info("Loaded %s in %.1f s", checkpoint, time.perf_counter() - started)
-        return LoadedModel(model, tokenizer, tokenizer.model_max_length, default_attention=attention)
+        return LoadedModel(checkpoint, model, tokenizer, self.device, tokenizer.model_max_length, attention)
 
-    def labels(self, checkpoint: str) -> list[str]:
+    def labels(self, checkpoint: str, on_load: LoadListener | None = None) -> list[str]:
         """The checkpoint's class names in id order."""
-        config = self.model(checkpoint).model.config
+        config = self.model(checkpoint, on_load).model.config
         return [config.id2label[i] for i in sorted(config.id2label)]
 
-    def pipeline(self, task: str, checkpoint: str | None = None) -> Any:
-        """The cached transformers pipeline for (task, checkpoint), built on the shared loaded model."""
-        checkpoint = self.checkpoint_for(task, checkpoint)
-        key = (task, checkpoint)
-        if (cached := self._pipelines.get(key)) is not None:
-            return cached
-        loaded = self.model(checkpoint)
-        if TASKS[task].pipeline_task == "zero-shot-classification":
-            check_nli_labels(checkpoint, self.labels(checkpoint))
-        with self._registry:
-            if key not in self._pipelines:
-                self._pipelines[key] = transformers.pipeline(
-                    TASKS[task].pipeline_task, model=loaded.model, tokenizer=loaded.tokenizer, device=self.device
-                )
-            return self._pipelines[key]
+    def count_tokens(self, checkpoint: str, text: str, on_load: LoadListener | None = None) -> int:
+        """Tokens of `text` with the special tokens the model adds."""
+        return self.model(checkpoint, on_load).count_tokens(text)
 
     def preload(self, progress: Callable[[str], None] = log.info) -> dict[str, ModelLoadError]:
         """Load every checkpoint of the profile now; returns the failures (the app still starts)."""
@@ -308,109 +291,58 @@ class Backend:
 
     # -- running -------------------------------------------------------------------------------------------------
 
-    def count_tokens(self, checkpoint: str, text: str) -> int:
-        """Tokens of `text` with the special tokens the model adds; loads the checkpoint if needed."""
-        return len(self.model(checkpoint).tokenizer(text, verbose=False)["input_ids"])
+    def apply(self, checkpoint: str, fn: Callable[[LoadedModel], R], on_load: LoadListener | None = None) -> R:
+        """`fn(model)` on the loaded checkpoint, for work that no pipeline does."""
+        return fn(self.model(checkpoint, on_load))
 
-    def truncation(self, checkpoint: str, text: str, reserved: int = 0) -> Truncation | None:
-        """How `text` would be cut to fit the model, `reserved` tokens kept free (e.g. for a zero-shot hypothesis)."""
-        limit = self.model(checkpoint).max_tokens - reserved
-        # A byte-level BPE token covers at least one byte, so a text of few bytes cannot be cut: no need to
-        # tokenise it twice on the hot path.
-        if len(text.encode("utf-8")) + 2 <= limit:
-            return None
-        total = self.count_tokens(checkpoint, text)
-        return Truncation(total, limit) if total > limit else None
+    def run(
+        self, call: PipelineCall, texts: Sequence[str], checkpoint: str, on_load: LoadListener | None = None
+    ) -> Inference:
+        """Run `call`'s pipeline on `texts` as one batched call; inputs longer than the model are truncated
+        (unless the call reads them in windows). With dynamic batching on, single-text calls that allow it share
+        forward passes with concurrent requests."""
+        self.model(checkpoint, on_load)
+        if self.batching and call.batchable and len(texts) == 1:
+            return self._batcher(call, checkpoint).submit(texts[0])
+        return self._run_pipeline(call, checkpoint, list(texts))
 
-    def _hypothesis_tokens(self, checkpoint: str, call_args: dict[str, Any]) -> int:
-        """Tokens the longest zero-shot hypothesis takes from the model's limit (the premise is cut, not it)."""
-        template = call_args.get("hypothesis_template", "This example is {}.")
-        labels = call_args.get("candidate_labels") or [""]
-        labels = [labels] if isinstance(labels, str) else labels
-        return max(self.count_tokens(checkpoint, template.format(label)) for label in labels)
+    def _pipeline(self, pipeline: str, checkpoint: str) -> Any:
+        """The cached transformers pipeline on the shared loaded model."""
+        key = (pipeline, checkpoint)
+        if (cached := self._pipelines.get(key)) is not None:
+            return cached
+        loaded = self.model(checkpoint)
+        with self._registry:
+            if key not in self._pipelines:
+                self._pipelines[key] = _make_pipeline(
+                    pipeline, model=loaded.model, tokenizer=loaded.tokenizer, device=self.device
+                )
+            return self._pipelines[key]
 
-    def run(self, task: str, texts: Sequence[str], checkpoint: str | None = None, **call_args: Any) -> Inference:
-        """Run `task`'s pipeline on `texts` as one batched call; inputs longer than the model are truncated.
-
-        NER reads long texts in overlapping windows (nothing is cut); other tasks keep each text's first tokens.
-        With dynamic batching on, single-text classifications from concurrent requests share forward passes.
-        """
-        checkpoint = self.checkpoint_for(task, checkpoint)
-        if self.batching and TASKS[task].pipeline_task == "text-classification" and len(texts) == 1:
-            return self._batcher(task, checkpoint, call_args).submit(texts[0])
-        return self._run_pipeline(task, checkpoint, list(texts), call_args)
-
-    def _run_pipeline(self, task: str, checkpoint: str, texts: list[str], call_args: dict[str, Any]) -> Inference:
-        pipe = self.pipeline(task, checkpoint)
-        pipeline_task = TASKS[task].pipeline_task
-        call_args = dict(call_args)
-        if pipeline_task == "token-classification":
+    def _run_pipeline(self, call: PipelineCall, checkpoint: str, texts: list[str]) -> Inference:
+        pipe, loaded = self._pipeline(call.pipeline, checkpoint), self.model(checkpoint)
+        if call.windowed:
             truncations: tuple[Truncation | None, ...] = (None,) * len(texts)
-            call_args.setdefault("stride", NER_STRIDE)
         else:
-            zero_shot = pipeline_task == "zero-shot-classification"
-            reserved = self._hypothesis_tokens(checkpoint, call_args) if zero_shot else 0
-            truncations = tuple(self.truncation(checkpoint, t, reserved) for t in texts)
-            if pipeline_task == "text-classification":
-                call_args.setdefault("truncation", True)
+            truncations = tuple(loaded.truncation(text, call.reserved_tokens) for text in texts)
         started = time.perf_counter()
         # One text goes in alone: a list makes the pipeline build a DataLoader, a few ms for nothing.
-        outputs = [pipe(texts[0], **call_args)] if len(texts) == 1 else pipe(texts, **call_args)
+        outputs = [pipe(texts[0], **call.arguments)] if len(texts) == 1 else pipe(texts, **call.arguments)
         return Inference(outputs, checkpoint, self.device, time.perf_counter() - started, truncations)
 
-    def _batcher(self, task: str, checkpoint: str, call_args: dict[str, Any]) -> MicroBatcher[str, Inference]:
-        """The batcher that merges concurrent single-text requests with the same task, checkpoint and options."""
-        key = (task, checkpoint, tuple(sorted(call_args.items())))
+    def _batcher(self, call: PipelineCall, checkpoint: str) -> MicroBatcher[str, Inference]:
+        """The batcher that merges concurrent single-text calls alike in every respect, on one checkpoint."""
+        key = (checkpoint, call.key())
         with self._registry:
             if key not in self._batchers:
-                run_batch = functools.partial(self._run_as_one, task, checkpoint, call_args)
-                self._batchers[key] = MicroBatcher(run_batch, self.max_batch_size)
+                run_batch = functools.partial(self._run_as_one, call, checkpoint)
+                self._batchers[key] = MicroBatcher(run_batch, self.max_batch_size, self._batch_observer)
             return self._batchers[key]
 
-    def _run_as_one(self, task: str, checkpoint: str, call_args: dict[str, Any], texts: list[str]) -> list[Inference]:
-        together = self._run_pipeline(task, checkpoint, texts, {**call_args, "batch_size": len(texts)})
-        return [replace(together, outputs=[output], truncations=(truncation,))
-                for output, truncation in zip(together.outputs, together.truncations)]  # fmt: skip
-
-    @contextmanager
-    def _eager_attention(self, loaded: LoadedModel) -> Iterator[None]:
-        """Switch a model to eager attention while any attention request uses it (sdpa gives no weights).
-
-        Concurrent task requests on the same model keep working: eager and sdpa compute the same values.
-        """
-        with loaded.lock:
-            if loaded.eager_users == 0 and loaded.default_attention != "eager":
-                loaded.model.set_attn_implementation("eager")
-            loaded.eager_users += 1
-        try:
-            yield
-        finally:
-            with loaded.lock:
-                loaded.eager_users -= 1
-                if loaded.eager_users == 0 and loaded.default_attention != "eager":
-                    loaded.model.set_attn_implementation(loaded.default_attention)
-
-    def attention(
-        self, text: str, text_pair: str | None = None, checkpoint: str | None = None, max_tokens: int | None = None
-    ) -> AttentionWeights:
-        """Attention weights of `checkpoint` on `text` (and optional `text_pair`), cut to `max_tokens`."""
-        checkpoint = self.checkpoint_for("attention", checkpoint)
-        loaded = self.model(checkpoint)
-        limit = min(max_tokens or loaded.max_tokens, loaded.max_tokens)
-        encode = dict(text=text, text_pair=text_pair or None, return_offsets_mapping=True)
-        total = len(loaded.tokenizer(**encode, verbose=False)["input_ids"])
-        encoded = loaded.tokenizer(**encode, truncation=True, max_length=limit, return_tensors="pt")
-        offsets = [tuple(map(int, span)) for span in encoded.pop("offset_mapping")[0]]
-        started = time.perf_counter()
-        with self._eager_attention(loaded), torch.inference_mode():
-            output = loaded.model(**encoded.to(self.device), output_attentions=True)
-        weights = torch.stack(output.attentions)[:, 0].float().cpu().numpy()
-        return AttentionWeights(
-            tokens=loaded.tokenizer.convert_ids_to_tokens(encoded["input_ids"][0].tolist()),
-            offsets=offsets,
-            weights=weights,
-            checkpoint=checkpoint,
-            device=self.device,
-            seconds=time.perf_counter() - started,
-            truncation=Truncation(total, limit) if total > limit else None,
-        )
+    def _run_as_one(self, call: PipelineCall, checkpoint: str, texts: list[str]) -> list[Inference]:
+        batch_call = replace(call, arguments={**call.arguments, "batch_size": len(texts)})
+        together = self._run_pipeline(batch_call, checkpoint, texts)
+        return [
+            replace(together, outputs=[output], truncations=(truncation,))
+            for output, truncation in zip(together.outputs, together.truncations, strict=True)
+        ]

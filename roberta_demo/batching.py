@@ -10,12 +10,22 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
-__all__ = ["MicroBatcher"]
+__all__ = ["BatchObserver", "MicroBatcher"]
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+
+
+class BatchObserver(Protocol):
+    """Told what a batcher does, for metrics and tests; it keeps nothing itself."""
+
+    def queued(self, waiting: int) -> None:
+        """A request joined the queue behind a running batch; `waiting` requests now wait."""
+
+    def ran(self, size: int) -> None:
+        """A batch of `size` requests ran."""
 
 
 @dataclass
@@ -30,20 +40,28 @@ class _Job(Generic[Item, Result]):
 class MicroBatcher(Generic[Item, Result]):
     """Runs `run_batch` on the items of concurrent `submit` calls, one batch at a time."""
 
-    def __init__(self, run_batch: Callable[[list[Item]], Sequence[Result]], max_size: int = 16):
+    def __init__(
+        self,
+        run_batch: Callable[[list[Item]], Sequence[Result]],
+        max_size: int = 16,
+        observer: BatchObserver | None = None,
+    ):
         self._run_batch = run_batch
         self._max_size = max_size
+        self._observer = observer
         self._lock = threading.Lock()
         self._pending: list[_Job[Item, Result]] = []
         self._busy = False
-        self.batch_sizes: list[int] = []  # one entry per batch run, for tests and benchmarks
 
     def submit(self, item: Item) -> Result:
         job: _Job[Item, Result] = _Job(item)
         with self._lock:
             self._pending.append(job)
             leads, self._busy = not self._busy, True
+            waiting = len(self._pending)
         if not leads:
+            if self._observer:
+                self._observer.queued(waiting)
             job.ready.wait()  # woken with a result, or to lead the next batch (this job first in it)
         if not job.finished:
             self._run_next()
@@ -55,7 +73,8 @@ class MicroBatcher(Generic[Item, Result]):
         with self._lock:
             batch = self._pending[: self._max_size]
             del self._pending[: self._max_size]
-        self.batch_sizes.append(len(batch))
+        if self._observer:
+            self._observer.ran(len(batch))
         try:
             results = list(self._run_batch([job.item for job in batch]))
             for job, result in zip(batch, results, strict=True):

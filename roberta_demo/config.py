@@ -4,31 +4,44 @@ A *profile* maps every task to the checkpoints that may serve it. `default` uses
 `tiny` uses small untrained RoBERTa checkpoints that `roberta_demo.tiny` builds locally. A TOML file can
 start from either profile and replace or add checkpoints per task, and so can environment variables
 (Hugging Face Spaces has no command line).
+
+Every setting is declared once, as a dataclass field with an `Option`: its environment variable, its
+command-line flag and its help text. The command line, the environment reader and the README's table all
+come from those declarations.
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import os
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+import typing
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+from roberta_demo.errors import InputError
 
 __all__ = [
     "TASKS",
     "ConfigError",
     "Head",
     "Limits",
+    "Option",
     "Profile",
     "Settings",
-    "TaskInfo",
     "TaskModels",
+    "TaskSpec",
+    "limit_variable",
     "load_profile",
     "settings_from_env",
+    "settings_parser",
+    "settings_table",
 ]
 
-Head = Literal["sequence-classification", "token-classification", "base"]
+Head = Literal["sequence-classification", "token-classification", "masked-lm", "base"]
 
 
 class ConfigError(ValueError):
@@ -36,22 +49,31 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class TaskInfo:
-    """What a task needs from a checkpoint: the transformers pipeline it runs and the head it loads."""
+class TaskSpec:
+    """A task as the configuration knows it: its title and the model head its checkpoints need.
+
+    inspects_any_checkpoint: the task looks inside a model rather than using its head (attention views), so it
+    may run on any checkpoint of the profile, not only its own.
+    """
 
     title: str
-    pipeline_task: str
     head: Head
+    inspects_any_checkpoint: bool = False
 
 
-TASKS: Mapping[str, TaskInfo] = {
-    "sentiment": TaskInfo("Sentiment", "text-classification", "sequence-classification"),
-    "emotion": TaskInfo("Emotion", "text-classification", "sequence-classification"),
-    "zero_shot": TaskInfo("Zero-shot classification", "zero-shot-classification", "sequence-classification"),
-    "topic": TaskInfo("Topic", "text-classification", "sequence-classification"),
-    "ner": TaskInfo("Named entities", "token-classification", "token-classification"),
-    "attention": TaskInfo("Attention", "feature-extraction", "base"),
+# The task registry. A new task is one entry here, one module in `tasks/` and one tab in `ui/`.
+TASKS: Mapping[str, TaskSpec] = {
+    "sentiment": TaskSpec("Sentiment", "sequence-classification"),
+    "emotion": TaskSpec("Emotion", "sequence-classification"),
+    "zero_shot": TaskSpec("Zero-shot classification", "sequence-classification"),
+    "topic": TaskSpec("Topic", "sequence-classification"),
+    "ner": TaskSpec("Named entities", "token-classification"),
+    "attention": TaskSpec("Attention", "base", inspects_any_checkpoint=True),
 }
+
+
+class UnknownCheckpoint(InputError):
+    """A client asked for a checkpoint the server's configuration does not list for that task."""
 
 
 @dataclass(frozen=True)
@@ -89,19 +111,51 @@ class Profile:
             seen.update(dict.fromkeys(task_models.checkpoints))
         return list(seen)
 
-    def serves(self, task: str, checkpoint: str) -> bool:
-        return checkpoint in self.tasks[task].checkpoints
+    def tasks_of(self, checkpoint: str) -> list[str]:
+        """The tasks that list `checkpoint`."""
+        return [task for task, models in self.tasks.items() if checkpoint in models.checkpoints]
+
+    def allowed(self, task: str) -> list[str]:
+        """The checkpoints `task` may run on."""
+        if TASKS[task].inspects_any_checkpoint:
+            return self.checkpoints()
+        return list(self.tasks[task].checkpoints)
+
+    def checkpoint_for(self, task: str, requested: str | None, device: str) -> str:
+        """The checkpoint to use for `task`: the requested one if the profile allows it, else the default."""
+        if not requested:
+            return self.tasks[task].default_for(device)
+        allowed = self.allowed(task)
+        if requested not in allowed:
+            raise UnknownCheckpoint(
+                f"Checkpoint {requested!r} is not configured for {TASKS[task].title.lower()}; "
+                f"choose one of: {', '.join(allowed)}."
+            )
+        return requested
 
     def head_of(self, checkpoint: str) -> Head:
-        """The head a checkpoint is loaded with: that of the first task (other than attention) listing it.
+        """The head a checkpoint loads with: the richest that any task listing it needs.
 
-        Attention views work on any head, so a checkpoint listed for attention and for a task loads once,
-        with the task's head, and the attention view reuses those weights.
+        A checkpoint listed for a task with a head and for one that only inspects the model (attention) loads once,
+        with the head; the inspection reuses its encoder.
         """
-        heads = [TASKS[t].head for t, m in self.tasks.items() if checkpoint in m.checkpoints]
+        heads = {TASKS[task].head for task in self.tasks_of(checkpoint)}
         if not heads:
             raise ConfigError(f"{checkpoint!r} is not configured for any task in profile {self.name!r}.")
-        return next((h for h in heads if h != "base"), "base")
+        return next(iter(sorted(heads - {"base"})), "base")
+
+    def validate(self) -> None:
+        """Every task has a checkpoint, and no checkpoint is asked to carry two different heads."""
+        for task in TASKS:
+            if not self.tasks[task].checkpoints:
+                raise ConfigError(f"Profile {self.name!r} lists no checkpoint for task {task!r}.")
+        for checkpoint in self.checkpoints():
+            heads = {TASKS[task].head for task in self.tasks_of(checkpoint)} - {"base"}
+            if len(heads) > 1:
+                raise ConfigError(
+                    f"{checkpoint} is listed for tasks that need different heads ({', '.join(sorted(heads))}); "
+                    "a checkpoint has one head: list it for tasks of one kind."
+                )
 
 
 DEFAULT_PROFILE = Profile(
@@ -119,6 +173,8 @@ DEFAULT_PROFILE = Profile(
         "attention": TaskModels("attention", ("FacebookAI/roberta-base", "distilbert/distilroberta-base")),
     },
 )
+PROFILE_NAMES = ("default", "tiny")
+TINY_DIR_VARIABLE = "ROBERTA_DEMO_TINY_DIR"
 
 
 def _tiny_profile() -> Profile:
@@ -126,7 +182,7 @@ def _tiny_profile() -> Profile:
 
     paths = tiny.ensure_built()
     tasks = {
-        task: TaskModels(task, tuple(str(paths[name]) for name in names), gpu_default=None)
+        task: TaskModels(task, tuple(str(paths[name]) for name in names))
         for task, names in tiny.TASK_CHECKPOINTS.items()
     }
     return Profile(name="tiny", tasks=tasks, untrained=True)
@@ -140,29 +196,29 @@ def _split_list(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
-def _override(models: TaskModels, replace_with: tuple[str, ...], add: tuple[str, ...], gpu_default: str | None) -> TaskModels:
+def _override(
+    models: TaskModels, replace_with: tuple[str, ...], add: tuple[str, ...], gpu_default: str | None
+) -> TaskModels:
     checkpoints = replace_with or models.checkpoints
     checkpoints = checkpoints + tuple(c for c in add if c not in checkpoints)
-    if replace_with and models.gpu_default not in checkpoints:
-        models = replace(models, gpu_default=None)
-    return TaskModels(models.task, checkpoints, gpu_default or models.gpu_default)
+    kept_gpu_default = models.gpu_default if models.gpu_default in checkpoints else None
+    return TaskModels(models.task, checkpoints, gpu_default or kept_gpu_default)
 
 
-def _apply_file(profile: Profile, path: Path) -> Profile:
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"Cannot read model config {path}: {exc}") from exc
+
+
+def _apply_file(profile: Profile, path: Path, data: Mapping[str, Any]) -> Profile:
     tasks = dict(profile.tasks)
     for task, entry in data.get("tasks", {}).items():
         if task not in TASKS:
             raise ConfigError(f"{path}: unknown task {task!r}; known tasks: {', '.join(TASKS)}.")
-        tasks[task] = _override(
-            tasks[task],
-            tuple(entry.get("checkpoints", ())),
-            tuple(entry.get("add", ())),
-            entry.get("gpu_default"),
-        )
+        add, checkpoints = tuple(entry.get("add", ())), tuple(entry.get("checkpoints", ()))
+        tasks[task] = _override(tasks[task], checkpoints, add, entry.get("gpu_default"))
     return replace(profile, name=f"{profile.name}+{path.name}", tasks=tasks)
 
 
@@ -190,90 +246,231 @@ def load_profile(spec: str = "default", env: Mapping[str, str] | None = None) ->
     Env: `ROBERTA_DEMO_<TASK>_MODELS=a,b` replaces a task's checkpoints, `ROBERTA_DEMO_<TASK>_ADD=c` adds.
     """
     env = os.environ if env is None else env
-    if spec in ("default", "tiny"):
+    if spec in PROFILE_NAMES:
         profile = _base_profile(spec)
     else:
         path = Path(spec)
         if not path.is_file():
             raise ConfigError(f"Unknown profile {spec!r}: use 'default', 'tiny' or the path of a TOML config file.")
-        base = tomllib.loads(path.read_text(encoding="utf-8")).get("profile", "default")
-        profile = _apply_file(_base_profile(base), path)
+        data = _read_toml(path)
+        profile = _apply_file(_base_profile(data.get("profile", "default")), path, data)
     profile = _apply_env(profile, env)
-    for task in TASKS:
-        if not profile.tasks[task].checkpoints:
-            raise ConfigError(f"Profile {profile.name!r} lists no checkpoint for task {task!r}.")
+    profile.validate()
     return profile
+
+
+# -- settings ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """How a setting is given: its environment variable, its command-line flag (if any) and what it means.
+
+    metavar: the values shown in the README's table and `--help`, e.g. `auto|cpu|cuda`.
+    """
+
+    env: str
+    help: str
+    flag: str | None = None
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+
+
+def option(default: Any, env: str, help: str, **how: Any) -> Any:
+    """A dataclass field that is a setting (see `Option`)."""
+    return field(default=default, metadata={"option": Option(env, help, **how)})
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Input limits; each is a `ROBERTA_DEMO_*` variable, named in the message a person sees when it applies."""
+    """Input limits; each is named, with its variable, in the message a person sees when it applies."""
 
-    max_chars: int = 100_000  # classification and sentiment read the first 512 tokens and say they cut the rest
-    max_ner_chars: int = 20_000  # NER tags every window of the text, so its cost grows with the length
-    max_labels: int = 50  # zero-shot runs the model once per label
-    max_label_chars: int = 100
-    max_texts: int = 500  # texts per request in the batch sentiment tab
-    max_attention_tokens: int = 128  # attention views grow with the square of the tokens
-
-
-LIMIT_VARIABLES = {
-    "max_chars": "ROBERTA_DEMO_MAX_CHARS",
-    "max_ner_chars": "ROBERTA_DEMO_MAX_NER_CHARS",
-    "max_labels": "ROBERTA_DEMO_MAX_LABELS",
-    "max_label_chars": "ROBERTA_DEMO_MAX_LABEL_CHARS",
-    "max_texts": "ROBERTA_DEMO_MAX_TEXTS",
-    "max_attention_tokens": "ROBERTA_DEMO_MAX_ATTENTION_TOKENS",
-}
+    max_chars: int = option(
+        100_000, "ROBERTA_DEMO_MAX_CHARS", "longest text accepted by classification, sentiment and attention"
+    )
+    max_ner_chars: int = option(
+        20_000, "ROBERTA_DEMO_MAX_NER_CHARS", "longest text for NER, which tags all of it in overlapping windows"
+    )
+    max_labels: int = option(50, "ROBERTA_DEMO_MAX_LABELS", "zero-shot labels per request (each costs a pass)")
+    max_label_chars: int = option(100, "ROBERTA_DEMO_MAX_LABEL_CHARS", "characters per zero-shot label")
+    max_texts: int = option(500, "ROBERTA_DEMO_MAX_TEXTS", "texts per batch-sentiment request")
+    max_attention_tokens: int = option(
+        128,
+        "ROBERTA_DEMO_MAX_ATTENTION_TOKENS",
+        "attention views cut longer inputs (they grow with the square of the tokens)",
+        flag="--max-attention-tokens",
+        metavar="N",
+    )
 
 
 @dataclass(frozen=True)
 class Settings:
-    """How the app is started. Every field has an environment variable (see `settings_from_env`)."""
+    """How the app is started: every field is an `Option` with its variable, and flag where it has one."""
 
-    models: str = "default"
-    device: str = "auto"
-    host: str | None = None
-    port: int | None = None
-    share: bool = False
-    preload: bool = False
-    batching: bool = True
-    quantize: bool = False
-    queue_size: int = 64
-    limits: Limits = Limits()
+    models: str = option(
+        "default",
+        "ROBERTA_DEMO_MODELS",
+        "which checkpoints serve which task: a profile or a TOML config file",
+        flag="--models",
+        metavar="default|tiny|FILE.toml",
+    )
+    device: str = option(
+        "auto",
+        "ROBERTA_DEMO_DEVICE",
+        "`auto` picks CUDA, then Apple MPS, then CPU; half precision on CUDA",
+        flag="--device",
+        metavar="auto|cpu|cuda|cuda:N|mps",
+    )
+    host: str | None = option(
+        None, "ROBERTA_DEMO_HOST", "address to listen on (Gradio's default otherwise)", flag="--host", metavar="ADDRESS"
+    )
+    port: int | None = option(
+        None, "ROBERTA_DEMO_PORT", "port to listen on (Gradio's default otherwise)", flag="--port", metavar="N"
+    )
+    share: bool = option(False, "ROBERTA_DEMO_SHARE", "also serve on a public gradio.live link", flag="--share")
+    preload: bool = option(
+        False, "ROBERTA_DEMO_PRELOAD", "load every checkpoint before serving, logging progress", flag="--preload"
+    )
+    batching: bool = option(
+        True,
+        "ROBERTA_DEMO_BATCHING",
+        "dynamic batching: concurrent single-text requests share forward passes",
+        flag="--no-batching",
+    )
+    quantize: str = option(
+        "none",
+        "ROBERTA_DEMO_QUANTIZE",
+        "`int8`: dynamic int8 quantisation on CPU: faster, scores move slightly (see Performance)",
+        flag="--quantize",
+        metavar="none|int8",
+        choices=("none", "int8"),
+    )
+    queue_size: int = option(
+        64,
+        "ROBERTA_DEMO_QUEUE_SIZE",
+        'requests waiting at once; past it a client is told "Queue is full! Please try again."',
+    )
+    limits: Limits = field(default_factory=Limits)
 
 
-_TRUE = {"1", "true", "yes", "on"}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    value = env.get(name)
-    return default if value is None or not value.strip() else value.strip().lower() in _TRUE
+def _options(cls: type) -> Iterator[tuple[dataclasses.Field[Any], Option, Any]]:
+    """Each setting of `cls`: its field, its option and its type."""
+    hints = typing.get_type_hints(cls)
+    for item in dataclasses.fields(cls):
+        if "option" in item.metadata:
+            yield item, item.metadata["option"], hints[item.name]
 
 
-def _limits_from_env(env: Mapping[str, str]) -> Limits:
-    values = {field: int(env[name]) for field, name in LIMIT_VARIABLES.items() if env.get(name, "").strip()}
-    if any(value < 1 for value in values.values()):
-        raise ValueError("limits must be positive")
-    return Limits(**values)
+def _parse_value(kind: Any, option_: Option, text: str) -> Any:
+    text = text.strip()
+    if kind is bool:
+        if text.lower() not in _TRUE | _FALSE:
+            raise ValueError(f"{option_.env}={text!r}: use 1 or 0")
+        return text.lower() in _TRUE
+    if option_.choices and text not in option_.choices:
+        raise ValueError(f"{option_.env}={text!r}: use one of {', '.join(option_.choices)}")
+    if int in typing.get_args(kind) or kind is int:
+        value = int(text)
+        if value < 1:
+            raise ValueError(f"{option_.env}={text!r}: must be a positive number")
+        return value
+    return text
+
+
+def _from_env(cls: type, env: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        item.name: _parse_value(kind, opt, env[opt.env])
+        for item, opt, kind in _options(cls)
+        if env.get(opt.env, "").strip()
+    }
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from `ROBERTA_DEMO_*` variables; the defaults where a variable is unset."""
     env = os.environ if env is None else env
-    port = env.get("ROBERTA_DEMO_PORT")
     try:
-        return Settings(
-            models=env.get("ROBERTA_DEMO_MODELS", "default"),
-            device=env.get("ROBERTA_DEMO_DEVICE", "auto"),
-            host=env.get("ROBERTA_DEMO_HOST") or None,
-            port=int(port) if port else None,
-            share=_flag(env, "ROBERTA_DEMO_SHARE", False),
-            preload=_flag(env, "ROBERTA_DEMO_PRELOAD", False),
-            batching=_flag(env, "ROBERTA_DEMO_BATCHING", True),
-            quantize=env.get("ROBERTA_DEMO_QUANTIZE", "").strip().lower() == "int8",
-            queue_size=int(env.get("ROBERTA_DEMO_QUEUE_SIZE", "64")),
-            limits=_limits_from_env(env),
-        )
+        return Settings(**_from_env(Settings, env), limits=Limits(**_from_env(Limits, env)))
     except ValueError as exc:
         raise ConfigError(f"Invalid ROBERTA_DEMO_* setting: {exc}") from exc
+
+
+def limit_variable(name: str) -> str:
+    """The environment variable of the limit called `name`."""
+    return next(opt.env for item, opt, _ in _options(Limits) if item.name == name)
+
+
+def _add_flag(
+    parser: argparse.ArgumentParser, flag: str, item: dataclasses.Field[Any], opt: Option, kind: Any, default: Any
+) -> None:
+    help_text = f"{opt.help} [env {opt.env}]"
+    if kind is bool:
+        action = "store_false" if flag.startswith("--no-") else "store_true"
+        parser.add_argument(flag, dest=item.name, action=action, default=default, help=help_text)
+        return
+    number = int in typing.get_args(kind) or kind is int
+    parser.add_argument(
+        flag,
+        dest=item.name,
+        type=int if number else str,
+        default=default,
+        choices=opt.choices,
+        metavar=opt.metavar,
+        help=help_text,
+    )
+
+
+def settings_parser(defaults: Settings) -> argparse.ArgumentParser:
+    """The command line of `python app.py`: one flag per setting that has one, defaulting to `defaults`."""
+    parser = argparse.ArgumentParser(prog="python app.py", description="Serve the RoBERTa demo.")
+    for owner in (defaults, defaults.limits):
+        for item, opt, kind in _options(type(owner)):
+            if opt.flag:
+                _add_flag(parser, opt.flag, item, opt, kind, getattr(owner, item.name))
+    return parser
+
+
+def parse_settings(argv: list[str], defaults: Settings) -> Settings:
+    """`defaults` (usually from the environment), overridden by the command-line flags in `argv`."""
+    values = vars(settings_parser(defaults).parse_args(argv))
+    limit_names = {item.name for item in dataclasses.fields(Limits)}
+    limits = replace(defaults.limits, **{k: v for k, v in values.items() if k in limit_names})
+    return replace(defaults, **{k: v for k, v in values.items() if k not in limit_names}, limits=limits)
+
+
+def _cell(text: str) -> str:
+    """Code in a Markdown table cell: a `|` would end the cell."""
+    return f"`{text}`".replace("|", "\\|")
+
+
+def _table_row(opt: Option, default: Any) -> str:
+    flag = _cell(f"{opt.flag} {opt.metavar}" if opt.metavar else opt.flag) if opt.flag else ""
+    env = _cell(f"{opt.env}={0 if default else 1}" if isinstance(default, bool) else opt.env)
+    meaning = opt.help
+    if isinstance(default, int) and not isinstance(default, bool):
+        meaning += f" (default {default:,})"
+    elif isinstance(default, str):
+        meaning += f" (default `{default}`)"
+    return _row(flag, env, meaning)
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def settings_table() -> str:
+    """The README's configuration table, made from the declarations above."""
+    rows = ["| option | environment variable | meaning |", "|---|---|---|"]
+    for owner in (Settings(), Limits()):
+        rows += [_table_row(opt, getattr(owner, item.name)) for item, opt, _ in _options(type(owner))]
+    tasks = ", ".join(f"`{task.upper()}`" for task in TASKS)
+    rows += [
+        _row("", "`ROBERTA_DEMO_<TASK>_MODELS=a,b`", f"replace a task's checkpoints (tasks: {tasks})"),
+        _row("", "`ROBERTA_DEMO_<TASK>_ADD=c`", "add checkpoints to a task"),
+        _row(
+            "", f"`{TINY_DIR_VARIABLE}`", "where the tiny checkpoints are built (default `~/.cache/roberta_demo/tiny`)"
+        ),
+    ]
+    return "\n".join(rows)

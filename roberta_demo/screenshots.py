@@ -11,15 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from roberta_demo.perf.loadtest import start_app
+from roberta_demo import ASSETS_DIR
+from roberta_demo.browser import CHROMIUM, CHROMIUM_ARGS
+from roberta_demo.perf.server import start_app
 
 __all__ = ["SHOTS", "take_screenshots"]
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 # file name, tab, button that runs it, what to wait for, page query
 SHOTS = [
     ("screenshot-classification.png", "Classification", "Classify", ".js-plotly-plot:visible .bars path", ""),
@@ -30,7 +27,7 @@ SHOTS = [
 ]
 
 
-def take_screenshots(url: str, out_dir: Path = ASSETS, chromium: str = "/usr/bin/chromium") -> list[Path]:
+def take_screenshots(url: str, out_dir: Path = ASSETS_DIR, chromium: str = CHROMIUM) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     written = []
@@ -58,18 +55,18 @@ def take_screenshots(url: str, out_dir: Path = ASSETS, chromium: str = "/usr/bin
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running app (default: start `python app.py --models tiny`)")
-    parser.add_argument("--out", type=Path, default=ASSETS)
+    parser.add_argument("--out", type=Path, default=ASSETS_DIR)
     args = parser.parse_args(argv)
-    process = None
-    url = args.url
-    if not url:
-        process, url = start_app("tiny")
+    if args.url:
+        for path in take_screenshots(args.url, args.out):
+            print(path)
+        return 0
+    served = start_app("tiny")
     try:
-        for path in take_screenshots(url, args.out):
+        for path in take_screenshots(served.url, args.out):
             print(path)
     finally:
-        if process:
-            process.terminate()
+        served.stop()
     return 0
 
 

@@ -16,10 +16,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-__all__ = ["CHECKPOINTS", "TASK_CHECKPOINTS", "TinySpec", "build_checkpoint", "build_tokenizer", "cache_root", "ensure_built"]
+from roberta_demo.config import TINY_DIR_VARIABLE, Head
 
-BUILD_VERSION = "1"
+__all__ = [
+    "CHECKPOINTS",
+    "SPECIAL_TOKENS",
+    "TASK_CHECKPOINTS",
+    "TinySpec",
+    "build_checkpoint",
+    "build_tokenizer",
+    "cache_root",
+    "ensure_built",
+    "roberta_config",
+]
+
+BUILD_VERSION = "2"
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")  # RoBERTa's ids 0-4, in this order
 VOCAB_SIZE = 1200
 MAX_TOKENS = 512
@@ -29,18 +42,33 @@ EMOTION_LABELS = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surp
 NLI_LABELS = ("contradiction", "entailment", "neutral")
 NER_LABELS = ("O", "LOC", "MISC", "ORG", "PER")
 TOPIC_LABELS = (
-    "arts_&_culture", "business_&_entrepreneurs", "celebrity_&_pop_culture", "diaries_&_daily_life", "family",
-    "fashion_&_style", "film_tv_&_video", "fitness_&_health", "food_&_dining", "gaming", "learning_&_educational",
-    "music", "news_&_social_concern", "other_hobbies", "relationships", "science_&_technology", "sports",
-    "travel_&_adventure", "youth_&_student_life",
-)  # fmt: skip
+    "arts_&_culture",
+    "business_&_entrepreneurs",
+    "celebrity_&_pop_culture",
+    "diaries_&_daily_life",
+    "family",
+    "fashion_&_style",
+    "film_tv_&_video",
+    "fitness_&_health",
+    "food_&_dining",
+    "gaming",
+    "learning_&_educational",
+    "music",
+    "news_&_social_concern",
+    "other_hobbies",
+    "relationships",
+    "science_&_technology",
+    "sports",
+    "travel_&_adventure",
+    "youth_&_student_life",
+)
 
 
 @dataclass(frozen=True)
 class TinySpec:
     """One tiny checkpoint: its head, labels and size."""
 
-    head: str  # "sequence-classification", "token-classification" or "base"
+    head: Head
     labels: tuple[str, ...] = ()
     layers: int = 2
     heads: int = 4
@@ -76,13 +104,13 @@ def corpus_text() -> str:
 
 def cache_root() -> Path:
     """Where built checkpoints live: `$ROBERTA_DEMO_TINY_DIR`, else under the user's cache folder."""
-    if override := os.environ.get("ROBERTA_DEMO_TINY_DIR"):
+    if override := os.environ.get(TINY_DIR_VARIABLE):
         return Path(override)
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     return base / "roberta_demo" / "tiny"
 
 
-def build_tokenizer(out_dir: Path):
+def build_tokenizer(out_dir: Path) -> Any:
     """Train a byte-level BPE on the shipped corpus and save it as a RoBERTa tokenizer in `out_dir`."""
     from tokenizers import ByteLevelBPETokenizer
     from transformers import RobertaTokenizerFast
@@ -98,45 +126,48 @@ def build_tokenizer(out_dir: Path):
     return tokenizer
 
 
-def _config(spec: TinySpec, vocab_size: int):
+def roberta_config(
+    vocab_size: int,
+    hidden: int,
+    layers: int,
+    heads: int,
+    intermediate: int,
+    labels: tuple[str, ...] = (),
+    multi_label: bool = False,
+) -> Any:
+    """A RoBERTa configuration with RoBERTa's special-token ids and position layout, and optional class labels."""
     from transformers import RobertaConfig
 
-    labels = {"id2label": dict(enumerate(spec.labels)), "label2id": {l: i for i, l in enumerate(spec.labels)}}
     return RobertaConfig(
         vocab_size=vocab_size,
-        hidden_size=spec.hidden,
-        num_hidden_layers=spec.layers,
-        num_attention_heads=spec.heads,
-        intermediate_size=spec.hidden * 2,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=intermediate,
         max_position_embeddings=MAX_TOKENS + 2,  # RoBERTa's positions start after the padding index
         type_vocab_size=1,
         pad_token_id=1,
         bos_token_id=0,
         eos_token_id=2,
-        problem_type="multi_label_classification" if spec.multi_label else None,
-        **(labels if spec.labels else {}),
+        problem_type="multi_label_classification" if multi_label else None,
+        id2label=dict(enumerate(labels)) if labels else None,
+        label2id={label: i for i, label in enumerate(labels)} if labels else None,
     )
 
 
 def build_checkpoint(spec: TinySpec, tokenizer_dir: Path, out_dir: Path) -> None:
     """Save a randomly initialised (seeded) model for `spec`, with the shared tokenizer, in `out_dir`."""
     import torch
-    from transformers import (
-        AutoTokenizer,
-        RobertaForSequenceClassification,
-        RobertaForTokenClassification,
-        RobertaModel,
-    )
+    from transformers import AutoTokenizer
 
-    model_class = {
-        "sequence-classification": RobertaForSequenceClassification,
-        "token-classification": RobertaForTokenClassification,
-        "base": RobertaModel,
-    }[spec.head]
+    from roberta_demo.backend import MODEL_CLASSES
+
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    config = roberta_config(
+        len(tokenizer), spec.hidden, spec.layers, spec.heads, spec.hidden * 2, spec.labels, spec.multi_label
+    )
     torch.manual_seed(spec.seed)
-    model = model_class(_config(spec, len(tokenizer)))
-    model.save_pretrained(out_dir)
+    MODEL_CLASSES[spec.head].from_config(config).save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
 
 

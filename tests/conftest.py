@@ -1,4 +1,5 @@
-"""Shared fixtures: tiny RoBERTa checkpoints built once per run, a backend on them, and the launched app.
+"""Shared fixtures: tiny RoBERTa checkpoints built once per run, a backend and a task context on them, and the
+launched app.
 
 Nothing here reaches the network: the Hub is switched off before transformers is imported, and the Hugging
 Face cache points at an empty folder, so a default-profile checkpoint is "not cached" as on a fresh laptop.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 _RUN_DIR = Path(tempfile.mkdtemp(prefix="roberta-demo-tests-"))
@@ -16,12 +19,26 @@ os.environ["HF_HOME"] = str(_RUN_DIR / "hf-home")
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("ROBERTA_DEMO_TINY_DIR", str(Path(tempfile.gettempdir()) / "roberta-demo-tiny-cache"))
 
+import gradio as gr  # noqa: E402
 import pytest  # noqa: E402
+from gradio_client import Client  # noqa: E402
 
 from roberta_demo.backend import Backend  # noqa: E402
-from roberta_demo.config import Profile, load_profile  # noqa: E402
+from roberta_demo.catalog import Catalog  # noqa: E402
+from roberta_demo.cli import launch  # noqa: E402
+from roberta_demo.config import Limits, Profile, Settings, load_profile  # noqa: E402
+from roberta_demo.tasks.common import TaskContext  # noqa: E402
+from roberta_demo.ui.app import build_app  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def serve_app(backend: Backend, settings: Settings) -> tuple[gr.Blocks, str]:
+    """The real app on `backend`, wired as `create_app` wires it, served on a free local port."""
+    catalog = Catalog(backend.profile, backend.device, backend.max_batch_size if backend.batching else 1)
+    demo = build_app(catalog, TaskContext(backend, settings.limits))
+    _, url, _ = launch(demo, replace(settings, host="127.0.0.1"), prevent_thread_lock=True, quiet=True)
+    return demo, url
 
 
 @pytest.fixture(scope="session")
@@ -35,28 +52,27 @@ def backend(tiny_profile: Profile) -> Backend:
 
 
 @pytest.fixture(scope="session")
-def app_url(backend: Backend):
-    """The real app on the tiny profile, served on a free local port for the whole run."""
-    from roberta_demo.cli import launch
-    from roberta_demo.config import Settings
-    from roberta_demo.ui.app import build_app
+def context(backend: Backend) -> TaskContext:
+    """Tasks on the tiny checkpoints, with the server's default limits."""
+    return TaskContext(backend, Limits())
 
-    settings = Settings(host="127.0.0.1")
-    _, url, _ = launch(demo := build_app(backend, settings), settings, prevent_thread_lock=True, quiet=True)
+
+@pytest.fixture(scope="session")
+def app_url(backend: Backend) -> Iterator[str]:
+    """The real app on the tiny profile, served on a free local port for the whole run."""
+    demo, url = serve_app(backend, Settings())
     yield url
     demo.close()
 
 
 @pytest.fixture(scope="session")
-def client(app_url: str):
-    from gradio_client import Client
-
+def client(app_url: str) -> Iterator[Client]:
     api = Client(app_url, verbose=False)
     yield api
     api.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # The same filter the backend installs for the server log; pytest resets filters around each test.
+    # The same filter the NER task installs for the server log; pytest resets filters around each test.
     config.addinivalue_line("filterwarnings", "ignore:Tokenizer does not support real words")
     config.addinivalue_line("filterwarnings", "ignore::pandas.errors.Pandas4Warning")  # inside gradio's queue

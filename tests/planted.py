@@ -53,7 +53,7 @@ def plant_sequence_classifier(source: Path, out: Path, words: dict[str, str]) ->
     tokenizer = AutoTokenizer.from_pretrained(source)
     model = AutoModelForSequenceClassification.from_pretrained(source)
     label2id = model.config.label2id
-    _plant_encoder(model, {single_token_id(tokenizer, w): label2id[l] for w, l in words.items()}, mix=True)
+    _plant_encoder(model, {single_token_id(tokenizer, w): label2id[label] for w, label in words.items()}, mix=True)
     _identity(model.classifier.dense)
     for label_id in range(model.config.num_labels):
         model.classifier.out_proj.weight[label_id, label_id] = SCALE
@@ -68,7 +68,7 @@ def plant_token_classifier(source: Path, out: Path, words: dict[str, str]) -> Pa
     tokenizer = AutoTokenizer.from_pretrained(source)
     model = AutoModelForTokenClassification.from_pretrained(source)
     label2id = model.config.label2id
-    _plant_encoder(model, {first_piece_id(tokenizer, w): label2id[l] for w, l in words.items()}, mix=False)
+    _plant_encoder(model, {first_piece_id(tokenizer, w): label2id[label] for w, label in words.items()}, mix=False)
     for label_id in range(model.config.num_labels):
         model.classifier.weight[label_id, label_id] = SCALE
     model.classifier.bias[label2id["O"]] = 5.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import threading
 from dataclasses import replace
@@ -10,8 +11,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from roberta_demo.backend import Backend, ModelLoadError, choose_device, choose_dtype
-from roberta_demo.config import TaskModels, load_profile
+from roberta_demo.backend import Backend, PipelineCall, choose_device, choose_dtype
+from roberta_demo.catalog import Catalog
+from roberta_demo.config import TASKS, Limits, TaskModels, UnknownCheckpoint, load_profile
+from roberta_demo.errors import ModelLoadError
+from roberta_demo.tasks import attention
+from roberta_demo.tasks.common import TaskContext
+
+BACKEND_SOURCE = Path(__file__).resolve().parents[1] / "roberta_demo" / "backend.py"
+CLASSIFY = PipelineCall("text-classification", {"top_k": None, "truncation": True}, batchable=True)
 
 
 @pytest.mark.parametrize(
@@ -47,21 +55,38 @@ def _profile_with(tiny_profile, task: str, checkpoint: str):
     return replace(tiny_profile, tasks=tasks)
 
 
+def _string_literals(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+
+
+def test_the_backend_names_no_task():
+    literals = _string_literals(BACKEND_SOURCE)
+    assert not literals & set(TASKS), "backend.py names a task"
+    assert not literals & {"text-classification", "zero-shot-classification", "fill-mask"}, (
+        "backend.py names a pipeline"
+    )
+    source = BACKEND_SOURCE.read_text(encoding="utf-8").lower()
+    for knowledge in ("stride", "hypothesis", "template", "entail", "nli", "aggregation"):
+        assert knowledge not in source, f"backend.py knows about {knowledge!r}, which belongs to a task"
+
+
 def test_creating_a_backend_loads_nothing(tiny_profile):
     fresh = Backend(tiny_profile, "cpu")
     assert not fresh.load_counts
-    assert fresh.missing() == {}
+    assert Catalog(tiny_profile, fresh.device).missing(list(TASKS)) == {}
 
 
 def test_concurrent_first_requests_load_a_checkpoint_once(tiny_profile):
     fresh = Backend(tiny_profile, "cpu")
+    checkpoint = fresh.checkpoint_for("sentiment")
     barrier = threading.Barrier(8)
     results, errors = [], []
 
     def first_request() -> None:
-        barrier.wait()
+        barrier.wait(timeout=30)
         try:
-            results.append(fresh.run("sentiment", ["All at once!"], top_k=None).outputs[0])
+            results.append(fresh.run(CLASSIFY, ["All at once!"], checkpoint).outputs[0])
         except Exception as exc:  # surfaced below
             errors.append(exc)
 
@@ -69,31 +94,38 @@ def test_concurrent_first_requests_load_a_checkpoint_once(tiny_profile):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
     assert not errors
     assert len(results) == 8 and all(result == results[0] for result in results)
-    assert fresh.load_counts == {fresh.checkpoint_for("sentiment"): 1}
+    assert fresh.load_counts == {checkpoint: 1}
 
 
 def test_a_checkpoint_shared_by_two_tasks_loads_once(tiny_profile):
     fresh = Backend(tiny_profile, "cpu")
     sentiment = fresh.checkpoint_for("sentiment")
-    fresh.run("sentiment", ["shared weights"], top_k=None)
-    weights = fresh.attention("shared weights", checkpoint=sentiment)
+    fresh.run(CLASSIFY, ["shared weights"], sentiment)
+    view = attention.inspect(TaskContext(fresh, Limits()), "shared weights", checkpoint=sentiment)
     assert fresh.load_counts[sentiment] == 1
-    assert weights.weights.shape[:2] == (2, 4)  # the sentiment model's layers and heads
+    assert view.weights.shape[:2] == (2, 4)  # the sentiment model's layers and heads
     # the attention view switched it to eager only for its own call
     assert fresh.model(sentiment).model.config._attn_implementation == "sdpa"
+
+
+def test_first_load_is_announced_once(tiny_profile):
+    fresh, announced = Backend(tiny_profile, "cpu"), []
+    checkpoint = fresh.checkpoint_for("sentiment")
+    fresh.run(CLASSIFY, ["hello"], checkpoint, on_load=announced.append)
+    fresh.run(CLASSIFY, ["hello"], checkpoint, on_load=announced.append)
+    assert announced == [checkpoint]
 
 
 def test_failed_load_is_retried_and_then_succeeds(tiny_profile, tmp_path: Path):
     late = tmp_path / "arrives-later"
     fresh = Backend(_profile_with(tiny_profile, "sentiment", str(late)), "cpu")
-    with pytest.raises(ModelLoadError, match="arrives-later") as first:
-        fresh.run("sentiment", ["hello"])
-    assert "does not exist" in str(first.value)
+    with pytest.raises(ModelLoadError, match="arrives-later does not exist"):
+        fresh.run(CLASSIFY, ["hello"], str(late))
     shutil.copytree(tiny_profile.models("sentiment").checkpoints[0], late)
-    result = fresh.run("sentiment", ["hello"], top_k=None)
+    result = fresh.run(CLASSIFY, ["hello"], str(late))
     assert {item["label"] for item in result.outputs[0]} == {"negative", "neutral", "positive"}
     assert fresh.load_counts[str(late)] == 2
 
@@ -103,26 +135,26 @@ def test_corrupt_checkpoint_says_what_to_do(tiny_profile, tmp_path: Path):
     shutil.copytree(tiny_profile.models("sentiment").checkpoints[0], broken)
     (broken / "model.safetensors").write_bytes(b"not a safetensors file")
     fresh = Backend(_profile_with(tiny_profile, "sentiment", str(broken)), "cpu")
-    with pytest.raises(ModelLoadError, match="could not be loaded.*corrupt") as error:
+    with pytest.raises(ModelLoadError, match=r"could not be loaded.*corrupt") as error:
         fresh.model(str(broken))
     assert error.value.checkpoint == str(broken)
 
 
 def test_uncached_hub_checkpoint_offline_names_it_and_the_fix():
-    fresh = Backend(load_profile("default", env={}), "cpu")
+    profile = load_profile("default", env={})
+    fresh = Backend(profile, "cpu")
     checkpoint = "cardiffnlp/twitter-roberta-base-sentiment-latest"
-    assert checkpoint in fresh.missing()
-    with pytest.raises(ModelLoadError) as error:
-        fresh.run("sentiment", ["offline"])
+    assert checkpoint in Catalog(profile, "cpu").missing(["sentiment"])
+    with pytest.raises(ModelLoadError, match="not in the local cache") as error:
+        fresh.run(CLASSIFY, ["offline"], checkpoint)
     message = str(error.value)
     assert checkpoint in message
-    assert "not in the local cache" in message
     assert "python -m roberta_demo download" in message and "--models tiny" in message
 
 
 def test_long_input_is_truncated_with_a_notice(backend):
     text = " ".join(["word"] * 20_000)
-    result = backend.run("sentiment", [text, "short"], top_k=None)
+    result = backend.run(CLASSIFY, [text, "short"], backend.checkpoint_for("sentiment"))
     long, short = result.truncations
     assert short is None
     assert long.tokens_kept == 512 and long.tokens_total > 20_000
@@ -130,19 +162,26 @@ def test_long_input_is_truncated_with_a_notice(backend):
     assert abs(sum(item["score"] for item in result.outputs[0]) - 1) < 1e-5
 
 
+def test_reserved_tokens_cut_the_input_earlier(backend):
+    text = " ".join(["word"] * 600)
+    call = replace(CLASSIFY, reserved_tokens=12)
+    (truncation,) = backend.run(call, [text], backend.checkpoint_for("sentiment")).truncations
+    assert truncation.tokens_kept == 500
+
+
+def test_windowed_calls_are_never_reported_as_cut(backend):
+    call = PipelineCall("token-classification", {"aggregation_strategy": "first", "stride": 16}, windowed=True)
+    result = backend.run(call, [" ".join(["word"] * 2000)], backend.checkpoint_for("ner"))
+    assert result.truncations == (None,)
+
+
 def test_only_configured_checkpoints_are_loaded(backend):
-    with pytest.raises(ValueError, match="not configured"):
-        backend.run("sentiment", ["hi"], checkpoint="FacebookAI/roberta-base")
-    with pytest.raises(ValueError, match="not configured"):
-        backend.attention("hi", checkpoint="/etc")
-
-
-def test_attention_weights_are_row_stochastic(backend):
-    weights = backend.attention("The cat sat.", "It was tired.")
-    layers, heads, rows, cols = weights.weights.shape
-    assert (layers, heads) == (4, 4) and rows == cols == len(weights.tokens) == len(weights.offsets)
-    assert torch.allclose(torch.from_numpy(weights.weights.sum(-1)), torch.ones(layers, heads, rows), atol=1e-5)
-    assert weights.tokens[0] == "<s>" and weights.tokens[-1] == "</s>"
+    with pytest.raises(UnknownCheckpoint, match="not configured for sentiment"):
+        backend.checkpoint_for("sentiment", "FacebookAI/roberta-base")
+    with pytest.raises(UnknownCheckpoint, match="not configured on this server"):
+        backend.run(CLASSIFY, ["hi"], "/etc")
+    with pytest.raises(UnknownCheckpoint, match="not configured for attention"):
+        backend.checkpoint_for("attention", "/etc")
 
 
 def test_preload_loads_every_checkpoint_and_reports_progress(tiny_profile):
@@ -162,17 +201,9 @@ def test_preload_reports_failures_and_continues(tiny_profile, tmp_path: Path):
 def test_int8_quantisation_is_an_option_on_cpu(tiny_profile):
     full = Backend(tiny_profile, "cpu", batching=False)
     small = Backend(tiny_profile, "cpu", batching=False, quantize=True)
-    text = ["quantised or not, nearly the same answer"]
-    expected = {o["label"]: o["score"] for o in full.run("sentiment", text, top_k=None).outputs[0]}
-    got = {o["label"]: o["score"] for o in small.run("sentiment", text, top_k=None).outputs[0]}
-    model = small.model(small.checkpoint_for("sentiment")).model
+    checkpoint, text = full.checkpoint_for("sentiment"), ["quantised or not, nearly the same answer"]
+    expected = {o["label"]: o["score"] for o in full.run(CLASSIFY, text, checkpoint).outputs[0]}
+    got = {o["label"]: o["score"] for o in small.run(CLASSIFY, text, checkpoint).outputs[0]}
+    model = small.model(checkpoint).model
     assert any(type(m).__module__.startswith("torch.ao.nn.quantized.dynamic") for m in model.modules())
     assert expected.keys() == got.keys() and max(abs(expected[k] - got[k]) for k in expected) < 0.05
-
-
-def test_zero_shot_with_a_non_nli_checkpoint_says_so(tiny_profile):
-    tasks = dict(tiny_profile.tasks)
-    tasks["zero_shot"] = TaskModels("zero_shot", tiny_profile.models("sentiment").checkpoints)
-    fresh = Backend(replace(tiny_profile, tasks=tasks), "cpu")
-    with pytest.raises(ModelLoadError, match="no 'entailment'.*NLI checkpoint"):
-        fresh.run("zero_shot", ["text"], candidate_labels=["a", "b"])

@@ -1,49 +1,82 @@
-"""Dynamic batching: concurrent single requests share forward passes, each gets its own answer."""
+"""Dynamic batching: concurrent single requests share forward passes, each gets its own answer.
+
+No test sleeps or peeks at private state: a recording observer says when requests are queued and how big each
+batch was, and the batches themselves wait on events with timeouts.
+"""
 
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from roberta_demo.backend import Backend
+from roberta_demo.backend import Backend, PipelineCall
 from roberta_demo.batching import MicroBatcher
+
+TIMEOUT = 30
+
+
+class Recorder:
+    """A batch observer that records batch sizes and sets an event once `expected` requests wait in the queue."""
+
+    def __init__(self, expected: int = 0):
+        self.sizes: list[int] = []
+        self.all_queued = threading.Event()
+        self._expected = expected
+
+    def queued(self, waiting: int) -> None:
+        if waiting >= self._expected:
+            self.all_queued.set()
+
+    def ran(self, size: int) -> None:
+        self.sizes.append(size)
+
+
+class HeldBatches:
+    """A batch function that squares every item, and holds the batch of the first item until released."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, items: list[int]) -> list[int]:
+        if items == [0]:
+            self.started.set()
+            assert self.release.wait(TIMEOUT), "the test never released the first batch"
+        return [item * item for item in items]
 
 
 def test_requests_that_wait_are_run_together_and_answered_in_order():
-    release = threading.Event()
-
-    def square_all(items: list[int]) -> list[int]:
-        if items == [0]:
-            release.wait(5)  # the first request holds the model until every other one is queued
-        return [item * item for item in items]
-
-    batcher = MicroBatcher(square_all, max_size=16)
+    held, recorder = HeldBatches(), Recorder(expected=11)
+    batcher = MicroBatcher(held, max_size=16, observer=recorder)
     with ThreadPoolExecutor(12) as pool:
         first = pool.submit(batcher.submit, 0)
-        time.sleep(0.05)
+        assert held.started.wait(TIMEOUT)  # the first request leads: its batch of one is running, held
         rest = [pool.submit(batcher.submit, i) for i in range(1, 12)]
-        while len(batcher._pending) < 11:
-            time.sleep(0.005)
-        release.set()
-        assert first.result() == 0 and [f.result() for f in rest] == [i * i for i in range(1, 12)]
-    assert batcher.batch_sizes == [1, 11]
+        assert recorder.all_queued.wait(TIMEOUT)
+        held.release.set()
+        assert first.result(TIMEOUT) == 0 and [f.result(TIMEOUT) for f in rest] == [i * i for i in range(1, 12)]
+    assert recorder.sizes == [1, 11]
 
 
-def test_a_lone_request_runs_at_once_and_batches_respect_their_size():
-    batcher = MicroBatcher(lambda items: items, max_size=4)
-    assert batcher.submit("alone") == "alone" and batcher.batch_sizes == [1]
-    release = threading.Event()
-    slow = MicroBatcher(lambda items: (release.wait(5), items)[1], max_size=4)
+def test_a_lone_request_runs_at_once():
+    recorder = Recorder()
+    batcher = MicroBatcher(lambda items: items, max_size=4, observer=recorder)
+    assert batcher.submit("alone") == "alone" and recorder.sizes == [1]
+
+
+def test_batches_respect_their_size():
+    held, recorder = HeldBatches(), Recorder(expected=9)
+    batcher = MicroBatcher(held, max_size=4, observer=recorder)
     with ThreadPoolExecutor(10) as pool:
-        futures = [pool.submit(slow.submit, i) for i in range(10)]
-        while len(slow._pending) + sum(slow.batch_sizes) < 10:
-            time.sleep(0.005)
-        release.set()
-        assert [f.result() for f in futures] == list(range(10))
-    assert max(slow.batch_sizes) <= 4 and sum(slow.batch_sizes) == 10
+        futures = [pool.submit(batcher.submit, 0)]
+        assert held.started.wait(TIMEOUT)
+        futures += [pool.submit(batcher.submit, i) for i in range(1, 10)]
+        assert recorder.all_queued.wait(TIMEOUT)
+        held.release.set()
+        assert [f.result(TIMEOUT) for f in futures] == [i * i for i in range(10)]
+    assert recorder.sizes == [1, 4, 4, 1]
 
 
 def test_a_failing_batch_fails_only_its_own_requests():
@@ -59,29 +92,38 @@ def test_a_failing_batch_fails_only_its_own_requests():
     with pytest.raises(RuntimeError, match="model failed"):
         batcher.submit("bad")
     assert batcher.submit("good") == "good"  # the batcher keeps working
+    assert calls == [["bad"], ["good"]]
 
 
-def test_backend_merges_concurrent_sentiment_requests(tiny_profile):
-    backend = Backend(tiny_profile, "cpu", batching=True, max_batch_size=8)
-    model = backend.model(backend.checkpoint_for("sentiment")).model
+def test_backend_merges_concurrent_classifications(tiny_profile):
+    recorder = Recorder(expected=7)
+    backend = Backend(tiny_profile, "cpu", batching=True, max_batch_size=8, batch_observer=recorder)
+    checkpoint = backend.checkpoint_for("sentiment")
+    call = PipelineCall("text-classification", {"top_k": None}, batchable=True)
+    model = backend.model(checkpoint).model
     forwards: list[int] = []
+    first_started = threading.Event()
 
-    def hold_first_forward(module, args, kwargs):
-        forwards.append(kwargs["input_ids"].shape[0] if "input_ids" in kwargs else args[0].shape[0])
-        if len(forwards) == 1:
-            time.sleep(1.0)  # keeps the model busy while the other requests arrive
+    def hold_first_forward(module, args, kwargs) -> None:
+        forwards.append(kwargs["input_ids"].shape[0])
+        if len(forwards) == 1:  # keeps the model busy until the other seven requests wait behind it
+            first_started.set()
+            assert recorder.all_queued.wait(TIMEOUT), "the other requests never queued"
 
+    texts = [f"request {i}" for i in range(8)]
+    alone = Backend(tiny_profile, "cpu", batching=False)
+    expected = [alone.run(call, [t], checkpoint).outputs[0] for t in texts]
     handle = model.register_forward_pre_hook(hold_first_forward, with_kwargs=True)
     try:
-        texts = [f"request {i}" for i in range(8)]
-        alone = Backend(tiny_profile, "cpu", batching=False)
-        expected = [alone.run("sentiment", [t], top_k=None).outputs[0] for t in texts]
         with ThreadPoolExecutor(8) as pool:
-            results = list(pool.map(lambda t: backend.run("sentiment", [t], top_k=None), texts))
+            futures = [pool.submit(backend.run, call, [texts[0]], checkpoint)]
+            assert first_started.wait(TIMEOUT)
+            futures += [pool.submit(backend.run, call, [text], checkpoint) for text in texts[1:]]
+            results = [future.result(TIMEOUT) for future in futures]
     finally:
         handle.remove()
-    assert len(forwards) < 8 and sum(forwards) == 8  # fewer forward passes than requests
-    for result, want in zip(results, expected):
+    assert forwards == [1, 7] and recorder.sizes == [1, 7]  # two forward passes for eight requests
+    for result, want in zip(results, expected, strict=True):
         assert [(o["label"], round(o["score"], 5)) for o in result.outputs[0]] == [
             (w["label"], round(w["score"], 5)) for w in want
         ]  # padding in a batch does not change anyone's answer

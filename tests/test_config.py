@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from roberta_demo.config import TASKS, ConfigError, load_profile, settings_from_env
+from roberta_demo.config import TASKS, ConfigError, Limits, Settings, load_profile, settings_from_env, settings_table
+from tests.conftest import REPO
 
 
 def test_default_profile_names_the_real_checkpoints():
@@ -60,7 +61,7 @@ def test_replacing_zero_shot_drops_a_gpu_default_no_longer_listed():
 
 @pytest.mark.parametrize("spec", ["nonsense", "/no/such/file.toml"])
 def test_unknown_profile_is_a_clear_error(spec):
-    with pytest.raises(ConfigError, match="default.*tiny"):
+    with pytest.raises(ConfigError, match=r"default.*tiny"):
         load_profile(spec, env={})
 
 
@@ -72,18 +73,57 @@ def test_config_file_with_unknown_task_is_a_clear_error(tmp_path: Path):
 
 
 def test_attention_reuses_a_task_checkpoint_with_the_task_head():
-    profile = load_profile("default", env={"ROBERTA_DEMO_ATTENTION_ADD": "cardiffnlp/twitter-roberta-base-sentiment-latest"})
+    profile = load_profile(
+        "default", env={"ROBERTA_DEMO_ATTENTION_ADD": "cardiffnlp/twitter-roberta-base-sentiment-latest"}
+    )
     assert profile.head_of("cardiffnlp/twitter-roberta-base-sentiment-latest") == "sequence-classification"
     assert profile.head_of("FacebookAI/roberta-base") == "base"
 
 
 def test_settings_from_environment():
-    settings = settings_from_env(
-        {"ROBERTA_DEMO_MODELS": "tiny", "ROBERTA_DEMO_DEVICE": "cpu", "ROBERTA_DEMO_PORT": "9000",
-         "ROBERTA_DEMO_PRELOAD": "true", "ROBERTA_DEMO_HOST": "0.0.0.0"}
-    )  # fmt: skip
-    assert (settings.models, settings.device, settings.port, settings.preload, settings.host) == (
-        "tiny", "cpu", 9000, True, "0.0.0.0",
-    )  # fmt: skip
-    with pytest.raises(ConfigError):
+    env = {
+        "ROBERTA_DEMO_MODELS": "tiny",
+        "ROBERTA_DEMO_DEVICE": "cpu",
+        "ROBERTA_DEMO_PORT": "9000",
+        "ROBERTA_DEMO_PRELOAD": "true",
+        "ROBERTA_DEMO_HOST": "0.0.0.0",
+    }
+    settings = settings_from_env(env)
+    read = (settings.models, settings.device, settings.port, settings.preload, settings.host)
+    assert read == ("tiny", "cpu", 9000, True, "0.0.0.0")
+    with pytest.raises(ConfigError, match=r"ROBERTA_DEMO_\* setting.*eighty"):
         settings_from_env({"ROBERTA_DEMO_PORT": "eighty"})
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ROBERTA_DEMO_SHARE": "maybe"}, "ROBERTA_DEMO_SHARE='maybe': use 1 or 0"),
+        ({"ROBERTA_DEMO_QUANTIZE": "int4"}, "use one of none, int8"),
+        ({"ROBERTA_DEMO_MAX_CHARS": "0"}, "must be a positive number"),
+    ],
+)
+def test_bad_settings_name_the_variable_and_the_fix(env, message):
+    with pytest.raises(ConfigError, match=message):
+        settings_from_env(env)
+
+
+def test_every_limit_reads_its_variable():
+    limits = settings_from_env({"ROBERTA_DEMO_MAX_NER_CHARS": "123", "ROBERTA_DEMO_MAX_ATTENTION_TOKENS": "64"}).limits
+    assert (limits.max_ner_chars, limits.max_attention_tokens) == (123, 64)
+    assert settings_from_env({}) == Settings() and Settings().limits == Limits()
+
+
+def test_readme_configuration_table_is_the_declared_settings():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert settings_table() in readme, (
+        "README.md's configuration table is stale: paste `python -m roberta_demo settings`"
+    )
+    for name in ("ROBERTA_DEMO_MODELS", "ROBERTA_DEMO_MAX_NER_CHARS", "--max-attention-tokens", "--no-batching"):
+        assert name in settings_table()
+
+
+def test_a_checkpoint_cannot_carry_two_heads():
+    env = {"ROBERTA_DEMO_NER_ADD": "cardiffnlp/twitter-roberta-base-sentiment-latest"}
+    with pytest.raises(ConfigError, match=r"different heads.*sequence-classification, token-classification"):
+        load_profile("default", env=env)

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from roberta_demo.perf.loadtest import run_load, start_app
+from roberta_demo.perf.loadtest import run_load
+from roberta_demo.perf.server import start_app
 
 
 @pytest.fixture(scope="module")
 def served_app():
-    process, url = start_app("tiny")
-    yield process, url
-    process.terminate()
-    process.wait(timeout=30)
+    app = start_app("tiny")
+    yield app
+    app.stop()
 
 
 def test_sixteen_clients_mixed_endpoints(served_app, capsys):
-    process, url = served_app
-    report = run_load(url, process.pid, clients=16, seconds=8)
+    report = run_load(served_app.url, served_app.pid, clients=16, seconds=8)
     with capsys.disabled():
         print(f"\n[load] {report.summary()}")
     assert report.failures == []

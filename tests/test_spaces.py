@@ -11,6 +11,7 @@ import gradio as gr
 import pytest
 import yaml
 
+from roberta_demo.catalog import Catalog
 from roberta_demo.config import load_profile
 from roberta_demo.ui import common
 from roberta_demo.ui.app import build_app
@@ -34,8 +35,9 @@ def test_readme_front_matter_is_a_gradio_space():
 def test_app_module_builds_demo_from_the_environment_alone():
     env = {**os.environ, "ROBERTA_DEMO_MODELS": "tiny", "ROBERTA_DEMO_DEVICE": "cpu"}
     probe = "import app; print(type(app.demo).__name__, app.backend.profile.name, len(app.backend.load_counts))"
-    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True,
-                            timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["Blocks", "tiny", "0"]  # built, configured by env, nothing loaded
 
@@ -53,8 +55,8 @@ def fake_zero_gpu(monkeypatch):
     return decorated
 
 
-def test_model_handlers_go_through_spaces_gpu_when_present(fake_zero_gpu, backend):
-    build_app(backend)
+def test_model_handlers_go_through_spaces_gpu_when_present(fake_zero_gpu, backend, context):
+    build_app(Catalog(backend.profile, backend.device), context)
     names = {getattr(getattr(f, "func", f), "__name__", "") for f in fake_zero_gpu}
     assert {"classify", "score_one", "score_many", "tag", "attend"} <= names
 

@@ -15,7 +15,6 @@ import copy
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -23,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -30,9 +30,13 @@ import torch
 from gradio_client import Client
 
 from roberta_demo import tiny
-from roberta_demo.backend import Backend, quantize_int8
-from roberta_demo.config import Limits, load_profile
-from roberta_demo.perf.loadtest import resident_mb, serve, start_app
+from roberta_demo.backend import MODEL_CLASSES, Backend, quantize_int8
+from roberta_demo.config import TASKS, Limits, load_profile
+from roberta_demo.perf.loadtest import resident_mb, warm_up
+from roberta_demo.perf.server import ServedApp, serve, start_app
+from roberta_demo.tasks import attention, sentiment
+from roberta_demo.tasks.common import TaskContext
+from roberta_demo.viz.attention import attention_figures
 
 __all__ = ["Sizes", "build_checkpoints", "main"]
 
@@ -54,35 +58,33 @@ SIZES = {
     "tiny": Sizes(hidden=64, layers=4, heads=4, intermediate=128, vocab=None),
 }
 TASK_LABELS = {
-    "sentiment": tiny.SENTIMENT_LABELS, "emotion": tiny.EMOTION_LABELS, "zero_shot": tiny.NLI_LABELS,
-    "topic": tiny.TOPIC_LABELS, "ner": tiny.NER_LABELS, "attention": (),
-}  # fmt: skip
+    "sentiment": tiny.SENTIMENT_LABELS,
+    "emotion": tiny.EMOTION_LABELS,
+    "zero_shot": tiny.NLI_LABELS,
+    "topic": tiny.TOPIC_LABELS,
+    "ner": tiny.NER_LABELS,
+    "attention": (),
+}
 
 
 def build_checkpoints(root: Path, sizes: Sizes) -> dict[str, Path]:
-    """One checkpoint per task at `sizes`, random weights, the tiny BPE tokenizer; returns task → folder."""
-    from transformers import AutoTokenizer, RobertaConfig
-    from transformers import RobertaForSequenceClassification, RobertaForTokenClassification, RobertaModel
-
-    tokenizer_dir = root / "tokenizer"
-    tiny.build_tokenizer(tokenizer_dir)
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    """One checkpoint per task at `sizes` with the task's head, random weights, the tiny BPE tokenizer; returns
+    task → folder."""
+    tokenizer = tiny.build_tokenizer(root / "tokenizer")
     paths = {}
     for seed, (task, labels) in enumerate(TASK_LABELS.items()):
-        config = RobertaConfig(
-            vocab_size=sizes.vocab or len(tokenizer), hidden_size=sizes.hidden, num_hidden_layers=sizes.layers,
-            num_attention_heads=sizes.heads, intermediate_size=sizes.intermediate, max_position_embeddings=514,
-            type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2,
-            id2label=dict(enumerate(labels)) if labels else None,
-            label2id={label: i for i, label in enumerate(labels)} if labels else None,
-            problem_type="multi_label_classification" if task == "topic" else None,
-        )  # fmt: skip
-        model_class = {"ner": RobertaForTokenClassification, "attention": RobertaModel}.get(
-            task, RobertaForSequenceClassification
+        config = tiny.roberta_config(
+            sizes.vocab or len(tokenizer),
+            sizes.hidden,
+            sizes.layers,
+            sizes.heads,
+            sizes.intermediate,
+            labels,
+            multi_label=task == "topic",
         )
         torch.manual_seed(seed)
         paths[task] = root / task
-        model_class(config).save_pretrained(paths[task])
+        MODEL_CLASSES[TASKS[task].head].from_config(config).save_pretrained(paths[task])
         tokenizer.save_pretrained(paths[task])
     return paths
 
@@ -120,18 +122,17 @@ def interleaved_medians(calls: dict[str, Callable[[], object]], repeats: int) ->
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def bench_in_process(backend: Backend, repeats: int) -> dict[str, float]:
-    """The raw forward pass on a 32-token text against the backend's sentiment call on the same text."""
-    checkpoint = backend.checkpoint_for("sentiment")
-    loaded = backend.model(checkpoint)
-    encoded = loaded.tokenizer(TEXT_32, return_tensors="pt").to(backend.device)
+def bench_in_process(context: TaskContext, repeats: int) -> dict[str, float]:
+    """The raw forward pass on a 32-token text against the sentiment task's call on the same text."""
+    loaded = context.backend.model(context.checkpoint_for("sentiment", None))
+    encoded = loaded.tokenizer(TEXT_32, return_tensors="pt").to(loaded.device)
 
     def raw() -> None:
         with torch.inference_mode():
             loaded.model(**encoded)
 
     def task() -> None:
-        backend.run("sentiment", [TEXT_32], top_k=None)
+        sentiment.classify(context, TEXT_32)
 
     results = interleaved_medians({"raw": raw, "backend": task}, repeats * 2)
     results["tokens"] = int(encoded["input_ids"].shape[1])
@@ -147,7 +148,7 @@ demo.queue().launch(server_name="127.0.0.1", server_port=int(sys.argv[1]), quiet
 """
 
 
-def _start_empty_app() -> tuple[subprocess.Popen, str]:
+def _start_empty_app() -> ServedApp:
     return serve([sys.executable, "-c", _EMPTY_APP, "{port}"])
 
 
@@ -155,12 +156,12 @@ def bench_http(url: str, repeats: int) -> dict[str, float]:
     """Round trips through the HTTP API: the sentiment endpoint, and an endpoint that does nothing."""
     client = Client(url, verbose=False)
     sentiment = median_seconds(lambda: client.predict(TEXT_32, api_name="/sentiment"), repeats)
-    empty_process, empty_url = _start_empty_app()
+    empty_app = _start_empty_app()
     try:
-        empty = Client(empty_url, verbose=False)
+        empty = Client(empty_app.url, verbose=False)
         nothing = median_seconds(lambda: empty.predict(TEXT_32, api_name="/echo"), repeats)
     finally:
-        empty_process.terminate()
+        empty_app.stop()
     return {"http": sentiment, "empty": nothing}
 
 
@@ -177,6 +178,7 @@ def rest_predict(http: httpx.Client, url: str, endpoint: str, inputs: list) -> s
 
 def bench_throughput(url: str, clients: int, per_client: int) -> float:
     """Requests per second from `clients` concurrent clients, each sending `per_client` sentiment requests."""
+
     def one_client(index: int) -> None:
         with httpx.Client(timeout=120) as http:
             for number in range(per_client):
@@ -198,7 +200,7 @@ def bench_batch_bound(backend: Backend, batch: int, repeats: int) -> float:
     single = loaded.tokenizer([TEXT_32], return_tensors="pt")
     many = loaded.tokenizer([TEXT_32] * batch, return_tensors="pt")
 
-    def forward(encoded) -> None:
+    def forward(encoded: Any) -> None:
         with torch.inference_mode():
             loaded.model(**encoded)
 
@@ -217,32 +219,28 @@ def peak_mb(pid: int) -> float:
 def bench_startup(config: Path, preload: bool) -> dict[str, float]:
     """Seconds from process start to the first answered request; with preload, also the memory once every
     endpoint has run (each checkpoint loaded and used)."""
-    from roberta_demo.perf.loadtest import warm_up
-
     started = time.perf_counter()
-    process, url = start_app(str(config), extra=["--preload"] if preload else [])
+    app = start_app(str(config), extra=["--preload"] if preload else [])
     try:
-        Client(url, verbose=False).predict(TEXT_32, api_name="/sentiment")
+        Client(app.url, verbose=False).predict(TEXT_32, api_name="/sentiment")
         seconds = time.perf_counter() - started
         if not preload:
             return {"first_answer": seconds}
-        warm_up(url)
-        return {"first_answer": seconds, "peak_mb": peak_mb(process.pid), "rss_mb": resident_mb(process.pid)}
+        warm_up(app.url)
+        return {"first_answer": seconds, "peak_mb": peak_mb(app.pid), "rss_mb": resident_mb(app.pid)}
     finally:
-        process.terminate()
+        app.stop()
 
 
-def bench_payload(backend: Backend) -> dict[str, float]:
+def bench_payload(context: TaskContext) -> dict[str, float]:
     """Bytes the attention tab sends for a 64-token text, with the head view and with the model view."""
-    from roberta_demo.ui.attention import render
-    from roberta_demo.tasks import attention
-
     words = " ".join(TEXT_32.split() * 4)
-    view = attention.inspect(backend, words, limits=Limits(max_attention_tokens=64))
-    sizes = {}
-    for kind in ("Head view (one layer)", "Model view (every layer and head)"):
-        frame, *figures, data = render(view, 0, 0, kind)
-        sizes[kind.split()[0].lower()] = len(frame) + sum(len(f.to_json()) for f in figures) + len(json.dumps(data))
+    view = attention.inspect(context, words)
+    sizes: dict[str, float] = {}
+    for kind in ("head", "model"):
+        figures = attention_figures(view, 0, 0, kind, "entropy", script_base="gradio_api/file=vendor/")
+        charts = (figures.head, figures.mean, figures.rollout, figures.overview)
+        sizes[kind] = len(figures.frame) + sum(len(f.to_json()) for f in charts) + len(json.dumps(figures.data))
     sizes["tokens"] = len(view.tokens)
     return sizes
 
@@ -255,9 +253,9 @@ def bench_int8(backend: Backend, repeats: int) -> dict[str, float]:
     encoded = loaded.tokenizer(texts, return_tensors="pt", padding=True)
     quantised = quantize_int8(copy.deepcopy(loaded.model))
 
-    def probabilities(model) -> np.ndarray:
+    def probabilities(model: Any) -> np.ndarray:
         with torch.inference_mode():
-            return torch.softmax(model(**encoded).logits.float(), -1).numpy()
+            return np.asarray(torch.softmax(model(**encoded).logits.float(), -1).numpy())
 
     full = median_seconds(lambda: probabilities(loaded.model), repeats)
     small = median_seconds(lambda: probabilities(quantised), repeats)
@@ -265,60 +263,77 @@ def bench_int8(backend: Backend, repeats: int) -> dict[str, float]:
     return {"fp32": full, "int8": small, "speedup": full / small, "max_probability_change": drift}
 
 
-def run(size: str, repeats: int, clients: int, per_client: int) -> dict:
+def run(size: str, repeats: int, clients: int, per_client: int) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix=f"roberta-demo-bench-{size}-"))
     print(f"building {size} checkpoints in {root} …", flush=True)
     config = write_profile(root, build_checkpoints(root, SIZES[size]))
     profile = load_profile(str(config), env={})
     backend = Backend(profile, "cpu", batching=True)
-    results: dict = {"size": size, "threads": torch.get_num_threads(), "clients": clients}
+    context = TaskContext(backend, Limits(max_attention_tokens=64))
+    results: dict[str, Any] = {"size": size, "threads": torch.get_num_threads(), "clients": clients}
     print("in-process timings …", flush=True)
-    results["in_process"] = bench_in_process(backend, repeats)
-    results["payload"] = bench_payload(backend)
+    results["in_process"] = bench_in_process(context, repeats)
+    results["payload"] = bench_payload(context)
     results["int8"] = bench_int8(backend, repeats)
     results["batch_bound"] = bench_batch_bound(backend, clients, repeats)
     print("HTTP round trips …", flush=True)
-    process, url = start_app(str(config))
+    app = start_app(str(config))
     try:
-        results["http"] = bench_http(url, repeats)
-        results["throughput_batched"] = bench_throughput(url, clients, per_client)
+        results["http"] = bench_http(app.url, repeats)
+        results["throughput_batched"] = bench_throughput(app.url, clients, per_client)
     finally:
-        process.terminate()
-    process, url = start_app(str(config), extra=["--no-batching"])
+        app.stop()
+    app = start_app(str(config), extra=["--no-batching"])
     try:
-        results["throughput_unbatched"] = bench_throughput(url, clients, per_client)
+        results["throughput_unbatched"] = bench_throughput(app.url, clients, per_client)
     finally:
-        process.terminate()
+        app.stop()
     print("start-up …", flush=True)
     results["startup_lazy"] = bench_startup(config, preload=False)
     results["startup_preload"] = bench_startup(config, preload=True)
     return results
 
 
-def table(results: dict) -> str:
-    timing, http = results["in_process"], results["http"]
-    raw = timing["raw"]
-    added = http["http"] - http["empty"]
+def _ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f} ×"
+
+
+def table(results: dict[str, Any]) -> str:
+    timing, http, preload = results["in_process"], results["http"], results["startup_preload"]
+    raw, added = timing["raw"], http["http"] - http["empty"]
+    batching = results["throughput_batched"] / results["throughput_unbatched"]
     rows = [
-        ("raw forward pass, %d tokens" % timing["tokens"], f"{raw * 1e3:.1f} ms", "1.00 × raw"),
-        ("backend sentiment call", f"{timing['backend'] * 1e3:.1f} ms", f"{timing['backend'] / raw:.2f} × raw (target ≤ 1.05)"),
+        (f"raw forward pass, {timing['tokens']} tokens", f"{raw * 1e3:.1f} ms", "1.00 × raw"),
+        (
+            "sentiment task call",
+            f"{timing['backend'] * 1e3:.1f} ms",
+            f"{_ratio(timing['backend'], raw)} raw (target ≤ 1.05)",
+        ),
         ("HTTP round trip, /sentiment", f"{http['http'] * 1e3:.1f} ms", ""),
         ("HTTP round trip, empty endpoint", f"{http['empty'] * 1e3:.1f} ms", "Gradio's own cost"),
-        ("HTTP minus empty", f"{added * 1e3:.1f} ms", f"{added / raw:.2f} × raw (target ≤ 1.1)"),
+        ("HTTP minus empty", f"{added * 1e3:.1f} ms", f"{_ratio(added, raw)} raw (target ≤ 1.1)"),
         ("8 clients, dynamic batching", f"{results['throughput_batched']:.1f} req/s", ""),
-        ("8 clients, no batching", f"{results['throughput_unbatched']:.1f} req/s",
-         f"batching: {results['throughput_batched'] / results['throughput_unbatched']:.1f} × (target ≥ 4)"),
-        (f"the model alone, batch of {results['clients']} vs 1", f"{results['batch_bound']:.1f} × per text",
-         "the most batching can gain on this machine"),
+        ("8 clients, no batching", f"{results['throughput_unbatched']:.1f} req/s", f"batching: {batching:.1f} ×"),
+        (
+            f"the model alone, batch of {results['clients']} vs 1",
+            f"{results['batch_bound']:.1f} × per text",
+            "the most batching can gain on this machine",
+        ),
         ("start to first answer, lazy", f"{results['startup_lazy']['first_answer']:.1f} s", ""),
-        ("start to first answer, --preload", f"{results['startup_preload']['first_answer']:.1f} s", ""),
-        ("peak memory, every checkpoint loaded and used", f"{results['startup_preload']['peak_mb']:.0f} MB",
-         f"6 checkpoints; {results['startup_preload']['rss_mb']:.0f} MB resident after"),
+        ("start to first answer, --preload", f"{preload['first_answer']:.1f} s", ""),
+        (
+            "peak memory, every checkpoint loaded and used",
+            f"{preload['peak_mb']:.0f} MB",
+            f"6 checkpoints; {preload['rss_mb']:.0f} MB resident after",
+        ),
         ("attention payload, 64 tokens, head view", f"{results['payload']['head'] / 1e3:.0f} kB", "target < 1 MB"),
         ("attention payload, 64 tokens, model view", f"{results['payload']['model'] / 1e3:.0f} kB", "target < 1 MB"),
-        ("int8 dynamic quantisation (CPU)", f"{results['int8']['speedup']:.2f} × speed-up",
-         f"probabilities move ≤ {results['int8']['max_probability_change']:.3f}"),
-    ]  # fmt: skip
+        (
+            "int8 dynamic quantisation (CPU)",
+            f"{results['int8']['speedup']:.2f} × speed-up",
+            f"probabilities move ≤ {results['int8']['max_probability_change']:.3f}",
+        ),
+    ]
     lines = ["| measure | value | note |", "|---|---|---|"]
     lines += [f"| {name} | {value} | {note} |" for name, value, note in rows]
     return "\n".join(lines)

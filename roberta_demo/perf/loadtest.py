@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -22,12 +20,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from gradio_client import Client
 
-__all__ = ["LoadReport", "REQUESTS", "resident_mb", "run_load", "serve", "start_app"]
+from roberta_demo.perf.server import start_app
 
-REQUESTS: list[tuple[str, tuple]] = [
+__all__ = ["REQUESTS", "LoadReport", "resident_mb", "run_load", "warm_up"]
+
+REQUESTS: list[tuple[str, tuple[str, ...]]] = [
     ("/sentiment", ("I love how fast this is!",)),
     ("/classify", ("Apple shares jump after record iPhone sales",)),
     ("/ner", ("Angela Merkel met Emmanuel Macron in Berlin.",)),
@@ -85,7 +84,7 @@ def _client_loop(url: str, deadline: float, offset: int, report: LoadReport, loc
         started = time.perf_counter()
         try:
             client.predict(*args, api_name=endpoint)
-        except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
+        except Exception as exc:
             with lock:
                 report.failures.append(f"{endpoint}: {type(exc).__name__}: {exc}")
             continue
@@ -118,35 +117,6 @@ def run_load(url: str, pid: int, clients: int = 16, seconds: float = 30.0) -> Lo
     return report
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def serve(command: list[str], cwd: Path | None = None) -> tuple[subprocess.Popen, str]:
-    """Run `command` (its `{port}` filled with a free local port) until it answers HTTP; the process and URL."""
-    port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
-    process = subprocess.Popen([part.format(port=port) for part in command], cwd=cwd, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(240):
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    process.kill()
-    raise RuntimeError(f"{' '.join(command)} did not answer within 2 minutes")
-
-
-def start_app(models: str, extra: list[str] | None = None) -> tuple[subprocess.Popen, str]:
-    """`python app.py --models MODELS` on a free local port, once it answers HTTP; returns the process and URL."""
-    command = [sys.executable, "app.py", "--models", models, "--host", "127.0.0.1", "--port", "{port}", *(extra or [])]
-    return serve(command, cwd=Path(__file__).resolve().parents[2])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running app (default: start `python app.py --models tiny`)")
@@ -155,17 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
-    process = None
-    if args.url:
-        url, pid = args.url, args.pid or os.getpid()
-    else:
-        process, url = start_app(args.models)
-        pid = process.pid
+    served = None if args.url else start_app(args.models)
+    url, pid = (served.url, served.pid) if served else (args.url, args.pid or os.getpid())
     try:
         report = run_load(url, pid, args.clients, args.seconds)
     finally:
-        if process:
-            process.terminate()
+        if served:
+            served.stop()
     print(report.summary())
     print(report.table())
     for failure in Counter(report.failures).most_common(5):

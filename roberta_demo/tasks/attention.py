@@ -8,85 +8,87 @@ words) keep that property, so a row can always be read as "where this token look
 from __future__ import annotations
 
 import bisect
+import functools
 import re
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
+import torch
 
-from roberta_demo.backend import Backend
-from roberta_demo.config import Limits
-from roberta_demo.tasks.common import RunInfo, check_text
+from roberta_demo.backend import LoadedModel
+from roberta_demo.results import AttentionView, RunInfo, Truncation
+from roberta_demo.tasks.common import TaskContext, check_text
 
 __all__ = [
-    "AttentionView",
     "attention_rollout",
-    "head_statistics",
     "hide_special_tokens",
     "inspect",
     "merge_word_pieces",
-    "pair_start",
     "word_groups",
 ]
 
-SPECIAL_TOKENS = frozenset({"<s>", "</s>", "<pad>", "<mask>", "<unk>"})
-
 
 @dataclass(frozen=True)
-class AttentionView:
-    """Attention of one input, ready to draw.
+class Encoded:
+    """One input as the tokenizer split it.
 
-    tokens: the text of each position (word pieces or merged words; special tokens as `<s>`, `</s>`).
-    special: <bool>[num_tokens], True where a position is a special token.
-    weights: <float32>[num_layers, num_heads, num_tokens, num_tokens], rows sum to 1.
-    rollout: <float32>[num_layers, num_tokens, num_tokens], attention rollout up to each layer; rows sum to 1.
-    pair_start: index of the second sentence's first position, or None for a single text.
+    tokens: the tokens as the tokenizer spells them (`Ġ` marks a word start in byte-level BPE).
+    offsets: <int>[num_tokens, 2] character spans in the text each token came from; (0, 0) for special tokens.
+    segments: for each position, 0 (first text), 1 (second text) or None (a special token).
     """
 
     tokens: list[str]
-    special: list[bool]
+    offsets: list[tuple[int, int]]
+    segments: list[int | None]
+
+    @property
+    def special(self) -> list[bool]:
+        return [segment is None for segment in self.segments]
+
+    @property
+    def pair_start(self) -> int | None:
+        """Where the second text begins, from the tokenizer's own sequence ids."""
+        return next((index for index, segment in enumerate(self.segments) if segment == 1), None)
+
+
+@dataclass(frozen=True)
+class RawAttention:
+    """Attention of one forward pass. weights: <float32>[num_layers, num_heads, num_tokens, num_tokens]."""
+
+    encoded: Encoded
     weights: np.ndarray
-    rollout: np.ndarray
-    pair_start: int | None
     run: RunInfo
 
-    @property
-    def num_layers(self) -> int:
-        return self.weights.shape[0]
 
-    @property
-    def num_heads(self) -> int:
-        return self.weights.shape[1]
-
-    def head_mean(self) -> np.ndarray:
-        """<float32>[num_layers, num_tokens, num_tokens]: the average head of each layer."""
-        return self.weights.mean(axis=1)
-
-
-def pair_start(raw_tokens: list[str]) -> int | None:
-    """Where the second sentence begins: after RoBERTa's `</s></s>` separator (it has no token type ids)."""
-    for index in range(1, len(raw_tokens) - 1):
-        if raw_tokens[index] == "</s>" and raw_tokens[index + 1] == "</s>":
-            return index + 2
-    return None
+def _attention_forward(model: LoadedModel, text: str, text_pair: str | None, max_tokens: int) -> RawAttention:
+    """Run the model once with eager attention and return every layer's attention weights."""
+    limit = min(max_tokens, model.max_tokens)
+    total = model.count_tokens(text, text_pair)
+    encoded = model.tokenizer(
+        text, text_pair, truncation=True, max_length=limit, return_offsets_mapping=True, return_tensors="pt"
+    )
+    offsets = [(int(start), int(end)) for start, end in encoded.pop("offset_mapping")[0]]
+    tokens = model.tokenizer.convert_ids_to_tokens(encoded["input_ids"][0].tolist())
+    started = time.perf_counter()
+    with model.eager_attention(), torch.inference_mode():
+        output = model.model(**encoded.to(model.device), output_attentions=True)
+    weights = torch.stack(output.attentions)[:, 0].float().cpu().numpy()
+    truncation = Truncation(total, limit) if total > limit else None
+    run = RunInfo(model.checkpoint, model.device, time.perf_counter() - started, truncation)
+    return RawAttention(Encoded(tokens, offsets, encoded.sequence_ids(0)), weights, run)
 
 
-def _segments(raw_tokens: list[str]) -> list[int]:
-    """0 for positions of the first text, 1 for the second (after `</s></s>`)."""
-    start = pair_start(raw_tokens)
-    return [0 if start is None or index < start else 1 for index in range(len(raw_tokens))]
-
-
-def _token_texts(raw_tokens: list[str], offsets: list[tuple[int, int]], texts: tuple[str, str]) -> list[str]:
+def _token_texts(encoded: Encoded, texts: tuple[str, str]) -> list[str]:
     """Each position as the characters it covers in the input (so `Ġ` and byte-level escapes disappear)."""
     shown = []
-    for token, (start, end), segment in zip(raw_tokens, offsets, _segments(raw_tokens)):
-        piece = texts[segment][start:end]
-        if token in SPECIAL_TOKENS:
+    for token, (start, end), segment in zip(encoded.tokens, encoded.offsets, encoded.segments, strict=True):
+        if segment is None:
             shown.append(token)
-        elif piece.strip():
-            shown.append(piece)
-        else:  # RoBERTa's bare space marker `Ġ` or a newline piece: visible, not blank
-            shown.append("⏎" if "\n" in piece else "␣")
+            continue
+        piece = texts[segment][start:end]
+        # RoBERTa's bare space marker `Ġ` or a newline piece: visible, not blank
+        shown.append(piece if piece.strip() else "⏎" if "\n" in piece else "␣")
     return shown
 
 
@@ -109,11 +111,11 @@ def attention_rollout(weights: np.ndarray) -> np.ndarray:
 
 def _renormalise(matrices: np.ndarray) -> np.ndarray:
     totals = matrices.sum(axis=-1, keepdims=True)
-    return np.divide(matrices, totals, out=np.zeros_like(matrices), where=totals > 0)
+    return np.asarray(np.divide(matrices, totals, out=np.zeros_like(matrices), where=totals > 0))
 
 
 def hide_special_tokens(view: AttentionView) -> AttentionView:
-    """Drop `<s>`/`</s>` rows and columns; each remaining row is renormalised to sum to 1.
+    """Drop special-token rows and columns; each remaining row is renormalised to sum to 1.
 
     Many heads park most of their attention on `<s>` or `</s>` (a "no-op"); hiding them shows how the rest is
     spread over the words.
@@ -121,14 +123,17 @@ def hide_special_tokens(view: AttentionView) -> AttentionView:
     keep = np.flatnonzero(~np.asarray(view.special))
     if keep.size == 0:
         return view
-    select = np.ix_(keep, keep)
     start = view.pair_start
+
+    def kept(matrices: np.ndarray) -> np.ndarray:
+        return _renormalise(matrices[..., keep, :][..., keep]).astype(np.float32)
+
     return replace(
         view,
         tokens=[view.tokens[i] for i in keep],
         special=[False] * keep.size,
-        weights=_renormalise(view.weights[(..., *select)]).astype(np.float32),
-        rollout=_renormalise(view.rollout[(..., *select)]).astype(np.float32),
+        weights=kept(view.weights),
+        rollout=kept(view.rollout),
         pair_start=None if start is None else int(np.searchsorted(keep, start)),
     )
 
@@ -137,7 +142,7 @@ def _word_spans(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in re.finditer(r"\S+", text)]
 
 
-def _word_of(spans: list[tuple[int, int]], start: int, end: int) -> int:
+def _word_of(spans: list[tuple[int, int]], start: int) -> int:
     """The word a piece belongs to: the one holding its first character, or for a whitespace-only piece (RoBERTa's
     bare `Ġ` or a newline) the word it precedes."""
     index = bisect.bisect_right([word_start for word_start, _ in spans], max(start, 0)) - 1
@@ -146,21 +151,21 @@ def _word_of(spans: list[tuple[int, int]], start: int, end: int) -> int:
     return min(index + 1, len(spans) - 1)
 
 
-def word_groups(
-    raw_tokens: list[str], offsets: list[tuple[int, int]], texts: tuple[str, str]
-) -> tuple[list[int], list[str]]:
+def word_groups(encoded: Encoded, texts: tuple[str, str]) -> tuple[list[int], list[str]]:
     """The word index of each position, and each word's text. Words are the input's whitespace-separated words
     (so the merged tokens spell them); every special token is a word of its own."""
     spans = [_word_spans(text) for text in texts]
-    keys: list[tuple] = []
-    for index, (token, (start, end), segment) in enumerate(zip(raw_tokens, offsets, _segments(raw_tokens))):
-        if token in SPECIAL_TOKENS or not spans[segment]:
-            keys.append(("special", index))
+    keys: list[tuple[int, int]] = []  # (segment, word); segment -1 for a special token at that position
+    for index, ((start, _), segment) in enumerate(zip(encoded.offsets, encoded.segments, strict=True)):
+        if segment is None or not spans[segment]:
+            keys.append((-1, index))
         else:
-            keys.append((segment, _word_of(spans[segment], start, end)))
+            keys.append((segment, _word_of(spans[segment], start)))
     order = list(dict.fromkeys(keys))
-    words = [raw_tokens[key[1]] if key[0] == "special" else texts[key[0]][slice(*spans[key[0]][key[1]])]
-             for key in order]  # fmt: skip
+    words = [
+        encoded.tokens[index] if segment == -1 else texts[segment][slice(*spans[segment][index])]
+        for segment, index in order
+    ]
     position = {key: group for group, key in enumerate(order)}
     return [position[key] for key in keys], words
 
@@ -172,7 +177,10 @@ def merge_word_pieces(view: AttentionView, groups: list[int], words: list[str]) 
     membership = np.zeros((len(groups), size), dtype=np.float32)
     membership[np.arange(len(groups)), groups] = 1.0
     average = (membership / membership.sum(axis=0, keepdims=True)).T
-    merge = lambda matrices: (average @ matrices @ membership).astype(np.float32)  # noqa: E731
+
+    def merge(matrices: np.ndarray) -> np.ndarray:
+        return np.asarray(average @ matrices @ membership, dtype=np.float32)
+
     first = {group: index for index, group in reversed(list(enumerate(groups)))}
     start = view.pair_start
     return replace(
@@ -185,47 +193,32 @@ def merge_word_pieces(view: AttentionView, groups: list[int], words: list[str]) 
     )
 
 
-def head_statistics(view: AttentionView) -> dict[str, np.ndarray]:
-    """Per-head summaries over the whole layer × head grid, each <float32>[num_layers, num_heads].
-
-    entropy: mean entropy of a query's attention, in bits (low: focused heads; high: broad ones).
-    special: mean share of attention that goes to `<s>`/`</s>`.
-    previous: mean share of attention that goes to the previous token.
-    """
-    weights = view.weights.astype(np.float64)
-    entropy = -(weights * np.log2(np.clip(weights, 1e-12, None))).sum(axis=-1).mean(axis=-1)
-    special = weights[..., np.asarray(view.special, dtype=bool)].sum(axis=-1).mean(axis=-1)
-    size = weights.shape[-1]
-    previous = (
-        weights[..., np.arange(1, size), np.arange(size - 1)].mean(axis=-1) if size > 1 else np.zeros(weights.shape[:2])
-    )
-    return {name: values.astype(np.float32) for name, values in
-            {"entropy": entropy, "special": special, "previous": previous}.items()}  # fmt: skip
-
-
 def inspect(
-    backend: Backend,
+    context: TaskContext,
     text: str,
     text_pair: str | None = None,
     checkpoint: str | None = None,
     hide_special: bool = False,
     merge_words: bool = False,
-    limits: Limits = Limits(),
 ) -> AttentionView:
     """Run `checkpoint` on the text (and optional second sentence) and return its attention, made readable as
-    asked. Inputs over `limits.max_attention_tokens` are truncated (the run's `truncation` says so)."""
-    text = check_text(text, limits.max_chars)
-    pair = check_text(text_pair, limits.max_chars) if text_pair and text_pair.strip() else None
-    raw = backend.attention(text, pair, checkpoint, limits.max_attention_tokens)
+    asked. Inputs over the server's `max_attention_tokens` are truncated (the run's `truncation` says so)."""
+    text = check_text(text, context.limits)
+    pair = check_text(text_pair, context.limits) if text_pair and text_pair.strip() else None
+    chosen = context.checkpoint_for("attention", checkpoint)
+    forward = functools.partial(
+        _attention_forward, text=text, text_pair=pair, max_tokens=context.limits.max_attention_tokens
+    )
+    raw = context.apply(chosen, forward)
     texts = (text, pair or "")
     view = AttentionView(
-        tokens=_token_texts(raw.tokens, raw.offsets, texts),
-        special=[token in SPECIAL_TOKENS for token in raw.tokens],
+        tokens=_token_texts(raw.encoded, texts),
+        special=raw.encoded.special,
         weights=raw.weights,
         rollout=attention_rollout(raw.weights),
-        pair_start=pair_start(raw.tokens),
-        run=RunInfo(raw.checkpoint, raw.device, raw.seconds, raw.truncation),
+        pair_start=raw.encoded.pair_start,
+        run=raw.run,
     )
     if merge_words:
-        view = merge_word_pieces(view, *word_groups(raw.tokens, raw.offsets, texts))
+        view = merge_word_pieces(view, *word_groups(raw.encoded, texts))
     return hide_special_tokens(view) if hide_special else view

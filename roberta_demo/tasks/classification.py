@@ -2,65 +2,90 @@
 
 from __future__ import annotations
 
-from roberta_demo.backend import Backend
-from roberta_demo.config import Limits
-from roberta_demo.tasks.common import ClassScores, InputError, RunInfo, check_text, too_long
+from roberta_demo.backend import PipelineCall
+from roberta_demo.errors import InputError, ModelLoadError
+from roberta_demo.results import ClassScores
+from roberta_demo.tasks.common import TaskContext, check_text, run_info, too_long
 
 __all__ = ["DEFAULT_LABELS", "DEFAULT_TEMPLATE", "parse_labels", "topic", "zero_shot"]
 
 DEFAULT_LABELS = "politics, sports, technology, business, entertainment"
 DEFAULT_TEMPLATE = "This example is {}."
+# The topic model was trained as multi-label: each topic gets its own sigmoid score.
+TOPIC_CALL = PipelineCall(
+    "text-classification", {"top_k": None, "function_to_apply": "sigmoid", "truncation": True}, batchable=True
+)
 
 
-def parse_labels(labels: str | list[str] | None, limits: Limits = Limits()) -> list[str]:
+def parse_labels(labels: str | list[str] | None, context: TaskContext) -> list[str]:
     """Comma-separated (or listed) labels, stripped, without duplicates, in the order given."""
     items = labels.split(",") if isinstance(labels, str) else list(labels or [])
     unique = list(dict.fromkeys(item.replace("\x00", "").strip() for item in items if item and item.strip()))
     unique = [label for label in unique if label]
+    limits = context.limits
     if not unique:
         raise InputError("Give at least one candidate label, e.g. `sports, politics, technology`.")
     if len(unique) > limits.max_labels:  # each label costs one pass of the model
         raise too_long("The label list", len(unique), "labels", limits.max_labels, "max_labels")
     longest = max(unique, key=len)
     if len(longest) > limits.max_label_chars:
-        raise too_long(f"The label {longest[:30]!r}…", len(longest), "characters", limits.max_label_chars,
-                       "max_label_chars")  # fmt: skip
+        subject = f"The label {longest[:30]!r}…"
+        raise too_long(subject, len(longest), "characters", limits.max_label_chars, "max_label_chars")
     return unique
 
 
 def check_template(template: str | None) -> str:
     template = (template or "").strip() or DEFAULT_TEMPLATE
     if template.count("{}") != 1:
-        raise InputError('The hypothesis template needs exactly one "{}" where the label goes, e.g. "This example is {}."')
+        raise InputError(
+            'The hypothesis template needs exactly one "{}" where the label goes, e.g. "This example is {}."'
+        )
     return template
 
 
+def check_nli_labels(checkpoint: str, labels: list[str]) -> None:
+    """Zero-shot classification asks an NLI model whether each label is *entailed*: it needs that label."""
+    if not any(label.lower().startswith("entail") for label in labels):
+        raise ModelLoadError(
+            checkpoint,
+            f"Model {checkpoint} cannot do zero-shot classification: its labels ({', '.join(labels)}) have no "
+            f"'entailment'. Configure an NLI checkpoint such as cross-encoder/nli-distilroberta-base.",
+        )
+
+
+def _hypothesis_tokens(context: TaskContext, checkpoint: str, template: str, labels: list[str]) -> int:
+    """Tokens the longest hypothesis takes from the model's limit: the premise is cut, never the hypothesis."""
+    return max(context.count_tokens(checkpoint, template.format(label)) for label in labels)
+
+
 def zero_shot(
-    backend: Backend,
+    context: TaskContext,
     text: str,
     labels: str | list[str] = DEFAULT_LABELS,
     template: str = DEFAULT_TEMPLATE,
     multi_label: bool = False,
     checkpoint: str | None = None,
-    limits: Limits = Limits(),
 ) -> ClassScores:
     """Score each label by how strongly an NLI model finds `template.format(label)` entailed by `text`.
 
     Single-label: a softmax over the labels' entailment logits. Multi-label: each label's entailment vs.
     contradiction on its own.
     """
-    text, template = check_text(text, limits.max_chars), check_template(template)
-    candidates = parse_labels(labels, limits)
-    inference = backend.run(
-        "zero_shot", [text], checkpoint, candidate_labels=candidates, hypothesis_template=template, multi_label=multi_label
-    )
+    text, template = check_text(text, context.limits), check_template(template)
+    candidates = parse_labels(labels, context)
+    chosen = context.checkpoint_for("zero_shot", checkpoint)
+    check_nli_labels(chosen, context.labels(chosen))
+    arguments = {"candidate_labels": candidates, "hypothesis_template": template, "multi_label": multi_label}
+    reserved = _hypothesis_tokens(context, chosen, template, candidates)
+    inference = context.run(PipelineCall("zero-shot-classification", arguments, reserved), [text], chosen)
     output = inference.outputs[0]
-    return ClassScores.from_pairs(list(zip(output["labels"], output["scores"])), not multi_label, RunInfo.of(inference))
+    pairs = list(zip(output["labels"], output["scores"], strict=True))
+    return ClassScores.from_pairs(pairs, not multi_label, run_info(inference))
 
 
-def topic(backend: Backend, text: str, checkpoint: str | None = None, limits: Limits = Limits()) -> ClassScores:
+def topic(context: TaskContext, text: str, checkpoint: str | None = None) -> ClassScores:
     """The fine-tuned topic model's independent (sigmoid) score for each of its topics."""
-    text = check_text(text, limits.max_chars)
-    inference = backend.run("topic", [text], checkpoint, top_k=None, function_to_apply="sigmoid")
+    text = check_text(text, context.limits)
+    inference = context.run(TOPIC_CALL, [text], context.checkpoint_for("topic", checkpoint))
     pairs = [(item["label"], item["score"]) for item in inference.outputs[0]]
-    return ClassScores.from_pairs(pairs, exclusive=False, run=RunInfo.of(inference))
+    return ClassScores.from_pairs(pairs, exclusive=False, run=run_info(inference))

@@ -1,77 +1,77 @@
-"""Types and input checks shared by every task."""
+"""What every task shares: the context it runs in, and input checks."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
-from roberta_demo.backend import Inference, Truncation
-from roberta_demo.config import LIMIT_VARIABLES
+from roberta_demo.backend import Backend, Inference, LoadedModel, LoadListener, PipelineCall
+from roberta_demo.config import Limits, limit_variable
+from roberta_demo.errors import InputError
+from roberta_demo.results import RunInfo
 
-__all__ = ["ClassScores", "InputError", "RunInfo", "check_text", "too_long"]
+__all__ = ["TaskContext", "check_text", "run_info", "too_long"]
 
-
-class InputError(ValueError):
-    """Input that a task cannot use; the message tells the person what to change."""
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """Which checkpoint answered, where, how fast, and whether the input was cut."""
-
-    checkpoint: str
-    device: str
-    seconds: float
-    truncation: Truncation | None = None
-
-    @classmethod
-    def of(cls, inference: Inference, index: int = 0) -> RunInfo:
-        truncation = inference.truncations[index] if inference.truncations else None
-        return cls(inference.checkpoint, inference.device, inference.seconds, truncation)
-
-    @property
-    def summary(self) -> str:
-        return f"{self.checkpoint} · {self.device} · {self.seconds * 1000:.0f} ms"
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
-class ClassScores:
-    """A score for every class, highest first.
+class TaskContext:
+    """What a task runs with: the backend that holds the models, the server's input limits, and whom to tell when
+    a checkpoint loads for the first time (the page shows it as progress).
 
-    exclusive: the scores are one softmax over the classes (they sum to 1); otherwise each class is scored
-    on its own (multi-label), between 0 and 1.
+    Tasks reach the backend only through these methods, which pass the listener along.
     """
 
-    labels: list[str]
-    scores: list[float]
-    exclusive: bool
-    run: RunInfo
+    backend: Backend
+    limits: Limits
+    on_load: LoadListener | None = None
 
-    @classmethod
-    def from_pairs(cls, pairs: list[tuple[str, float]], exclusive: bool, run: RunInfo) -> ClassScores:
-        ranked = sorted(pairs, key=lambda pair: pair[1], reverse=True)
-        return cls([label for label, _ in ranked], [float(score) for _, score in ranked], exclusive, run)
+    def reporting(self, on_load: LoadListener | None) -> TaskContext:
+        """The same context, telling `on_load` about first loads."""
+        return replace(self, on_load=on_load)
 
     @property
-    def top(self) -> str:
-        return self.labels[0]
+    def device(self) -> str:
+        return self.backend.device
 
-    def as_dict(self) -> dict[str, float]:
-        return dict(zip(self.labels, self.scores))
+    def checkpoint_for(self, task: str, requested: str | None = None) -> str:
+        return self.backend.checkpoint_for(task, requested)
+
+    def run(self, call: PipelineCall, texts: Sequence[str], checkpoint: str) -> Inference:
+        return self.backend.run(call, texts, checkpoint, self.on_load)
+
+    def apply(self, checkpoint: str, fn: Callable[[LoadedModel], R]) -> R:
+        return self.backend.apply(checkpoint, fn, self.on_load)
+
+    def labels(self, checkpoint: str) -> list[str]:
+        return self.backend.labels(checkpoint, self.on_load)
+
+    def count_tokens(self, checkpoint: str, text: str) -> int:
+        return self.backend.count_tokens(checkpoint, text, self.on_load)
+
+
+def run_info(inference: Inference, index: int = 0) -> RunInfo:
+    """Which checkpoint answered input `index` of a pipeline run, where, how fast, and whether it was cut."""
+    truncation = inference.truncations[index] if inference.truncations else None
+    return RunInfo(inference.checkpoint, inference.device, inference.seconds, truncation)
 
 
 def too_long(subject: str, size: int, unit: str, limit: int, limit_name: str) -> InputError:
     """The message for input over a configured limit: what, how much, the limit, and the setting behind it."""
     return InputError(
         f"{subject} has {size:,} {unit}; this server accepts at most {limit:,}. Shorten it "
-        f"(whoever runs the server can raise the limit with {LIMIT_VARIABLES[limit_name]})."
+        f"(whoever runs the server can raise the limit with {limit_variable(limit_name)})."
     )
 
 
-def check_text(text: str | None, limit: int, limit_name: str = "max_chars") -> str:
+def check_text(text: str | None, limits: Limits, limit_name: str = "max_chars") -> str:
     """The text to run on, or an `InputError` that says why it cannot be used. NUL bytes are dropped."""
     text = (text or "").replace("\x00", "")
     if not text.strip():
         raise InputError("Type or paste some text first.")
+    limit = getattr(limits, limit_name)
     if len(text) > limit:
         raise too_long("The text", len(text), "characters", limit, limit_name)
     return text

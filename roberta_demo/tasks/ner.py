@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from typing import Any
 
-from roberta_demo.backend import Backend
-from roberta_demo.config import Limits
-from roberta_demo.tasks.common import RunInfo, check_text
+from roberta_demo.backend import PipelineCall
+from roberta_demo.results import EntitySpan, NerResult
+from roberta_demo.tasks.common import TaskContext, check_text, run_info
 
-__all__ = ["EntitySpan", "NerResult", "tag"]
+__all__ = ["CALL", "STRIDE", "tag"]
 
+STRIDE = 64  # tokens shared by neighbouring windows, so an entity cut by one window is whole in the next
+# `first`: a word takes the label of its first piece. Long texts are read whole, in overlapping windows.
+CALL = PipelineCall("token-classification", {"aggregation_strategy": "first", "stride": STRIDE}, windowed=True)
+LEADING_MARKS = "\"'([{“‘«¿¡"
+TRAILING_MARKS = "\"').,;:!?]}”’»…"
 
-@dataclass(frozen=True)
-class EntitySpan:
-    """One entity: `text[start:end] == word`, its type (PER, ORG, LOC, MISC, …) and the model's confidence."""
-
-    word: str
-    label: str
-    score: float
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class NerResult:
-    text: str
-    entities: list[EntitySpan]
-    labels: list[str]  # every entity type the model knows, for a stable legend
-    run: RunInfo
-
-    def above(self, threshold: float) -> list[EntitySpan]:
-        return [entity for entity in self.entities if entity.score >= threshold]
+# RoBERTa's tokenizer marks word starts but has no word ids of its own, so the pipeline groups pieces into words by
+# whitespace and warns on every call; that heuristic is what we want, the warning is noise in the server log.
+warnings.filterwarnings("ignore", message="Tokenizer does not support real words")
 
 
 def _entity_types(labels: list[str]) -> list[str]:
     """Entity types without BIO prefixes and without the outside class `O`."""
     types = (label.split("-", 1)[-1] for label in labels if label != "O")
     return list(dict.fromkeys(types))
-
-
-LEADING_MARKS = "\"'([{“‘«¿¡"
-TRAILING_MARKS = "\"').,;:!?]}”’»…"
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
@@ -59,21 +44,9 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _span(text: str, item: dict) -> EntitySpan:
+def _span(text: str, item: dict[str, Any]) -> EntitySpan:
     start, end = _trimmed(text, int(item["start"]), int(item["end"]))
     return EntitySpan(text[start:end], str(item["entity_group"]), float(item["score"]), start, end)
-
-
-def tag(backend: Backend, text: str, checkpoint: str | None = None, limits: Limits = Limits()) -> NerResult:
-    """Every entity in `text`, grouped into whole words by the pipeline (`first` sub-word's label wins).
-
-    Texts longer than the model are read in overlapping windows; an entity in an overlap is reported once.
-    """
-    text = check_text(text, limits.max_ner_chars, "max_ner_chars")
-    inference = backend.run("ner", [text], checkpoint, aggregation_strategy="first")
-    spans = [span for span in (_span(text, item) for item in inference.outputs[0]) if span.start < span.end]
-    entities = _without_overlaps(spans)
-    return NerResult(text, entities, _entity_types(backend.labels(inference.checkpoint)), RunInfo.of(inference))
 
 
 def _without_overlaps(spans: list[EntitySpan]) -> list[EntitySpan]:
@@ -87,3 +60,15 @@ def _without_overlaps(spans: list[EntitySpan]) -> list[EntitySpan]:
         if not kept or span.start >= kept[-1].end:
             kept.append(span)
     return kept
+
+
+def tag(context: TaskContext, text: str, checkpoint: str | None = None) -> NerResult:
+    """Every entity in `text`, grouped into whole words by the pipeline (`first` sub-word's label wins).
+
+    Texts longer than the model are read in overlapping windows; an entity in an overlap is reported once.
+    """
+    text = check_text(text, context.limits, "max_ner_chars")
+    inference = context.run(CALL, [text], context.checkpoint_for("ner", checkpoint))
+    spans = [span for span in (_span(text, item) for item in inference.outputs[0]) if span.start < span.end]
+    entity_types = _entity_types(context.labels(inference.checkpoint))
+    return NerResult(text, _without_overlaps(spans), entity_types, run_info(inference))

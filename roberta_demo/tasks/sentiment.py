@@ -4,63 +4,31 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Literal
 
-from roberta_demo.backend import Backend
-from roberta_demo.config import Limits
-from roberta_demo.tasks.common import ClassScores, InputError, RunInfo, check_text, too_long
+from roberta_demo.backend import PipelineCall
+from roberta_demo.errors import InputError
+from roberta_demo.results import BatchSentiment, ClassScores, RunInfo, TextSentiment
+from roberta_demo.tasks.common import TaskContext, check_text, run_info, too_long
 
-__all__ = ["BATCH_SIZE", "BatchSentiment", "TextSentiment", "classify", "classify_many", "parse_texts"]
+__all__ = ["BATCH_SIZE", "CALL", "Mode", "classify", "classify_many", "parse_texts"]
 
 Mode = Literal["sentiment", "emotion"]
 BATCH_SIZE = 16  # texts per forward pass in the pipeline
+# Every class's probability, the input cut to the model's limit; single texts may share forward passes.
+CALL = PipelineCall("text-classification", {"top_k": None, "truncation": True}, batchable=True)
 
 
-@dataclass(frozen=True)
-class TextSentiment:
-    """One text's top class, its score, and every class's score."""
-
-    text: str
-    label: str
-    score: float
-    scores: dict[str, float]
-    truncated: bool
-
-
-@dataclass(frozen=True)
-class BatchSentiment:
-    """Results for many texts, in input order, with the classes they were scored on."""
-
-    rows: list[TextSentiment]
-    classes: list[str]
-    run: RunInfo
-
-    def label_counts(self) -> dict[str, int]:
-        """How many texts got each class as their top class; every class listed, in model order."""
-        counts = Counter(row.label for row in self.rows)
-        return {label: counts.get(label, 0) for label in self.classes}
-
-    def to_csv(self) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["text", "label", "score", *self.classes])
-        for row in self.rows:
-            writer.writerow([row.text, row.label, f"{row.score:.4f}", *(f"{row.scores[c]:.4f}" for c in self.classes)])
-        return buffer.getvalue()
-
-
-def classify(
-    backend: Backend, text: str, mode: Mode = "sentiment", checkpoint: str | None = None, limits: Limits = Limits()
-) -> ClassScores:
+def classify(context: TaskContext, text: str, mode: Mode = "sentiment", checkpoint: str | None = None) -> ClassScores:
     """Every class's probability for one text (a softmax: they sum to 1)."""
-    inference = backend.run(mode, [check_text(text, limits.max_chars)], checkpoint, top_k=None)
+    text = check_text(text, context.limits)
+    inference = context.run(CALL, [text], context.checkpoint_for(mode, checkpoint))
     pairs = [(item["label"], item["score"]) for item in inference.outputs[0]]
-    return ClassScores.from_pairs(pairs, exclusive=True, run=RunInfo.of(inference))
+    return ClassScores.from_pairs(pairs, exclusive=True, run=run_info(inference))
 
 
-def parse_texts(block: str | None, file_text: str | None = None, limits: Limits = Limits()) -> list[str]:
+def parse_texts(block: str | None, file_text: str | None, context: TaskContext) -> list[str]:
     """Texts from one-per-line input and/or an uploaded file's content (TXT: one per line; CSV: the `text`
     column, else the first column)."""
     texts = [line.strip() for line in (block or "").splitlines() if line.strip()]
@@ -68,9 +36,9 @@ def parse_texts(block: str | None, file_text: str | None = None, limits: Limits 
         texts += _texts_from_file(file_text)
     if not texts:
         raise InputError("Type one text per line, or upload a .txt or .csv file.")
-    if len(texts) > limits.max_texts:
-        raise too_long("The request", len(texts), "texts", limits.max_texts, "max_texts")
-    return [check_text(text, limits.max_chars) for text in texts]
+    if len(texts) > context.limits.max_texts:
+        raise too_long("The request", len(texts), "texts", context.limits.max_texts, "max_texts")
+    return [check_text(text, context.limits) for text in texts]
 
 
 def _texts_from_file(content: str) -> list[str]:
@@ -86,16 +54,17 @@ def _texts_from_file(content: str) -> list[str]:
 
 
 def classify_many(
-    backend: Backend, texts: list[str], mode: Mode = "sentiment", checkpoint: str | None = None
+    context: TaskContext, texts: list[str], mode: Mode = "sentiment", checkpoint: str | None = None
 ) -> BatchSentiment:
     """Score many texts in batched forward passes (`BATCH_SIZE` texts each), not one call per text."""
     if not texts:
         raise InputError("Type one text per line, or upload a .txt or .csv file.")
-    inference = backend.run(mode, texts, checkpoint, top_k=None, batch_size=BATCH_SIZE)
+    call = replace(CALL, arguments={**CALL.arguments, "batch_size": BATCH_SIZE})
+    inference = context.run(call, texts, context.checkpoint_for(mode, checkpoint))
     rows = []
-    for text, output, truncation in zip(texts, inference.outputs, inference.truncations):
+    for text, output, truncation in zip(texts, inference.outputs, inference.truncations, strict=True):
         scores = {item["label"]: float(item["score"]) for item in output}
         label = max(scores, key=scores.__getitem__)
         rows.append(TextSentiment(text, label, scores[label], scores, truncation is not None))
-    classes = backend.labels(inference.checkpoint)
+    classes = context.labels(inference.checkpoint)
     return BatchSentiment(rows, classes, RunInfo(inference.checkpoint, inference.device, inference.seconds))

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import functools
+from typing import Any
 
 import gradio as gr
 
-from roberta_demo.backend import Backend
-from roberta_demo.config import Limits, Settings
+from roberta_demo.catalog import Catalog
 from roberta_demo.tasks import classification
-from roberta_demo.ui.common import (
-    TabParts,
-    announce_loading,
-    concurrency,
-    examples,
-    friendly_errors,
-    missing_notice,
-    on_gpu,
-    run_note,
-)
+from roberta_demo.tasks.common import TaskContext
+from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
 from roberta_demo.viz.charts import class_scores_chart
 
 __all__ = ["TASKS", "build", "classify"]
@@ -27,15 +18,27 @@ TASKS = ["zero_shot", "topic"]
 
 ZERO_SHOT, TOPIC = "Zero-shot (your labels)", "Topic model"
 EXAMPLES = [
-    ["Apple shares jump after record iPhone sales beat analysts' forecasts", ZERO_SHOT, "business, technology, sports, politics, entertainment"],
-    ["The battery died after two days and the seller never answered my emails. Avoid.", ZERO_SHOT, "praise, complaint, question, shipping, product quality"],
-    ["Hi, I was charged twice for my subscription this month, can you refund one payment?", ZERO_SHOT, "billing, technical issue, account access, feature request"],
+    [
+        "Apple shares jump after record iPhone sales beat analysts' forecasts",
+        ZERO_SHOT,
+        "business, technology, sports, politics, entertainment",
+    ],
+    [
+        "The battery died after two days and the seller never answered my emails. Avoid.",
+        ZERO_SHOT,
+        "praise, complaint, question, shipping, product quality",
+    ],
+    [
+        "Hi, I was charged twice for my subscription this month, can you refund one payment?",
+        ZERO_SHOT,
+        "billing, technical issue, account access, feature request",
+    ],
     ["What a night! Messi scores twice as Inter Miami clinch the title 🏆", TOPIC, classification.DEFAULT_LABELS],
-]  # fmt: skip
+]
 
 
 def classify(
-    backend: Backend,
+    context: TaskContext,
     text: str,
     mode: str = ZERO_SHOT,
     labels: str = classification.DEFAULT_LABELS,
@@ -43,23 +46,20 @@ def classify(
     multi_label: bool = False,
     checkpoint: str = "",
     progress: gr.Progress = gr.Progress(track_tqdm=True),
-    *,
-    limits: Limits = Limits(),
-) -> tuple[dict[str, float], object, str]:
-    announce_loading(backend, "topic" if mode == TOPIC else "zero_shot", None if mode == TOPIC else checkpoint, progress)
+) -> dict[str, Any]:
+    context = reporting(context, progress)
     if mode == TOPIC:
-        result = classification.topic(backend, text, limits=limits)
+        result = classification.topic(context, text)
         title = "Topic scores (each topic on its own)"
     else:
-        result = classification.zero_shot(backend, text, labels, template, multi_label, checkpoint or None, limits)
+        result = classification.zero_shot(context, text, labels, template, multi_label, checkpoint or None)
         title = "Label scores" + (" (each label on its own)" if multi_label else "")
-    return result.as_dict(), class_scores_chart(result, title), run_note(result.run)
+    return {"top": result.as_dict(), "chart": class_scores_chart(result, title), "info": run_note(result.run)}
 
 
-def build(backend: Backend, settings: Settings) -> TabParts:
+def build(catalog: Catalog, context: TaskContext) -> TabParts:
     """The tab's components and events."""
-    zero_shot_models = list(backend.profile.models("zero_shot").checkpoints)
-    notice = gr.Markdown(missing_notice(backend, TASKS))
+    notice = gr.Markdown(catalog.missing_notice(TASKS))
     with gr.Row():
         with gr.Column(scale=5):
             text = gr.Textbox(label="Text", lines=4, placeholder="Paste a headline, a review, a support ticket…")
@@ -67,18 +67,30 @@ def build(backend: Backend, settings: Settings) -> TabParts:
             labels = gr.Textbox(label="Candidate labels (comma-separated)", value=classification.DEFAULT_LABELS)
             with gr.Accordion("Zero-shot options", open=False):
                 multi_label = gr.Checkbox(label="Labels are not exclusive (score each on its own)", value=False)
-                template = gr.Textbox(label="Hypothesis template", value=classification.DEFAULT_TEMPLATE,
-                                      info="Each label fills the {} to make the sentence the NLI model checks.")
-                checkpoint = gr.Dropdown(zero_shot_models, value=backend.checkpoint_for("zero_shot"), label="NLI model")
+                template = gr.Textbox(
+                    label="Hypothesis template",
+                    value=classification.DEFAULT_TEMPLATE,
+                    info="Each label fills the {} to make the sentence the NLI model checks.",
+                )
+                models = [(catalog.display_name(c), c) for c in catalog.checkpoints("zero_shot")]
+                checkpoint = gr.Dropdown(models, value=catalog.default("zero_shot"), label="NLI model")
             run = gr.Button("Classify", variant="primary")
         with gr.Column(scale=6):
-            top = gr.Label(label="Top classes", num_top_classes=5, elem_id="classify-top")
-            chart = gr.Plot(label="Every label's score")
-            info = gr.Markdown(label="details")
-    inputs, outputs = [text, mode, labels, template, multi_label, checkpoint], [top, chart, info]
-    handler = friendly_errors(on_gpu(functools.partial(classify, backend, limits=settings.limits)))
-    examples(EXAMPLES, [text, mode, labels], handler, outputs)
-    gr.on([run.click, text.submit], handler, inputs, outputs, api_name="classify",
-          concurrency_limit=concurrency(backend))  # fmt: skip
+            outputs = {
+                "top": gr.Label(label="Top classes", num_top_classes=5, elem_id="classify-top"),
+                "chart": gr.Plot(label="Every label's score"),
+                "info": gr.Markdown(label="details"),
+            }
+    inputs = [text, mode, labels, template, multi_label, checkpoint]
+    handler = wire(classify, context, outputs)
+    examples(EXAMPLES, [text, mode, labels], handler, list(outputs.values()))
+    gr.on(
+        [run.click, text.submit],
+        handler,
+        inputs,
+        list(outputs.values()),
+        api_name="classify",
+        concurrency_limit=catalog.concurrency,
+    )
     mode.change(lambda m: gr.update(interactive=m == ZERO_SHOT), mode, labels, api_visibility="private")
-    return TabParts(notice, TASKS, text, handler, inputs, outputs)
+    return TabParts(notice, TASKS, text, handler, inputs, list(outputs.values()))

@@ -1,51 +1,75 @@
-"""What every tab shares: turning failures into messages, and the line that says who answered."""
+"""What every tab shares: handlers wired to named outputs, failures turned into messages, the line that says who
+answered, and loading progress."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import gradio as gr
+from gradio.blocks import Block
+from gradio.components import Component
+from gradio.helpers import Examples
 
-from roberta_demo.backend import Backend, ModelLoadError, is_local_checkpoint
-from roberta_demo.tasks.common import InputError, RunInfo
+from roberta_demo.config import ConfigError
+from roberta_demo.errors import InputError, ModelLoadError
+from roberta_demo.hub import display_name
+from roberta_demo.results import RunInfo
+from roberta_demo.tasks.common import TaskContext
 
-__all__ = ["TabParts", "announce_loading", "concurrency", "examples", "friendly_errors", "missing_notice", "on_gpu",
-           "on_spaces", "run_note", "short_name"]
+__all__ = [
+    "Handler",
+    "TabParts",
+    "examples",
+    "friendly_errors",
+    "on_gpu",
+    "on_spaces",
+    "reporting",
+    "run_note",
+    "wire",
+]
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
+Handler = Callable[..., dict[Block, Any]]  # what Gradio calls: values keyed by the components they fill
 
 
 @dataclass
 class TabParts:
-    """What the app needs from a tab: its notice, its tasks, and its main text box and run event (deep links
+    """What the app needs from a tab: its notice and tasks, and its main text box and run event (deep links
     fill the one and trigger the other)."""
 
     notice: gr.Markdown
     tasks: list[str]
     text: gr.Textbox
-    run: Callable[..., Any]
-    inputs: list[Any]
-    outputs: list[Any]
+    run: Handler
+    inputs: Sequence[Component]
+    outputs: Sequence[Component]
 
 
 def on_spaces() -> bool:
     return bool(os.environ.get("SPACE_ID"))
 
 
-def examples(rows: list[list], inputs: list[Any], handler: Callable[..., Any], outputs: list[Any],
-             **options: Any) -> gr.Examples:  # fmt: skip
+def examples(
+    rows: list[list[Any]],
+    inputs: Sequence[Component],
+    handler: Handler,
+    outputs: Sequence[Component],
+    **options: Any,
+) -> Examples:
     """Examples that fill the inputs. On a Space their outputs are cached lazily: each is computed once, on its
     first click, so the first visitor does not wait for all of them at start-up."""
     cached = on_spaces()
-    return gr.Examples(rows, inputs=inputs, outputs=outputs, fn=handler, cache_examples=cached,
-                       cache_mode="lazy" if cached else None, **options)  # fmt: skip
+    mode: Literal["lazy"] | None = "lazy" if cached else None
+    created: Examples = gr.Examples(  # gradio leaves `Examples`'s constructor function unannotated
+        rows, inputs=list(inputs), outputs=list(outputs), fn=handler, cache_examples=cached, cache_mode=mode, **options
+    )
+    return created
 
 
 def on_gpu(handler: F) -> F:
@@ -54,7 +78,7 @@ def on_gpu(handler: F) -> F:
         import spaces  # present on Hugging Face Spaces only
     except ImportError:
         return handler
-    return spaces.GPU(handler)
+    return spaces.GPU(handler)  # type: ignore[no-any-return]
 
 
 def friendly_errors(handler: F) -> F:
@@ -66,7 +90,7 @@ def friendly_errors(handler: F) -> F:
             return handler(*args, **kwargs)
         except gr.Error:
             raise
-        except (InputError, ModelLoadError, ValueError) as exc:
+        except (InputError, ModelLoadError, ConfigError) as exc:
             raise gr.Error(str(exc), title="Cannot run this", print_exception=False) from None
         except Exception:
             log.exception("Unexpected failure in %s", getattr(handler, "__name__", handler))
@@ -79,34 +103,33 @@ def friendly_errors(handler: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
-def concurrency(backend: Backend) -> int:
-    """Requests an endpoint lets through at once: with dynamic batching, enough to fill a batch (the backend
-    merges them into one forward pass); without it, one at a time."""
-    return backend.max_batch_size if backend.batching else 1
+def wire(
+    fn: Callable[..., Mapping[str, Any]], context: TaskContext | None, outputs: Mapping[str, Component]
+) -> Handler:
+    """The handler Gradio calls: `fn` (bound to `context` when given) returns its values by name; they go to the
+    components of the same name. Model work runs on a ZeroGPU GPU where there is one; failures become messages."""
+    bound = on_gpu(functools.partial(fn, context)) if context is not None else fn
+
+    @functools.wraps(bound)
+    def named(*args: Any, **kwargs: Any) -> dict[Block, Any]:
+        return {outputs[name]: value for name, value in bound(*args, **kwargs).items()}
+
+    return friendly_errors(named)
 
 
-def short_name(checkpoint: str) -> str:
-    return f"{Path(checkpoint).name} (local)" if is_local_checkpoint(checkpoint) else checkpoint
+def reporting(context: TaskContext, progress: Any) -> TaskContext:
+    """The context, telling the page while a checkpoint loads for the first time (and downloads, tracked from its
+    tqdm bars), rather than showing a silent spinner."""
 
+    def announce(checkpoint: str) -> None:
+        progress(0, desc=f"Loading {display_name(checkpoint)} (first use; downloading it if it is not cached)…")
 
-def announce_loading(backend: Backend, task: str, checkpoint: str | None, progress: Any) -> None:
-    """Say so in the tab while a checkpoint loads for the first time (and downloads, tracked from its tqdm bars),
-    rather than showing a silent spinner."""
-    chosen = backend.checkpoint_for(task, checkpoint or None)
-    if not backend.is_loaded(chosen):
-        progress(0, desc=f"Loading {short_name(chosen)} (first use; downloading it if it is not cached)…")
+    return context.reporting(announce)
 
 
 def run_note(run: RunInfo) -> str:
     """Markdown: which checkpoint answered, on which device, how fast; and any truncation."""
-    note = f"Answered by `{short_name(run.checkpoint)}` on **{run.device}** in **{run.seconds * 1000:.0f} ms**."
+    note = f"Answered by `{display_name(run.checkpoint)}` on **{run.device}** in **{run.seconds * 1000:.0f} ms**."
     if run.truncation:
         note += f"\n\n⚠️ {run.truncation.notice}"
     return note
-
-
-def missing_notice(backend: Backend, tasks: list[str]) -> str:
-    """Markdown naming each checkpoint this tab needs that is not available offline, and how to get it."""
-    needed = {c for task in tasks for c in backend.profile.models(task).checkpoints}
-    messages = [message for checkpoint, message in backend.missing().items() if checkpoint in needed]
-    return "\n".join(f"⚠️ {message}" for message in messages)

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 import tempfile
+from typing import Any
 
 import gradio as gr
 
-from roberta_demo.backend import Backend
-from roberta_demo.config import Limits, Settings
+from roberta_demo.catalog import Catalog
 from roberta_demo.tasks import sentiment
-from roberta_demo.ui.common import (
-    TabParts,
-    announce_loading,
-    concurrency,
-    examples,
-    friendly_errors,
-    missing_notice,
-    on_gpu,
-    run_note,
-)
+from roberta_demo.tasks.common import TaskContext
+from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
 from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart
 
-__all__ = ["TASKS", "build", "score_many", "score_one"]
+__all__ = ["MODES", "TASKS", "build", "score_many", "score_one"]
 
 TASKS = ["sentiment", "emotion"]
-MODES = {"Sentiment (negative / neutral / positive)": "sentiment", "Emotion (7 classes)": "emotion"}
+MODES: dict[str, sentiment.Mode] = {
+    "Sentiment (negative / neutral / positive)": "sentiment",
+    "Emotion (7 classes)": "emotion",
+}
 DEFAULT_MODE = next(iter(MODES))
 EXAMPLES = [
     "I absolutely love how this phone takes photos at night!",
@@ -39,37 +33,47 @@ BATCH_EXAMPLE = "\n".join(EXAMPLES)
 
 
 def score_one(
-    backend: Backend, text: str, mode: str = DEFAULT_MODE, progress: gr.Progress = gr.Progress(track_tqdm=True),
-    *, limits: Limits = Limits(),
-) -> tuple[dict[str, float], object, str]:  # fmt: skip
-    announce_loading(backend, MODES.get(mode, "sentiment"), None, progress)
-    result = sentiment.classify(backend, text, MODES.get(mode, "sentiment"), limits=limits)
-    return result.as_dict(), class_scores_chart(result, "Class probabilities"), run_note(result.run)
+    context: TaskContext, text: str, mode: str = DEFAULT_MODE, progress: gr.Progress = gr.Progress(track_tqdm=True)
+) -> dict[str, Any]:
+    result = sentiment.classify(reporting(context, progress), text, MODES.get(mode, "sentiment"))
+    return {
+        "top": result.as_dict(),
+        "chart": class_scores_chart(result, "Class probabilities"),
+        "info": run_note(result.run),
+    }
+
+
+def _batch_note(result: sentiment.BatchSentiment) -> str:
+    note = run_note(result.run) + f" {len(result.rows)} texts, in batches of {sentiment.BATCH_SIZE}."
+    if truncated := sum(row.truncated for row in result.rows):
+        note += f"\n\n⚠️ {truncated} text(s) were longer than the model reads and were cut to their first tokens."
+    return note
 
 
 def score_many(
-    backend: Backend, texts: str, mode: str = DEFAULT_MODE, upload: bytes | None = None,
-    progress: gr.Progress = gr.Progress(track_tqdm=True), *, limits: Limits = Limits(),
-) -> tuple[list[list], object, str, str]:  # fmt: skip
-    announce_loading(backend, MODES.get(mode, "sentiment"), None, progress)
+    context: TaskContext,
+    texts: str,
+    mode: str = DEFAULT_MODE,
+    upload: bytes | None = None,
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
+) -> dict[str, Any]:
+    context = reporting(context, progress)
     file_text = upload.decode("utf-8", errors="replace") if upload else None
-    batch = sentiment.parse_texts(texts, file_text, limits)
-    result = sentiment.classify_many(backend, batch, MODES.get(mode, "sentiment"))
-    table = [[row.text, row.label, round(row.score, 4)] for row in result.rows]
+    batch = sentiment.parse_texts(texts, file_text, context)
+    result = sentiment.classify_many(context, batch, MODES.get(mode, "sentiment"))
     with tempfile.NamedTemporaryFile("w", suffix=".csv", prefix="sentiment-", delete=False, encoding="utf-8") as out:
         out.write(result.to_csv())
-    note = run_note(result.run) + f" {len(result.rows)} texts, in batches of {sentiment.BATCH_SIZE}."
-    truncated = sum(row.truncated for row in result.rows)
-    if truncated:
-        note += f"\n\n⚠️ {truncated} text(s) were longer than the model reads and were cut to their first tokens."
-    return table, class_distribution_chart(result.label_counts()), out.name, note
+    return {
+        "table": [[row.text, row.label, round(row.score, 4)] for row in result.rows],
+        "distribution": class_distribution_chart(result.label_counts()),
+        "download": out.name,
+        "info": _batch_note(result),
+    }
 
 
-def build(backend: Backend, settings: Settings) -> TabParts:
+def build(catalog: Catalog, context: TaskContext) -> TabParts:
     """The tab's components and events."""
-    one = friendly_errors(on_gpu(functools.partial(score_one, backend, limits=settings.limits)))
-    many = friendly_errors(on_gpu(functools.partial(score_many, backend, limits=settings.limits)))
-    notice = gr.Markdown(missing_notice(backend, TASKS))
+    notice = gr.Markdown(catalog.missing_notice(TASKS))
     mode = gr.Radio(list(MODES), value=DEFAULT_MODE, label="Model")
     with gr.Tab("One text"):
         with gr.Row():
@@ -77,27 +81,45 @@ def build(backend: Backend, settings: Settings) -> TabParts:
                 text = gr.Textbox(label="Text", lines=4, placeholder="How does this sentence feel?")
                 run_one = gr.Button("Analyse", variant="primary")
             with gr.Column(scale=6):
-                top = gr.Label(label="Prediction", elem_id="sentiment-top")
-                chart = gr.Plot(label="All classes")
-                info = gr.Markdown(label="details")
-        one_outputs = [top, chart, info]
-        examples([[e] for e in EXAMPLES], [text], one, one_outputs)
+                one_outputs = {
+                    "top": gr.Label(label="Prediction", elem_id="sentiment-top"),
+                    "chart": gr.Plot(label="All classes"),
+                    "info": gr.Markdown(label="details"),
+                }
+        one = wire(score_one, context, one_outputs)
+        examples([[e] for e in EXAMPLES], [text], one, list(one_outputs.values()))
     with gr.Tab("Many texts"):
         with gr.Row():
             with gr.Column(scale=5):
                 texts = gr.Textbox(label="Texts, one per line", lines=8, value="")
-                upload = gr.File(label="…or upload a .txt (one per line) or .csv (a `text` column)",
-                                 file_types=[".txt", ".csv"], type="binary")
+                upload = gr.File(
+                    label="…or upload a .txt (one per line) or .csv (a `text` column)",
+                    file_types=[".txt", ".csv"],
+                    type="binary",
+                )
                 run_many = gr.Button("Analyse all", variant="primary")
             with gr.Column(scale=6):
                 distribution = gr.Plot(label="Distribution")
-                table = gr.Dataframe(headers=["text", "label", "score"], label="Per text", wrap=True, max_height=420,
-                                     column_widths=["64%", "20%", "16%"])
+                table = gr.Dataframe(
+                    headers=["text", "label", "score"],
+                    label="Per text",
+                    wrap=True,
+                    max_height=420,
+                    column_widths=["64%", "20%", "16%"],
+                )
                 download = gr.File(label="Download the table (CSV)")
-                batch_info = gr.Markdown(label="details")
-        many_outputs = [table, distribution, download, batch_info]
-        examples([[BATCH_EXAMPLE]], [texts], many, many_outputs, example_labels=["Six mixed texts"])
-    gr.on([run_one.click, text.submit], one, [text, mode], one_outputs, api_name="sentiment",
-          concurrency_limit=concurrency(backend))  # fmt: skip
-    run_many.click(many, [texts, mode, upload], many_outputs, api_name="sentiment_batch")
-    return TabParts(notice, TASKS, text, one, [text, mode], one_outputs)
+                info = gr.Markdown(label="details")
+        # The API's order (table first), which differs from the page's.
+        many_outputs = {"table": table, "distribution": distribution, "download": download, "info": info}
+        many = wire(score_many, context, many_outputs)
+        examples([[BATCH_EXAMPLE]], [texts], many, list(many_outputs.values()), example_labels=["Six mixed texts"])
+    gr.on(
+        [run_one.click, text.submit],
+        one,
+        [text, mode],
+        list(one_outputs.values()),
+        api_name="sentiment",
+        concurrency_limit=catalog.concurrency,
+    )
+    run_many.click(many, [texts, mode, upload], list(many_outputs.values()), api_name="sentiment_batch")
+    return TabParts(notice, TASKS, text, one, [text, mode], list(one_outputs.values()))

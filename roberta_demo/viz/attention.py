@@ -9,30 +9,35 @@ from __future__ import annotations
 
 import base64
 import html
+import importlib.util
 import json
 import re
-from importlib import resources
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import plotly.graph_objects as go
 
-from roberta_demo.tasks.attention import AttentionView
+from roberta_demo import ASSETS_DIR
+from roberta_demo.results import AttentionView
 from roberta_demo.viz.charts import plain_figure, plotly_text
 
 __all__ = [
     "HEAD_STATISTICS",
     "VENDOR_DIR",
+    "AttentionFigures",
+    "attention_figures",
+    "attention_heatmap",
     "bertviz_document",
     "bertviz_iframe",
     "head_overview_chart",
     "model_view_bytes",
-    "attention_heatmap",
+    "selected_head_data",
     "unique_labels",
 ]
 
-VENDOR_DIR = Path(__file__).resolve().parents[2] / "assets" / "vendor"
+VENDOR_DIR = ASSETS_DIR / "vendor"
 VENDOR_SCRIPTS = ("d3.min.js", "jquery.min.js")
 HEAD_STATISTICS = {
     "entropy": "Entropy (bits): low = focused head, high = broad",
@@ -93,8 +98,13 @@ _FRAME_CSS = (
     "html[data-theme=dark] select{background:#1f2937;color:#e5e7eb}"
 )
 _REQUIRE_CONFIG = re.compile(r"require\.config\(\{.*?\}\);", re.DOTALL)
-_FILTERS = ["All", "Sentence A -> Sentence A", "Sentence B -> Sentence B", "Sentence A -> Sentence B",
-            "Sentence B -> Sentence A"]  # fmt: skip
+_FILTERS = [
+    "All",
+    "Sentence A -> Sentence A",
+    "Sentence B -> Sentence B",
+    "Sentence A -> Sentence B",
+    "Sentence B -> Sentence A",
+]
 
 
 def unique_labels(tokens: list[str]) -> list[str]:
@@ -117,20 +127,25 @@ def _boundary(pair_start: int, size: int) -> list[dict]:
     """Dotted lines between the two sentences of a pair, across both axes."""
     line = {"type": "line", "line": {"color": "#f59e0b", "width": 2, "dash": "dot"}}
     edge = pair_start - 0.5
-    return [{**line, "x0": edge, "x1": edge, "y0": -0.5, "y1": size - 0.5},
-            {**line, "y0": edge, "y1": edge, "x0": -0.5, "x1": size - 0.5}]  # fmt: skip
+    return [
+        {**line, "x0": edge, "x1": edge, "y0": -0.5, "y1": size - 0.5},
+        {**line, "y0": edge, "y1": edge, "x0": -0.5, "x1": size - 0.5},
+    ]
 
 
-def attention_heatmap(
-    matrix: np.ndarray, tokens: list[str], title: str, pair_start: int | None = None
-) -> go.Figure:
+def attention_heatmap(matrix: np.ndarray, tokens: list[str], title: str, pair_start: int | None = None) -> go.Figure:
     """A query × key heatmap; row i is where token i looks. matrix: <float>[num_tokens, num_tokens]."""
     labels = unique_labels(tokens)
     heatmap = {
-        "type": "heatmap", "z": np.round(matrix, 3).astype(np.float32), "x": labels, "y": labels,
-        "colorscale": "Blues", "zmin": 0, "colorbar": {"title": {"text": "weight"}, "thickness": 12},
+        "type": "heatmap",
+        "z": np.round(matrix, 3).astype(np.float32),
+        "x": labels,
+        "y": labels,
+        "colorscale": "Blues",
+        "zmin": 0,
+        "colorbar": {"title": {"text": "weight"}, "thickness": 12},
         "hovertemplate": "query %{y} → key %{x}<br>weight %{z:.3f}<extra></extra>",
-    }  # fmt: skip
+    }
     layout = {
         "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
         "xaxis": {"side": "top", "tickangle": -60, "title": {"text": "key (attended to)"}, "automargin": True},
@@ -143,18 +158,22 @@ def attention_heatmap(
 def head_overview_chart(statistics: np.ndarray, metric: str, selected: tuple[int, int] | None = None) -> go.Figure:
     """One cell per head: layers down, heads across. statistics: <float>[num_layers, num_heads]."""
     layers, heads = statistics.shape
-    heatmap = {
-        "type": "heatmap", "z": np.round(statistics, 3).astype(np.float32), "x": list(range(heads)),
-        "y": list(range(layers)), "colorscale": "Magma" if metric == "entropy" else "Teal",
-        "hovertemplate": "layer %{y}, head %{x}<br>%{z:.3f}<extra></extra>", "colorbar": {"thickness": 12},
-    }  # fmt: skip
+    heatmap: dict[str, Any] = {
+        "type": "heatmap",
+        "z": np.round(statistics, 3).astype(np.float32),
+        "x": list(range(heads)),
+        "y": list(range(layers)),
+        "colorscale": "Magma" if metric == "entropy" else "Teal",
+        "hovertemplate": "layer %{y}, head %{x}<br>%{z:.3f}<extra></extra>",
+        "colorbar": {"thickness": 12},
+    }
     if layers * heads <= 400:
         heatmap["texttemplate"] = "%{z:.2f}"
     shapes = []
     if selected is not None:
         layer, head = selected
-        shapes.append({"type": "rect", "x0": head - 0.5, "x1": head + 0.5, "y0": layer - 0.5, "y1": layer + 0.5,
-                       "line": {"color": "#22c55e", "width": 3}})  # fmt: skip
+        cell = {"x0": head - 0.5, "x1": head + 0.5, "y0": layer - 0.5, "y1": layer + 0.5}
+        shapes.append({"type": "rect", **cell, "line": {"color": "#22c55e", "width": 3}})
     layout = {
         "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
         "xaxis": {"title": {"text": "head"}, "dtick": 1},
@@ -171,7 +190,7 @@ def _script_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _payload(view: AttentionView, kind: View, layer: int, dark: bool) -> dict:
+def _payload(view: AttentionView, kind: View, layer: int) -> dict[str, Any]:
     weights = view.weights if kind == "model" else view.weights[layer : layer + 1]
     quantised = np.clip(np.rint(weights * 255), 0, 255).astype(np.uint8)
     return {
@@ -180,7 +199,7 @@ def _payload(view: AttentionView, kind: View, layer: int, dark: bool) -> dict:
         "tokens": view.tokens,
         "pair_start": view.pair_start,
         "layers": list(range(view.num_layers)) if kind == "model" else [layer],
-        "mode": "dark" if dark else "light",
+        "mode": "light",  # the frame's own stylesheet follows the page's theme (see _THEME_LISTENER)
     }
 
 
@@ -196,24 +215,35 @@ def _vendor_tags(script_base: str | None) -> str:
     return "".join(f'<script src="{html.escape(script_base + name)}"></script>' for name in VENDOR_SCRIPTS)
 
 
-def bertviz_document(view: AttentionView, kind: View = "head", layer: int = 0, dark: bool = False,
-                     script_base: str | None = None) -> str:  # fmt: skip
+def _bertviz_script(kind: View) -> str:
+    """bertviz's own JavaScript for a view, read from its package without importing it (importing bertviz
+    imports torch, and this module stays free of it)."""
+    spec = importlib.util.find_spec("bertviz")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("bertviz is not installed: pip install bertviz")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return (folder / f"{kind}_view.js").read_text(encoding="utf-8")
+
+
+def bertviz_document(
+    view: AttentionView, kind: View = "head", layer: int = 0, script_base: str | None = None
+) -> str:
     """A complete HTML page with bertviz's head view (one layer) or model view (every layer and head).
 
     script_base: URL prefix the page loads d3 and jQuery from (the app serves `assets/vendor/`); None inlines
     them, for a file that works anywhere with no network.
     """
-    script = resources.files("bertviz").joinpath(f"{kind}_view.js").read_text(encoding="utf-8")
-    script = _REQUIRE_CONFIG.sub("", script, count=1)  # its CDN paths: d3 and jQuery are already on the page
+    script = _REQUIRE_CONFIG.sub(
+        "", _bertviz_script(kind), count=1
+    )  # its CDN paths: d3 and jQuery are already on the page
     # Only the first marker: bertviz's own comment repeats it, and replacing both would send the data twice.
-    params = f"robertaDemoParams({_script_json(_payload(view, kind, layer, dark))})"
+    params = f"robertaDemoParams({_script_json(_payload(view, kind, layer))})"
     script = script.replace("PYTHON_PARAMS", params, 1)
     filters = "".join(f'<option value="{i}">{name}</option>' for i, name in enumerate(_FILTERS))
     select_filter = f'Attention: <select id="filter">{filters}</select>' if view.pair_start is not None else ""
     select_layer = 'Layer: <select id="layer"></select>' if kind == "head" else ""
-    theme = "dark" if dark else "light"
     return (
-        f'<!doctype html><html data-theme="{theme}"><head><meta charset="utf-8"><style>{_FRAME_CSS}</style></head>'
+        f'<!doctype html><html data-theme="light"><head><meta charset="utf-8"><style>{_FRAME_CSS}</style></head>'
         f'<body><div id="bertviz"><span style="user-select:none">{select_layer} {select_filter}</span>'
         "<div id='vis'></div></div>"
         f"{_vendor_tags(script_base)}<script>{_REQUIRE_SHIM}{_DECODER}{_THEME_LISTENER}</script>"
@@ -226,4 +256,60 @@ def bertviz_iframe(document: str, height: int) -> str:
     return (
         f'<iframe class="bertviz-frame" title="bertviz attention view" sandbox="allow-scripts" '
         f'style="width:100%;height:{height}px;border:0" srcdoc="{html.escape(document, quote=True)}"></iframe>'
+    )
+
+
+def frame_height(view: AttentionView, kind: View) -> int:
+    """Pixels the bertviz frame needs: the model view grows with the layers, the head view with the tokens."""
+    if kind == "model":
+        return int(min(2400, 160 + 95 * view.num_layers))
+    return int(min(2600, 140 + 23 * len(view.tokens)))
+
+
+def selected_head_data(view: AttentionView, layer: int, head: int) -> dict[str, Any]:
+    """One head's attention as plain data, for API users."""
+    return {
+        "checkpoint": view.run.checkpoint,
+        "tokens": view.tokens,
+        "pair_start": view.pair_start,
+        "num_layers": view.num_layers,
+        "num_heads": view.num_heads,
+        "layer": layer,
+        "head": head,
+        "matrix": np.round(view.weights[layer, head], 3).tolist(),
+        "truncated": view.run.truncation is not None,
+    }
+
+
+@dataclass(frozen=True)
+class AttentionFigures:
+    """Everything the attention views draw for one layer and head.
+
+    frame: the bertviz view as a sandboxed iframe; data: the selected head as plain data.
+    """
+
+    frame: str
+    head: go.Figure
+    mean: go.Figure
+    rollout: go.Figure
+    overview: go.Figure
+    data: dict[str, Any]
+
+
+def attention_figures(
+    view: AttentionView, layer: int, head: int, kind: View, metric: str, script_base: str | None
+) -> AttentionFigures:
+    """Every attention figure for the selected layer and head (clamped to the model's), no model call needed."""
+    layer, head = min(int(layer), view.num_layers - 1), min(int(head), view.num_heads - 1)
+    tokens, start = view.tokens, view.pair_start
+    document = bertviz_document(view, kind, layer, script_base=script_base)
+    return AttentionFigures(
+        frame=bertviz_iframe(document, frame_height(view, kind)),
+        head=attention_heatmap(view.weights[layer, head], tokens, f"Layer {layer}, head {head}", start),
+        mean=attention_heatmap(
+            view.head_mean()[layer], tokens, f"Layer {layer}, mean over {view.num_heads} heads", start
+        ),
+        rollout=attention_heatmap(view.rollout[layer], tokens, f"Attention rollout, layers 0–{layer}", start),
+        overview=head_overview_chart(view.head_statistics()[metric], metric, (layer, head)),
+        data=selected_head_data(view, layer, head),
     )

@@ -6,13 +6,13 @@ import html
 
 import plotly.graph_objects as go
 
-from roberta_demo.tasks.common import ClassScores
+from roberta_demo.results import ClassScores
 
 __all__ = ["class_distribution_chart", "class_scores_chart", "display_label", "plain_figure", "plotly_text"]
 
 ACCENT = "#4f46e5"
 MUTED = "#a5b4fc"
-FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=15)
+FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 15}
 
 
 def plotly_text(text: str) -> str:
@@ -58,11 +58,21 @@ def class_scores_chart(result: ClassScores, title: str | None = None) -> go.Figu
     colours = [ACCENT if label == result.top else MUTED for label in reversed(result.labels)]
     kind = "probability" if result.exclusive else "independent score (multi-label)"
     bar = {
-        "x": scores, "y": labels, "orientation": "h", "marker": {"color": colours},
-        "text": [f"{score:.1%}" for score in scores], "hovertemplate": "%{y}: %{x:.2%}<extra></extra>",
-    }  # fmt: skip
+        "x": scores,
+        "y": labels,
+        "orientation": "h",
+        "marker": {"color": colours},
+        "text": [f"{score:.1%}" for score in scores],
+        "hovertemplate": "%{y}: %{x:.2%}<extra></extra>",
+    }
     axes = {
-        "xaxis": {"range": [0, 1.08], "tickformat": ".0%", "title": {"text": kind}, "showgrid": True, "gridcolor": GRID},
+        "xaxis": {
+            "range": [0, 1.08],
+            "tickformat": ".0%",
+            "title": {"text": kind},
+            "showgrid": True,
+            "gridcolor": GRID,
+        },
         "yaxis": {"automargin": True},
     }
     return _bar_figure(bar, axes, title or "Class probabilities", max(220, 70 + 34 * len(labels)))
@@ -71,8 +81,11 @@ def class_scores_chart(result: ClassScores, title: str | None = None) -> go.Figu
 def class_distribution_chart(counts: dict[str, int], title: str = "Top class across texts") -> go.Figure:
     """How many texts got each class as their top class."""
     bar = {
-        "x": [display_label(label) for label in counts], "y": list(counts.values()), "marker": {"color": ACCENT},
-        "text": list(counts.values()), "hovertemplate": "%{x}: %{y} texts<extra></extra>",
-    }  # fmt: skip
+        "x": [display_label(label) for label in counts],
+        "y": list(counts.values()),
+        "marker": {"color": ACCENT},
+        "text": list(counts.values()),
+        "hovertemplate": "%{x}: %{y} texts<extra></extra>",
+    }
     axes = {"yaxis": {"title": {"text": "texts"}, "rangemode": "tozero", "gridcolor": GRID, "automargin": True}}
     return _bar_figure(bar, axes, title, 360)

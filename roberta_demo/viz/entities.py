@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from roberta_demo.tasks.ner import EntitySpan, NerResult
+from roberta_demo.results import EntitySpan, NerResult
 
 __all__ = ["ENTITY_NAMES", "entity_colours", "entity_rows", "highlighted"]
 
@@ -25,7 +26,7 @@ def entity_colours(entity_types: list[str]) -> dict[str, str]:
     return {entity_type: _colour(entity_type) for entity_type in entity_types}
 
 
-def highlighted(result: NerResult, entities: list[EntitySpan]) -> dict:
+def highlighted(result: NerResult, entities: list[EntitySpan]) -> dict[str, Any]:
     """The whole text with `entities` marked, in the form `gr.HighlightedText` takes from a pipeline."""
     return {
         "text": result.text,
@@ -33,6 +34,6 @@ def highlighted(result: NerResult, entities: list[EntitySpan]) -> dict:
     }
 
 
-def entity_rows(entities: list[EntitySpan]) -> list[list]:
+def entity_rows(entities: list[EntitySpan]) -> list[list[Any]]:
     """Table rows: entity text, type, score, start, end."""
     return [[e.word, e.label, round(e.score, 4), e.start, e.end] for e in entities]

@@ -32,7 +32,9 @@ def test_sentiment_shows_the_label_and_the_chart(app_page):
     _run_first_example(app_page, "Sentiment", "Analyse")
     _visible_plot(app_page).locator(".bars path").first.wait_for(timeout=TIMEOUT)
     assert _visible_plot(app_page).locator(".bars path").count() == 3
-    assert any(label in app_page.locator("#sentiment-top").inner_text() for label in ("negative", "neutral", "positive"))
+    assert any(
+        label in app_page.locator("#sentiment-top").inner_text() for label in ("negative", "neutral", "positive")
+    )
     assert app_page.get_by_text(re.compile("Answered by .*tiny-sentiment")).count() == 1
     assert app_page.log.blocked == [] and app_page.log.errors == []
 

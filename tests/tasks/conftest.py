@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from roberta_demo.backend import Backend
-from roberta_demo.config import TaskModels
+from roberta_demo.config import Limits, TaskModels
+from roberta_demo.tasks.common import TaskContext
 from tests.planted import plant_sequence_classifier, plant_token_classifier
 
 SENTIMENT_WORDS = {"great": "positive", "cold": "negative", "nothing": "neutral"}
@@ -18,7 +19,7 @@ NER_WORDS = {"Paris": "LOC", "Obama": "PER", "United": "ORG"}
 
 
 @pytest.fixture(scope="session")
-def planted(tiny_profile, tmp_path_factory) -> Backend:
+def planted(tiny_profile, tmp_path_factory) -> TaskContext:
     root = tmp_path_factory.mktemp("planted")
 
     def source(task: str):
@@ -34,4 +35,4 @@ def planted(tiny_profile, tmp_path_factory) -> Backend:
     tasks = dict(tiny_profile.tasks)
     for task, path in checkpoints.items():
         tasks[task] = TaskModels(task, (str(path),))
-    return Backend(replace(tiny_profile, name="planted", tasks=tasks), "cpu")
+    return TaskContext(Backend(replace(tiny_profile, name="planted", tasks=tasks), "cpu"), Limits())

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from roberta_demo.backend import Backend
+from roberta_demo.config import TaskModels
+from roberta_demo.errors import InputError, ModelLoadError
 from roberta_demo.tasks import classification
-from roberta_demo.tasks.common import InputError
 
 
 def test_zero_shot_known_answer(planted):
@@ -59,3 +63,18 @@ def test_topic_known_answer_and_independent_scores(planted):
 def test_empty_text_is_refused(planted):
     with pytest.raises(InputError, match="Type or paste"):
         classification.topic(planted, "   \n ")
+
+
+def test_zero_shot_with_a_non_nli_checkpoint_says_so(tiny_profile, context):
+    tasks = dict(tiny_profile.tasks)
+    tasks["zero_shot"] = TaskModels("zero_shot", tiny_profile.models("sentiment").checkpoints)
+    fresh = replace(context, backend=Backend(replace(tiny_profile, tasks=tasks), "cpu"))
+    with pytest.raises(ModelLoadError, match=r"no 'entailment'.*NLI checkpoint"):
+        classification.zero_shot(fresh, "text", "a, b")
+
+
+def test_a_long_premise_is_cut_so_that_the_hypothesis_fits(planted):
+    result = classification.zero_shot(planted, " ".join(["word"] * 2000), "sports, business")
+    hypothesis = planted.count_tokens(planted.checkpoint_for("zero_shot"), "This example is business.")
+    assert result.run.truncation is not None
+    assert result.run.truncation.tokens_kept == 512 - hypothesis

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from roberta_demo.results import NerResult
 from roberta_demo.tasks import ner
 
 
-def _found(result: ner.NerResult) -> list[tuple[str, str, int, int]]:
+def _found(result: NerResult) -> list[tuple[str, str, int, int]]:
     return [(e.word, e.label, e.start, e.end) for e in result.entities]
 
 
@@ -22,8 +23,8 @@ def test_known_entities_with_exact_offsets(planted):
         assert entity.score > 0.99
 
 
-def test_a_multi_piece_word_is_one_entity(planted, backend):
-    tokenizer = planted.model(planted.checkpoint_for("ner")).tokenizer
+def test_a_multi_piece_word_is_one_entity(planted):
+    tokenizer = planted.backend.model(planted.checkpoint_for("ner")).tokenizer
     assert len(tokenizer.tokenize(" Paris")) > 1  # ĠP ar is: three pieces, one entity
     assert [e.word for e in ner.tag(planted, "to Paris").entities] == ["Paris"]
 
@@ -39,9 +40,8 @@ def test_entity_at_the_end_of_a_3000_word_text_is_found_once(planted):
 
 def test_punctuation_glued_to_a_word_is_not_part_of_the_entity(planted):
     text = "He saw Paris, Obama! and Paris."
-    assert [(e.word, text[e.start : e.end]) for e in ner.tag(planted, text).entities] == [
-        ("Paris", "Paris"), ("Obama", "Obama"), ("Paris", "Paris"),
-    ]  # fmt: skip
+    found = [(e.word, text[e.start : e.end]) for e in ner.tag(planted, text).entities]
+    assert found == [("Paris", "Paris"), ("Obama", "Obama"), ("Paris", "Paris")]
 
 
 def test_threshold_and_entity_types(planted):

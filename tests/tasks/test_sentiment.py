@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from roberta_demo.errors import InputError
 from roberta_demo.tasks import sentiment
-from roberta_demo.tasks.common import InputError
 
 
 def test_known_answers(planted):
@@ -34,8 +34,7 @@ def test_batch_keeps_input_order(planted):
 
 
 def test_batch_of_64_takes_fewer_forward_calls_than_texts(planted):
-    checkpoint = planted.checkpoint_for("sentiment")
-    model = planted.model(checkpoint).model
+    model = planted.backend.model(planted.checkpoint_for("sentiment")).model
     calls = []
     handle = model.register_forward_pre_hook(lambda module, args: calls.append(1))
     try:
@@ -55,9 +54,9 @@ def test_csv_export_has_every_class(planted):
     assert row.startswith('"a great, ""quoted"" text",positive,')
 
 
-def test_parse_texts_from_lines_and_files():
-    assert sentiment.parse_texts("one\n\n two \n") == ["one", "two"]
-    assert sentiment.parse_texts("", "id,text\n1,hello\n2,\"a, b\"\n") == ["hello", "a, b"]
-    assert sentiment.parse_texts("", "first line\nsecond line\n") == ["first line", "second line"]
+def test_parse_texts_from_lines_and_files(context):
+    assert sentiment.parse_texts("one\n\n two \n", None, context) == ["one", "two"]
+    assert sentiment.parse_texts("", 'id,text\n1,hello\n2,"a, b"\n', context) == ["hello", "a, b"]
+    assert sentiment.parse_texts("", "first line\nsecond line\n", context) == ["first line", "second line"]
     with pytest.raises(InputError, match="one text per line"):
-        sentiment.parse_texts("  \n ")
+        sentiment.parse_texts("  \n ", None, context)

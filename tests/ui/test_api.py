@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import httpx
-
 import numpy as np
 import pytest
 from gradio_client.exceptions import AppError
@@ -44,7 +43,7 @@ def test_sentiment_batch_table_chart_and_csv(client):
 
 
 def test_classify_zero_shot_returns_exactly_the_labels(client):
-    top, chart, details = client.predict("Apple shares jump", api_name="/classify")
+    top, _, details = client.predict("Apple shares jump", api_name="/classify")
     scores = _confidences(top)
     assert set(scores) == {label.strip() for label in DEFAULT_LABELS.split(",")}
     assert sum(scores.values()) == pytest.approx(1.0, abs=1e-5)
@@ -61,7 +60,7 @@ def test_classify_custom_labels_and_topic_mode(client):
 
 def test_ner_pieces_spell_the_text_and_spans_slice_it(client):
     text = "Angela Merkel met Emmanuel Macron in Berlin, Zoë Müller too."
-    pieces, table, details = client.predict(text, 0.0, api_name="/ner")
+    pieces, table, _ = client.predict(text, 0.0, api_name="/ner")
     assert "".join(piece["token"] for piece in pieces) == text
     assert table["headers"] == ["entity", "type", "score", "start", "end"]
     for word, entity_type, score, start, end in table["data"]:
@@ -89,9 +88,9 @@ def test_long_text_is_truncated_with_a_notice(client):
 
 
 def test_unconfigured_checkpoint_is_refused(client):
-    with pytest.raises(AppError):
-        client.predict("hi", "Zero-shot (your labels)", "a, b", "This is {}.", False, "FacebookAI/roberta-base",
-                       api_name="/classify")  # fmt: skip
+    args = ("hi", "Zero-shot (your labels)", "a, b", "This is {}.", False, "FacebookAI/roberta-base")
+    with pytest.raises(AppError, match="FacebookAI/roberta-base is not in the list of choices"):
+        client.predict(*args, api_name="/classify")
 
 
 def test_attention_with_only_the_text_returns_html_and_data(client):
@@ -119,7 +118,7 @@ def test_attention_of_a_task_checkpoint_with_a_pair_and_merged_words(client, bac
 
 
 def test_attention_refuses_checkpoints_outside_the_configuration(client):
-    with pytest.raises(AppError):
+    with pytest.raises(AppError, match="Value: /etc is not in the list of choices"):
         client.predict("hi", "", "/etc", api_name="/attention")
 
 
@@ -127,4 +126,3 @@ def test_page_says_the_tiny_models_are_untrained_and_shows_the_device(app_url):
     config = httpx.get(app_url + "config", timeout=10).text
     assert "Test models." in config and "random weights" in config
     assert "device <b>cpu</b>" in config and "profile <b>tiny</b>" in config
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from gradio_client.exceptions import AppError
 
@@ -31,10 +33,10 @@ def _assert_still_serving(client) -> None:
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 @pytest.mark.parametrize("text", ["", "   \n\t  ", "\x00\x00"])
 def test_empty_input_gets_a_clear_message(client, endpoint, text):
-    with pytest.raises(AppError) as error:
+    with pytest.raises(AppError, match="Type") as error:
         _call(client, endpoint, text)
     message = str(error.value)
-    assert "Type" in message and "Traceback" not in message and 'File "' not in message
+    assert "Traceback" not in message and 'File "' not in message
     _assert_still_serving(client)
 
 
@@ -43,7 +45,7 @@ def test_empty_input_gets_a_clear_message(client, endpoint, text):
 def test_odd_text_gets_a_result(client, endpoint, kind):
     text = ODD_TEXTS[kind]
     result = _call(client, endpoint, text)
-    assert result is not None
+    assert len(result) >= 3 and result[0]  # every output, the first (the answer) filled
     if endpoint == "/ner":
         pieces = result[0]
         assert "".join(piece["token"] for piece in pieces) == text.replace("\x00", "")
@@ -68,7 +70,9 @@ def test_100k_characters_are_cut_or_refused_with_the_limit_named(client):
     assert "only the first" in details
     details = client.predict(text, api_name="/attention")[6]
     assert "only the first 128 tokens were used" in details
-    with pytest.raises(AppError, match=r"100,000 characters; this server accepts at most 20,000.*ROBERTA_DEMO_MAX_NER_CHARS"):
+    with pytest.raises(
+        AppError, match=r"100,000 characters; this server accepts at most 20,000.*ROBERTA_DEMO_MAX_NER_CHARS"
+    ):
         client.predict(text, api_name="/ner")
     with pytest.raises(AppError, match="ROBERTA_DEMO_MAX_CHARS"):
         client.predict(text + "!", api_name="/sentiment")
@@ -96,10 +100,10 @@ def test_duplicate_labels_are_merged(client):
 
 
 def test_too_many_texts_in_a_batch_names_the_limit(client):
-    with pytest.raises(AppError, match="501 texts; this server accepts at most 500.*ROBERTA_DEMO_MAX_TEXTS"):
+    with pytest.raises(AppError, match=r"501 texts; this server accepts at most 500.*ROBERTA_DEMO_MAX_TEXTS"):
         client.predict("\n".join(f"t{i}" for i in range(501)), api_name="/sentiment_batch")
 
 
 def test_a_bad_template_gets_a_clear_message(client):
-    with pytest.raises(AppError, match='exactly one "{}"'):
+    with pytest.raises(AppError, match=re.escape('exactly one "{}"')):
         client.predict("A text.", "Zero-shot (your labels)", "a, b", "No placeholder.", api_name="/classify")

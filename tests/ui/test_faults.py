@@ -14,21 +14,15 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from roberta_demo.backend import Backend
-from roberta_demo.cli import launch
-from roberta_demo.config import Settings, TaskModels
+from roberta_demo.config import Limits, Settings, TaskModels
+from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import attention as attention_tab
 from roberta_demo.ui import classification as classification_tab
 from roberta_demo.ui import ner as ner_tab
 from roberta_demo.ui import sentiment as sentiment_tab
-from roberta_demo.ui.app import build_app
+from tests.conftest import serve_app as _serve
 
 PACKAGE = Path(__file__).resolve().parents[2] / "roberta_demo"
-
-
-def _serve(backend: Backend, settings: Settings):
-    demo = build_app(backend, settings)
-    _, url, _ = launch(demo, replace(settings, host="127.0.0.1"), prevent_thread_lock=True, quiet=True)
-    return demo, url
 
 
 def test_a_broken_checkpoint_breaks_only_its_tabs_and_is_retried(tiny_profile, tmp_path: Path):
@@ -58,7 +52,7 @@ def test_a_full_queue_answers_busy_try_again(backend):
         try:
             client.predict(texts, api_name="/sentiment_batch")
             return "answered"
-        except Exception as exc:  # noqa: BLE001 - the kind of failure is what the test checks
+        except Exception as exc:  # the kind of failure is what the test checks
             return f"{type(exc).__name__}: {exc}"
 
     try:
@@ -97,11 +91,10 @@ def test_no_code_from_a_checkpoint_is_ever_run():
 
 
 def test_unlisted_checkpoints_are_refused_on_every_endpoint(client):
-    with pytest.raises(AppError):
+    with pytest.raises(AppError, match="FacebookAI/roberta-base is not in the list of choices"):
         client.predict("hi", checkpoint="FacebookAI/roberta-base", api_name="/ner")
-    with pytest.raises(AppError):
+    with pytest.raises(AppError, match=r"\.\./\.\./etc is not in the list of choices"):
         client.predict("hi", checkpoint="../../etc", api_name="/attention")
-
 
 
 class RecordedProgress:
@@ -124,7 +117,7 @@ class RecordedProgress:
     ],
 )
 def test_first_use_of_a_checkpoint_reports_loading_progress(tiny_profile, handler, args, checkpoint):
-    fresh = Backend(tiny_profile, "cpu")
+    fresh = TaskContext(Backend(tiny_profile, "cpu"), Limits())
     first, again = RecordedProgress(), RecordedProgress()
     handler(fresh, *args, progress=first)
     handler(fresh, *args, progress=again)

@@ -7,10 +7,18 @@ import re
 
 import numpy as np
 
-from roberta_demo.tasks.attention import AttentionView, attention_rollout
-from roberta_demo.tasks.common import RunInfo
-from roberta_demo.ui.attention import SCRIPT_BASE, render
-from roberta_demo.viz.attention import attention_heatmap, bertviz_document, model_view_bytes, unique_labels
+from roberta_demo.results import AttentionView, RunInfo
+from roberta_demo.tasks.attention import attention_rollout
+from roberta_demo.viz.attention import (
+    AttentionFigures,
+    attention_figures,
+    attention_heatmap,
+    bertviz_document,
+    model_view_bytes,
+    unique_labels,
+)
+
+SCRIPT_BASE = "gradio_api/file=/srv/app/assets/vendor/"
 
 ATTACK = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
 
@@ -21,8 +29,9 @@ def random_view(layers: int, heads: int, tokens: int, seed: int = 0) -> Attentio
     weights = np.exp(logits)
     weights /= weights.sum(-1, keepdims=True)
     words = ["<s>", *(f"w{i}" for i in range(tokens - 2)), "</s>"]
-    return AttentionView(words, [w in ("<s>", "</s>") for w in words], weights.astype(np.float32),
-                         attention_rollout(weights), None, RunInfo("random", "cpu", 0.0))  # fmt: skip
+    special = [w in ("<s>", "</s>") for w in words]
+    rollout = attention_rollout(weights)
+    return AttentionView(words, special, weights.astype(np.float32), rollout, None, RunInfo("random", "cpu", 0.0))
 
 
 def _script_sources(document: str) -> list[str]:
@@ -61,15 +70,16 @@ def test_heatmap_labels_are_escaped_and_distinct():
     assert len(figure.layout.shapes) == 2  # the pair boundary, on both axes
 
 
-def _payload_bytes(outputs: tuple) -> int:
-    frame, *figures, data = outputs
-    return len(frame.encode()) + sum(len(f.to_json().encode()) for f in figures) + len(json.dumps(data).encode())
+def _payload_bytes(figures: AttentionFigures) -> int:
+    charts = (figures.head, figures.mean, figures.rollout, figures.overview)
+    frame, data = figures.frame.encode(), json.dumps(figures.data).encode()
+    return len(frame) + sum(len(chart.to_json().encode()) for chart in charts) + len(data)
 
 
 def test_payload_for_64_tokens_on_a_roberta_base_sized_model_stays_under_1_mb(capsys):
     view = random_view(12, 12, 64)  # roberta-base: 12 layers × 12 heads
-    head = _payload_bytes(render(view, 5, 3, "Head view (one layer)"))
-    model = _payload_bytes(render(view, 5, 3, "Model view (every layer and head)"))
+    head = _payload_bytes(attention_figures(view, 5, 3, "head", "entropy", SCRIPT_BASE))
+    model = _payload_bytes(attention_figures(view, 5, 3, "model", "entropy", SCRIPT_BASE))
     with capsys.disabled():
         print(f"\n[payload] 64 tokens, 12×12 heads: head view {head / 1e3:.0f} kB, model view {model / 1e3:.0f} kB")
     assert head < 1_000_000 and model < 1_000_000

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from roberta_demo.tasks.common import ClassScores, RunInfo
+from roberta_demo.results import ClassScores, RunInfo
 from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart, display_label
 
 RUN = RunInfo("ckpt", "cpu", 0.01)

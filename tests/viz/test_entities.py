@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from roberta_demo.tasks.common import RunInfo
-from roberta_demo.tasks.ner import EntitySpan, NerResult
+from roberta_demo.results import EntitySpan, NerResult, RunInfo
 from roberta_demo.viz.entities import entity_colours, entity_rows, highlighted
 
 

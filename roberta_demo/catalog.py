@@ -1,0 +1,55 @@
+"""The read-only view of the configuration that the tabs get: which checkpoints serve what, how to name them,
+what is missing, and how many requests to let through at once. No model is loaded or touched here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roberta_demo.config import Profile
+from roberta_demo.hub import display_name, is_cached, missing_message
+
+__all__ = ["Catalog"]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The configuration as the page shows it.
+
+    concurrency: requests an event lets through at once. With dynamic batching the backend merges them into one
+    forward pass, so a batch's worth; without it, one at a time.
+    """
+
+    profile: Profile
+    device: str
+    concurrency: int = 1
+
+    @property
+    def profile_name(self) -> str:
+        return self.profile.name
+
+    @property
+    def untrained(self) -> bool:
+        return self.profile.untrained
+
+    def checkpoints(self, task: str) -> list[str]:
+        """The checkpoints a task may run on."""
+        return self.profile.allowed(task)
+
+    def default(self, task: str) -> str:
+        return self.profile.checkpoint_for(task, None, self.device)
+
+    def display_name(self, checkpoint: str) -> str:
+        return display_name(checkpoint)
+
+    def tasks_of(self, checkpoint: str) -> list[str]:
+        return self.profile.tasks_of(checkpoint)
+
+    def missing(self, tasks: list[str]) -> dict[str, str]:
+        """Checkpoints these tasks need that are not on disk, with what to do about each. Read afresh on each call,
+        so a model downloaded meanwhile disappears from the list."""
+        needed = dict.fromkeys(c for task in tasks for c in self.profile.models(task).checkpoints)
+        return {checkpoint: missing_message(checkpoint) for checkpoint in needed if not is_cached(checkpoint)}
+
+    def missing_notice(self, tasks: list[str]) -> str:
+        """Markdown naming each missing checkpoint these tasks need, and how to get it."""
+        return "\n".join(f"⚠️ {message}" for message in self.missing(tasks).values())

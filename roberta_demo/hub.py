@@ -1,0 +1,77 @@
+"""What the app knows about the Hugging Face Hub and its cache: where a checkpoint is, how to name it, how to
+fetch every checkpoint of a profile so the demo can run offline later."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from huggingface_hub import HfApi, snapshot_download, try_to_load_from_cache
+
+from roberta_demo.config import Profile
+
+__all__ = [
+    "display_name",
+    "download_profile",
+    "is_cached",
+    "is_local_checkpoint",
+    "missing_message",
+    "weight_patterns",
+]
+
+_COMMON = ["*.json", "*.txt", "*.model"]
+
+
+def is_local_checkpoint(checkpoint: str) -> bool:
+    """A folder path rather than a Hub id (`namespace/name`)."""
+    return checkpoint.startswith((os.sep, ".", "~")) or Path(checkpoint).expanduser().is_dir()
+
+
+def is_cached(checkpoint: str) -> bool:
+    """Whether `from_pretrained` can find the checkpoint without the network."""
+    if is_local_checkpoint(checkpoint):
+        return (Path(checkpoint).expanduser() / "config.json").is_file()
+    return isinstance(try_to_load_from_cache(checkpoint, "config.json"), str)
+
+
+def display_name(checkpoint: str) -> str:
+    """How a checkpoint is named on the page: its Hub id, or a local folder's name marked as local."""
+    return f"{Path(checkpoint).name} (local)" if is_local_checkpoint(checkpoint) else checkpoint
+
+
+def missing_message(checkpoint: str) -> str:
+    """What to do about a checkpoint that is not available offline."""
+    if is_local_checkpoint(checkpoint):
+        return f"Model folder {checkpoint} does not exist or holds no config.json: check the path in your model config."
+    return (
+        f"Model {checkpoint} is not in the local cache and the Hub cannot be reached: run "
+        f"`python -m roberta_demo download` while online, or start with `--models tiny`."
+    )
+
+
+def weight_patterns(repo_files: list[str]) -> list[str]:
+    """Files to fetch: configs and tokenizer files, plus safetensors weights, or PyTorch ones where a repo has
+    no safetensors (never TF, Flax, ONNX or Rust weights)."""
+    if any(name.endswith(".safetensors") for name in repo_files):
+        return [*_COMMON, "*.safetensors"]
+    return [*_COMMON, "pytorch_model*.bin"]
+
+
+def download_profile(profile: Profile, progress: Callable[[str], None] = print) -> dict[str, str]:
+    """Download each Hub checkpoint of `profile` (with huggingface_hub's own progress bars).
+
+    Returns the failures, checkpoint → reason; local folders are skipped.
+    """
+    api, failures = HfApi(), {}
+    hub_checkpoints = [c for c in profile.checkpoints() if not is_local_checkpoint(c)]
+    for number, checkpoint in enumerate(hub_checkpoints, start=1):
+        progress(f"[{number}/{len(hub_checkpoints)}] {checkpoint}")
+        try:
+            patterns = weight_patterns(api.list_repo_files(checkpoint))
+            path = snapshot_download(checkpoint, allow_patterns=patterns)
+            progress(f"    cached in {path}")
+        except Exception as exc:  # report every failure, then carry on with the next checkpoint
+            failures[checkpoint] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            progress(f"    failed: {failures[checkpoint]}")
+    return failures

@@ -1,0 +1,180 @@
+"""What the tasks return: plain data (str, float, int, lists and numpy arrays), with no torch in sight.
+
+`viz/` and `ui/` read these and nothing else of the model side. Array shapes are written in the docstrings, as
+`<float32>[num_layers, num_heads, num_tokens, num_tokens]`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "AttentionView",
+    "BatchSentiment",
+    "ClassScores",
+    "EntitySpan",
+    "NerResult",
+    "RunInfo",
+    "TextSentiment",
+    "Truncation",
+]
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """An input cut to the model's limit: only the first `tokens_kept` of `tokens_total` tokens were read."""
+
+    tokens_total: int
+    tokens_kept: int
+
+    @property
+    def notice(self) -> str:
+        return (
+            f"The input is {self.tokens_total:,} tokens long; the model reads at most {self.tokens_kept:,}, "
+            f"so only the first {self.tokens_kept:,} tokens were used."
+        )
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Which checkpoint answered, where, how fast, and whether the input was cut."""
+
+    checkpoint: str
+    device: str
+    seconds: float
+    truncation: Truncation | None = None
+
+
+@dataclass(frozen=True)
+class ClassScores:
+    """A score for every class, highest first.
+
+    exclusive: the scores are one softmax over the classes (they sum to 1); otherwise each class is scored
+    on its own (multi-label), between 0 and 1.
+    """
+
+    labels: list[str]
+    scores: list[float]
+    exclusive: bool
+    run: RunInfo
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, float]], exclusive: bool, run: RunInfo) -> ClassScores:
+        ranked = sorted(pairs, key=lambda pair: pair[1], reverse=True)
+        return cls([label for label, _ in ranked], [float(score) for _, score in ranked], exclusive, run)
+
+    @property
+    def top(self) -> str:
+        return self.labels[0]
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(zip(self.labels, self.scores, strict=True))
+
+
+@dataclass(frozen=True)
+class TextSentiment:
+    """One text's top class, its score, and every class's score."""
+
+    text: str
+    label: str
+    score: float
+    scores: dict[str, float]
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class BatchSentiment:
+    """Results for many texts, in input order, with the classes they were scored on."""
+
+    rows: list[TextSentiment]
+    classes: list[str]
+    run: RunInfo
+
+    def label_counts(self) -> dict[str, int]:
+        """How many texts got each class as their top class; every class listed, in model order."""
+        counts = Counter(row.label for row in self.rows)
+        return {label: counts.get(label, 0) for label in self.classes}
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["text", "label", "score", *self.classes])
+        for row in self.rows:
+            writer.writerow([row.text, row.label, f"{row.score:.4f}", *(f"{row.scores[c]:.4f}" for c in self.classes)])
+        return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class EntitySpan:
+    """One entity: `text[start:end] == word`, its type (PER, ORG, LOC, MISC, …) and the model's confidence."""
+
+    word: str
+    label: str
+    score: float
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class NerResult:
+    text: str
+    entities: list[EntitySpan]
+    labels: list[str]  # every entity type the model knows, for a stable legend
+    run: RunInfo
+
+    def above(self, threshold: float) -> list[EntitySpan]:
+        return [entity for entity in self.entities if entity.score >= threshold]
+
+
+@dataclass(frozen=True)
+class AttentionView:
+    """Attention of one input, ready to draw.
+
+    tokens: the text of each position (word pieces or merged words; special tokens as the tokenizer spells them).
+    special: <bool>[num_tokens], True where a position is a special token.
+    weights: <float32>[num_layers, num_heads, num_tokens, num_tokens], rows sum to 1.
+    rollout: <float32>[num_layers, num_tokens, num_tokens], attention rollout up to each layer; rows sum to 1.
+    pair_start: index of the second sentence's first position, or None for a single text.
+    """
+
+    tokens: list[str]
+    special: list[bool]
+    weights: np.ndarray
+    rollout: np.ndarray
+    pair_start: int | None
+    run: RunInfo
+
+    @property
+    def num_layers(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def num_heads(self) -> int:
+        return int(self.weights.shape[1])
+
+    def head_mean(self) -> np.ndarray:
+        """<float32>[num_layers, num_tokens, num_tokens]: the average head of each layer."""
+        return np.asarray(self.weights.mean(axis=1), dtype=np.float32)
+
+    def head_statistics(self) -> dict[str, np.ndarray]:
+        """Per-head summaries over the whole layer × head grid, each <float32>[num_layers, num_heads].
+
+        entropy: mean entropy of a query's attention, in bits (low: focused heads; high: broad ones).
+        special: mean share of attention that goes to special tokens.
+        previous: mean share of attention that goes to the previous token.
+        """
+        weights = self.weights.astype(np.float64)
+        entropy = -(weights * np.log2(np.clip(weights, 1e-12, None))).sum(axis=-1).mean(axis=-1)
+        special = weights[..., np.asarray(self.special, dtype=bool)].sum(axis=-1).mean(axis=-1)
+        size = weights.shape[-1]
+        if size > 1:
+            previous = weights[..., np.arange(1, size), np.arange(size - 1)].mean(axis=-1)
+        else:
+            previous = np.zeros(weights.shape[:2])
+        statistics = {"entropy": entropy, "special": special, "previous": previous}
+        return {name: values.astype(np.float32) for name, values in statistics.items()}
