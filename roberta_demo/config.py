@@ -68,6 +68,7 @@ TASKS: Mapping[str, TaskSpec] = {
     "zero_shot": TaskSpec("Zero-shot classification", "sequence-classification"),
     "topic": TaskSpec("Topic", "sequence-classification"),
     "ner": TaskSpec("Named entities", "token-classification"),
+    "fill_mask": TaskSpec("Fill-mask", "masked-lm"),
     "attention": TaskSpec("Attention", "base", inspects_any_checkpoint=True),
 }
 
@@ -170,6 +171,8 @@ DEFAULT_PROFILE = Profile(
         ),
         "topic": TaskModels("topic", ("cardiffnlp/tweet-topic-21-multi",)),
         "ner": TaskModels("ner", ("Jean-Baptiste/roberta-large-ner-english",)),
+        # RoBERTa's own pre-training task; the same checkpoints, loaded once with their masked-LM head, serve attention.
+        "fill_mask": TaskModels("fill_mask", ("FacebookAI/roberta-base", "distilbert/distilroberta-base")),
         "attention": TaskModels("attention", ("FacebookAI/roberta-base", "distilbert/distilroberta-base")),
     },
 )
@@ -294,6 +297,7 @@ class Limits:
     max_labels: int = option(50, "ROBERTA_DEMO_MAX_LABELS", "zero-shot labels per request (each costs a pass)")
     max_label_chars: int = option(100, "ROBERTA_DEMO_MAX_LABEL_CHARS", "characters per zero-shot label")
     max_texts: int = option(500, "ROBERTA_DEMO_MAX_TEXTS", "texts per batch-sentiment request")
+    max_masks: int = option(5, "ROBERTA_DEMO_MAX_MASKS", "masks per fill-mask request (each is predicted on its own)")
     max_attention_tokens: int = option(
         128,
         "ROBERTA_DEMO_MAX_ATTENTION_TOKENS",

@@ -16,8 +16,13 @@ import numpy as np
 __all__ = [
     "AttentionView",
     "BatchSentiment",
+    "CandidateScore",
     "ClassScores",
     "EntitySpan",
+    "FillMaskResult",
+    "Filler",
+    "LayerLens",
+    "MaskPrediction",
     "NerResult",
     "RunInfo",
     "TextSentiment",
@@ -129,6 +134,78 @@ class NerResult:
 
     def above(self, threshold: float) -> list[EntitySpan]:
         return [entity for entity in self.entities if entity.score >= threshold]
+
+
+@dataclass(frozen=True)
+class Filler:
+    """A word the model would put in a mask.
+
+    token: the vocabulary entry (`Ġcat`: a word that starts after a space); text: what it adds to the sentence.
+    """
+
+    token: str
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class CandidateScore:
+    """A word the person asked about, at one mask: the tokens scored for it and their probability.
+
+    pieces: the tokens it takes, in order (one for most words; several for rare ones, scored by the chain rule:
+        each piece given the ones before it, the rest still masked).
+    rank: among every token of the vocabulary at this mask (1 = the model's first choice); None for several pieces.
+    """
+
+    word: str
+    pieces: list[str]
+    score: float
+    rank: int | None
+
+
+@dataclass(frozen=True)
+class LayerLens:
+    """What the masked-LM head reads from each layer's output at one mask ("logit lens").
+
+    layers: "embeddings", "layer 1", …, "layer N".
+    words: the final top fillers (columns); probabilities: <float32>[num_layers + 1, num_words], each word's
+        probability when the head reads that layer. The last row is the model's own prediction.
+    top_words / top_scores: the head's first choice at each layer, and its probability.
+    """
+
+    layers: list[str]
+    words: list[str]
+    probabilities: np.ndarray
+    top_words: list[str]
+    top_scores: list[float]
+
+
+@dataclass(frozen=True)
+class MaskPrediction:
+    """One mask: where it is in the text, its most likely fillers (best first), the asked-about words, the lens."""
+
+    start: int
+    end: int
+    fillers: list[Filler]
+    candidates: list[CandidateScore]
+    lens: LayerLens | None
+
+
+@dataclass(frozen=True)
+class FillMaskResult:
+    """Every mask of a text predicted, each on its own (the other masks stay masked).
+
+    text: the input, each mask spelled as the model spells it; filled: the text with each mask's best filler;
+    filled_spans: where those fillers are in `filled`; notes: what was read differently from how it was typed.
+    """
+
+    text: str
+    mask_token: str
+    masks: list[MaskPrediction]
+    filled: str
+    filled_spans: list[tuple[int, int]]
+    notes: list[str]
+    run: RunInfo
 
 
 @dataclass(frozen=True)

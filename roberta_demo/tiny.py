@@ -32,7 +32,7 @@ __all__ = [
     "roberta_config",
 ]
 
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"
 SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")  # RoBERTa's ids 0-4, in this order
 VOCAB_SIZE = 1200
 MAX_TOKENS = 512
@@ -84,8 +84,8 @@ CHECKPOINTS: Mapping[str, TinySpec] = {
     "tiny-nli-large": TinySpec("sequence-classification", NLI_LABELS, layers=4, seed=4),
     "tiny-topic": TinySpec("sequence-classification", TOPIC_LABELS, multi_label=True, seed=5),
     "tiny-ner": TinySpec("token-classification", NER_LABELS, seed=6),
-    "tiny-roberta": TinySpec("base", layers=4, seed=7),
-    "tiny-distilroberta": TinySpec("base", layers=2, seed=8),
+    "tiny-roberta": TinySpec("masked-lm", layers=4, seed=7),
+    "tiny-distilroberta": TinySpec("masked-lm", layers=2, seed=8),
 }
 
 TASK_CHECKPOINTS: Mapping[str, tuple[str, ...]] = {
@@ -94,6 +94,7 @@ TASK_CHECKPOINTS: Mapping[str, tuple[str, ...]] = {
     "zero_shot": ("tiny-nli", "tiny-nli-large"),
     "topic": ("tiny-topic",),
     "ner": ("tiny-ner",),
+    "fill_mask": ("tiny-roberta", "tiny-distilroberta"),
     "attention": ("tiny-roberta", "tiny-distilroberta"),
 }
 
@@ -112,7 +113,7 @@ def cache_root() -> Path:
 
 def build_tokenizer(out_dir: Path) -> Any:
     """Train a byte-level BPE on the shipped corpus and save it as a RoBERTa tokenizer in `out_dir`."""
-    from tokenizers import ByteLevelBPETokenizer
+    from tokenizers import AddedToken, ByteLevelBPETokenizer
     from transformers import RobertaTokenizerFast
 
     bpe = ByteLevelBPETokenizer()
@@ -121,7 +122,9 @@ def build_tokenizer(out_dir: Path) -> Any:
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     bpe.save_model(str(out_dir))
-    tokenizer = RobertaTokenizerFast.from_pretrained(out_dir, model_max_length=MAX_TOKENS)
+    # roberta-base declares <mask> with lstrip: "The <mask> sat" reads as `The`, `<mask>`, `Ġsat`.
+    mask = AddedToken("<mask>", lstrip=True, rstrip=False, normalized=False, special=True)
+    tokenizer = RobertaTokenizerFast.from_pretrained(out_dir, model_max_length=MAX_TOKENS, mask_token=mask)
     tokenizer.save_pretrained(out_dir)
     return tokenizer
 

@@ -4,15 +4,22 @@ The construction keeps the real architecture and loading path and makes the arit
 about: all embeddings are zero except the planted words', each of which points along its label's axis; queries
 and keys are zero, so attention is uniform; feed-forward outputs are zero, so each layer passes its input on
 through LayerNorm. A sequence classifier then reads the mean of the planted words at `<s>`; a token
-classifier (no value mixing) reads each token's own planted label. Every other token is labelled `O`.
+classifier (no value mixing) reads each token's own planted label. Every other token is labelled `O`. A masked
+language model with every weight zero predicts the softmax of its head's bias, the same at every position.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer
+from transformers import (
+    AutoModelForMaskedLM,
+    AutoModelForSequenceClassification,
+    AutoModelForTokenClassification,
+    AutoTokenizer,
+)
 
 SCALE = 10.0
 
@@ -75,3 +82,30 @@ def plant_token_classifier(source: Path, out: Path, words: dict[str, str]) -> Pa
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+@torch.no_grad()
+def plant_masked_lm(source: Path, out: Path, logits: dict[str, float]) -> Path:
+    """Save a copy of `source` that predicts the same distribution at every position: softmax of `logits` (token →
+    logit; every other token 0), so each prediction's probability is known exactly.
+
+    Every weight is zero, so every hidden state is zero and the head's output is its bias alone.
+    """
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    model = AutoModelForMaskedLM.from_pretrained(source)
+    for parameter in model.parameters():
+        parameter.zero_()
+    for module in model.modules():
+        if isinstance(module, torch.nn.LayerNorm):
+            module.weight.fill_(1.0)
+    for token, logit in logits.items():
+        model.lm_head.bias[tokenizer.convert_tokens_to_ids(token)] = logit
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+def planted_probabilities(vocab_size: int, logits: dict[int, float]) -> dict[int, float]:
+    """The probability of each planted token id, and of any other token (key -1), under `plant_masked_lm`."""
+    total = (vocab_size - len(logits)) + sum(math.exp(logit) for logit in logits.values())
+    return {**{token: math.exp(logit) / total for token, logit in logits.items()}, -1: 1 / total}

@@ -77,7 +77,9 @@ def test_attention_reuses_a_task_checkpoint_with_the_task_head():
         "default", env={"ROBERTA_DEMO_ATTENTION_ADD": "cardiffnlp/twitter-roberta-base-sentiment-latest"}
     )
     assert profile.head_of("cardiffnlp/twitter-roberta-base-sentiment-latest") == "sequence-classification"
-    assert profile.head_of("FacebookAI/roberta-base") == "base"
+    assert profile.head_of("FacebookAI/roberta-base") == "masked-lm"  # fill-mask's head; attention reads its encoder
+    attention_only = load_profile("default", env={"ROBERTA_DEMO_ATTENTION_ADD": "my-org/encoder"})
+    assert attention_only.head_of("my-org/encoder") == "base"
 
 
 def test_settings_from_environment():

@@ -21,5 +21,5 @@ def test_sixteen_clients_mixed_endpoints(served_app, capsys):
         print(f"\n[load] {report.summary()}")
     assert report.failures == []
     assert report.answered >= 32
-    assert set(report.latencies) == {"/sentiment", "/classify", "/ner", "/attention", "/sentiment_batch"}
+    assert set(report.latencies) == {"/sentiment", "/classify", "/ner", "/attention", "/sentiment_batch", "/fill_mask"}
     assert abs(report.memory_growth) <= 0.10

@@ -35,6 +35,7 @@ REQUESTS: list[tuple[str, tuple[str, ...]]] = [
     ("/sentiment_batch", ("first text\nsecond text\nthird text",)),
     ("/sentiment", ("Finally got the job!!! 🎉", "Emotion (7 classes)")),
     ("/classify", ("What a night! Messi scores twice 🏆", "Topic model")),
+    ("/fill_mask", ("The capital of France is <mask>.",)),
 ]
 
 

@@ -19,6 +19,7 @@ import torch
 from roberta_demo.backend import LoadedModel
 from roberta_demo.results import AttentionView, RunInfo, Truncation
 from roberta_demo.tasks.common import TaskContext, check_text
+from roberta_demo.tasks.encoding import Encoded, encode
 
 __all__ = [
     "attention_rollout",
@@ -30,56 +31,37 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class Encoded:
-    """One input as the tokenizer split it.
+class RawAttention:
+    """Attention of one forward pass. weights: <float32>[num_layers, num_heads, num_tokens, num_tokens].
 
-    tokens: the tokens as the tokenizer spells them (`Ġ` marks a word start in byte-level BPE).
-    offsets: <int>[num_tokens, 2] character spans in the text each token came from; (0, 0) for special tokens.
-    segments: for each position, 0 (first text), 1 (second text) or None (a special token).
+    texts: the text (and pair) the offsets of `encoded` point into, masks spelled as the model spells them.
     """
 
-    tokens: list[str]
-    offsets: list[tuple[int, int]]
-    segments: list[int | None]
-
-    @property
-    def special(self) -> list[bool]:
-        return [segment is None for segment in self.segments]
-
-    @property
-    def pair_start(self) -> int | None:
-        """Where the second text begins, from the tokenizer's own sequence ids."""
-        return next((index for index, segment in enumerate(self.segments) if segment == 1), None)
-
-
-@dataclass(frozen=True)
-class RawAttention:
-    """Attention of one forward pass. weights: <float32>[num_layers, num_heads, num_tokens, num_tokens]."""
-
     encoded: Encoded
+    texts: tuple[str, ...]
     weights: np.ndarray
     run: RunInfo
 
 
-def _attention_forward(model: LoadedModel, text: str, text_pair: str | None, max_tokens: int) -> RawAttention:
+def _attention_forward(
+    model: LoadedModel, text: str, text_pair: str | None, max_tokens: int, read_masks: bool
+) -> RawAttention:
     """Run the model once with eager attention and return every layer's attention weights."""
     limit = min(max_tokens, model.max_tokens)
-    total = model.count_tokens(text, text_pair)
-    encoded = model.tokenizer(
-        text, text_pair, truncation=True, max_length=limit, return_offsets_mapping=True, return_tensors="pt"
-    )
-    offsets = [(int(start), int(end)) for start, end in encoded.pop("offset_mapping")[0]]
-    tokens = model.tokenizer.convert_ids_to_tokens(encoded["input_ids"][0].tolist())
+    encoded, texts = encode(model.tokenizer, text, text_pair, limit, read_masks)
+    inputs = {
+        name: torch.tensor(value, device=model.device) for name, value in encoded.model_inputs(model.tokenizer).items()
+    }
     started = time.perf_counter()
     with model.eager_attention(), torch.inference_mode():
-        output = model.model(**encoded.to(model.device), output_attentions=True)
+        output = model.model(**inputs, output_attentions=True)
     weights = torch.stack(output.attentions)[:, 0].float().cpu().numpy()
-    truncation = Truncation(total, limit) if total > limit else None
+    truncation = Truncation(encoded.total, len(encoded.ids)) if encoded.truncated else None
     run = RunInfo(model.checkpoint, model.device, time.perf_counter() - started, truncation)
-    return RawAttention(Encoded(tokens, offsets, encoded.sequence_ids(0)), weights, run)
+    return RawAttention(encoded, tuple(t.text for t in texts), weights, run)
 
 
-def _token_texts(encoded: Encoded, texts: tuple[str, str]) -> list[str]:
+def _token_texts(encoded: Encoded, texts: tuple[str, ...]) -> list[str]:
     """Each position as the characters it covers in the input (so `Ġ` and byte-level escapes disappear)."""
     shown = []
     for token, (start, end), segment in zip(encoded.tokens, encoded.offsets, encoded.segments, strict=True):
@@ -151,7 +133,7 @@ def _word_of(spans: list[tuple[int, int]], start: int) -> int:
     return min(index + 1, len(spans) - 1)
 
 
-def word_groups(encoded: Encoded, texts: tuple[str, str]) -> tuple[list[int], list[str]]:
+def word_groups(encoded: Encoded, texts: tuple[str, ...]) -> tuple[list[int], list[str]]:
     """The word index of each position, and each word's text. Words are the input's whitespace-separated words
     (so the merged tokens spell them); every special token is a word of its own."""
     spans = [_word_spans(text) for text in texts]
@@ -200,19 +182,22 @@ def inspect(
     checkpoint: str | None = None,
     hide_special: bool = False,
     merge_words: bool = False,
+    read_masks: bool = False,
 ) -> AttentionView:
     """Run `checkpoint` on the text (and optional second sentence) and return its attention, made readable as
-    asked. Inputs over the server's `max_attention_tokens` are truncated (the run's `truncation` says so)."""
+    asked. Inputs over the server's `max_attention_tokens` are truncated (the run's `truncation` says so).
+
+    read_masks: mask markers (`<mask>`, `[MASK]`, `___`) become the model's mask token, to see where the model
+    looks when it has to guess a word; otherwise they are read as the characters typed.
+    """
     text = check_text(text, context.limits)
     pair = check_text(text_pair, context.limits) if text_pair and text_pair.strip() else None
     chosen = context.checkpoint_for("attention", checkpoint)
-    forward = functools.partial(
-        _attention_forward, text=text, text_pair=pair, max_tokens=context.limits.max_attention_tokens
-    )
+    limit = context.limits.max_attention_tokens
+    forward = functools.partial(_attention_forward, text=text, text_pair=pair, max_tokens=limit, read_masks=read_masks)
     raw = context.apply(chosen, forward)
-    texts = (text, pair or "")
     view = AttentionView(
-        tokens=_token_texts(raw.encoded, texts),
+        tokens=_token_texts(raw.encoded, raw.texts),
         special=raw.encoded.special,
         weights=raw.weights,
         rollout=attention_rollout(raw.weights),
@@ -220,5 +205,5 @@ def inspect(
         run=raw.run,
     )
     if merge_words:
-        view = merge_word_pieces(view, *word_groups(raw.encoded, texts))
+        view = merge_word_pieces(view, *word_groups(raw.encoded, raw.texts))
     return hide_special_tokens(view) if hide_special else view

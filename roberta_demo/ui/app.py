@@ -13,8 +13,8 @@ from gradio.blocks import Block
 from roberta_demo import ASSETS_DIR, __version__
 from roberta_demo.catalog import Catalog
 from roberta_demo.tasks.common import TaskContext
-from roberta_demo.ui import attention, classification, ner, sentiment
-from roberta_demo.ui.common import Handler, TabParts
+from roberta_demo.ui import attention, classification, fill_mask, ner, sentiment
+from roberta_demo.ui.common import Handler, TabParts, unchanged
 
 __all__ = ["APP_JS", "CSS_PATHS", "THEME", "build_app"]
 
@@ -22,6 +22,7 @@ THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="emerald")
 CSS_PATHS = [ASSETS_DIR / "theme.css"]
 APP_JS = (ASSETS_DIR / "app.js").read_text(encoding="utf-8")
 TABS: Mapping[str, tuple[str, ModuleType]] = {
+    "fill-mask": ("Fill-mask", fill_mask),
     "classification": ("Classification", classification),
     "sentiment": ("Sentiment", sentiment),
     "ner": ("NER", ner),
@@ -48,7 +49,7 @@ def link_reader(tabs: gr.Tabs, parts: Mapping[str, TabParts]) -> Handler:
     def read_link(request: gr.Request) -> dict[Block, Any]:
         tab, text = request.query_params.get("tab", "").lower(), request.query_params.get("text", "")
         if tab not in parts:
-            return {}
+            return unchanged([tabs, *(part.text for part in parts.values())])
         return {tabs: gr.Tabs(selected=tab), **({parts[tab].text: text} if text else {})}
 
     return read_link
@@ -61,7 +62,7 @@ def linked_runner(key: str, parts: TabParts) -> Handler:
         query = request.query_params
         if query.get("tab", "").lower() == key and query.get("text", "").strip():
             return parts.run(*values)
-        return {}
+        return unchanged(parts.outputs)
 
     return run_if_linked
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from typing import Any
+from urllib.parse import urlencode
 
 import gradio as gr
 
@@ -11,6 +12,7 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.results import AttentionView
 from roberta_demo.tasks import attention
 from roberta_demo.tasks.common import TaskContext
+from roberta_demo.tasks.encoding import mask_word, maskable_words
 from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
 from roberta_demo.viz.attention import (
     HEAD_STATISTICS,
@@ -28,6 +30,7 @@ VIEWS: dict[str, View] = {"Head view (one layer)": "head", "Model view (every la
 DEFAULT_VIEW = next(iter(VIEWS))
 METRICS = {label: key for key, label in HEAD_STATISTICS.items()}
 DEFAULT_METRIC = HEAD_STATISTICS["entropy"]
+NO_MASK = -1
 # The frame loads d3 and jQuery from the app itself, relative to the page, so browsers cache them once.
 SCRIPT_BASE = f"gradio_api/file={VENDOR_DIR.as_posix()}/"
 EXAMPLES = [
@@ -80,17 +83,41 @@ def attend(
     merge_words: bool = False,
     kind_label: str = DEFAULT_VIEW,
     metric_label: str = DEFAULT_METRIC,
+    masked_word: int = NO_MASK,
     progress: gr.Progress = gr.Progress(track_tqdm=True),
 ) -> dict[str, Any]:
     context = reporting(context, progress)
-    view = attention.inspect(context, text, text_pair, checkpoint or None, hide_special, merge_words)
+    masked = _masked(text or "", masked_word)
+    view = attention.inspect(
+        context, masked or text, text_pair, checkpoint or None, hide_special, merge_words, read_masks=bool(masked)
+    )
     return {
         **redraw(view, layer, head, kind_label, metric_label),
-        "info": _note(view),
+        "info": _note(view) + (_fill_mask_link(masked) if masked else ""),
         "state": view,
         "layer": gr.update(maximum=view.num_layers - 1),
         "head": gr.update(maximum=view.num_heads - 1),
     }
+
+
+def _masked(text: str, index: int | None) -> str | None:
+    """The text with its word number `index` masked, or None for no mask."""
+    spans = maskable_words(text)
+    return mask_word(text, spans[int(index)]) if index is not None and 0 <= int(index) < len(spans) else None
+
+
+def _fill_mask_link(masked: str) -> str:
+    query = urlencode({"tab": "fill-mask", "text": masked})
+    return f"\n\nThe model sees a mask where the word was. [What does it guess there? Open it in Fill-mask →](?{query})"
+
+
+def mask_choices(text: str) -> dict[str, Any]:
+    """The words of the text, to pick one to mask; no model call."""
+    words = [
+        (f"{number}. {(text or '')[start:end]}", number - 1)
+        for number, (start, end) in enumerate(maskable_words(text or ""), start=1)
+    ]
+    return {"masked_word": gr.update(choices=[("none", NO_MASK), *words], value=NO_MASK)}
 
 
 def rerun(context: TaskContext, view: AttentionView | None, *values: Any) -> dict[str, Any]:
@@ -130,6 +157,13 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 info="Shown as a pair, joined by RoBERTa's </s></s> separator.",
             )
             checkpoint = gr.Dropdown(choices, value=catalog.default("attention"), label="Model to inspect")
+            masked_word = gr.Dropdown(
+                [("none", NO_MASK)],
+                value=NO_MASK,
+                label="Mask a word",
+                allow_custom_value=True,  # the choices follow the text; the API may name any word by number
+                info="See where the model looks when it has to guess that word (RoBERTa's pre-training task).",
+            )
             with gr.Row():
                 hide_special = gr.Checkbox(label="Hide <s> and </s>", value=False)
                 merge_words = gr.Checkbox(label="Merge word pieces into words", value=False)
@@ -163,13 +197,13 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     }
     state = gr.State()
     outputs = {**views, "info": info, "state": state, "layer": layer, "head": head}
-    inputs = [text, text_pair, checkpoint, layer, head, hide_special, merge_words, kind, metric]
+    inputs = [text, text_pair, checkpoint, layer, head, hide_special, merge_words, kind, metric, masked_word]
     handler = wire(attend, context, outputs)
     with examples_row:
         examples(EXAMPLES, [text, text_pair], handler, list(outputs.values()))
     gr.on([run.click, text.submit, text_pair.submit], handler, inputs, list(outputs.values()), api_name="attention")
     gr.on(
-        [hide_special.change, merge_words.change],
+        [hide_special.change, merge_words.change, masked_word.input],
         wire(rerun, context, outputs),
         [state, *inputs],
         list(outputs.values()),
@@ -181,6 +215,13 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         [state, layer, head, kind, metric],
         list(views.values()),
         api_visibility="private",
+    )
+    text.change(
+        wire(mask_choices, None, {"masked_word": masked_word}),
+        text,
+        masked_word,
+        api_visibility="private",
+        show_progress="hidden",
     )
     export.click(
         wire(export_html, None, {"exported": exported}), [state, layer, kind], exported, api_visibility="private"

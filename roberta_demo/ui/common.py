@@ -4,9 +4,10 @@ answered, and loading progress."""
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -30,6 +31,7 @@ __all__ = [
     "on_spaces",
     "reporting",
     "run_note",
+    "unchanged",
     "wire",
 ]
 
@@ -106,15 +108,29 @@ def friendly_errors(handler: F) -> F:
 def wire(
     fn: Callable[..., Mapping[str, Any]], context: TaskContext | None, outputs: Mapping[str, Component]
 ) -> Handler:
-    """The handler Gradio calls: `fn` (bound to `context` when given) returns its values by name; they go to the
-    components of the same name. Model work runs on a ZeroGPU GPU where there is one; failures become messages."""
-    bound = on_gpu(functools.partial(fn, context)) if context is not None else fn
+    """The handler Gradio calls: `fn` (given `context` first, when there is one) returns its values by name; they
+    go to the components of the same name. Model work runs on a ZeroGPU GPU where there is one; failures become
+    messages.
 
-    @functools.wraps(bound)
+    Gradio reads a handler's signature (how many inputs, which parameter takes a `gr.SelectData`, a `gr.Progress`),
+    so the handler shows `fn`'s own signature, less the context it is given here.
+    """
+    run = on_gpu(fn) if context is not None else fn
+
+    @functools.wraps(fn)
     def named(*args: Any, **kwargs: Any) -> dict[Block, Any]:
-        return {outputs[name]: value for name, value in bound(*args, **kwargs).items()}
+        values = run(context, *args, **kwargs) if context is not None else run(*args, **kwargs)
+        return {outputs[name]: value for name, value in values.items()} or unchanged(outputs.values())
 
+    if context is not None:
+        signature = inspect.signature(fn)
+        named.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
     return friendly_errors(named)
+
+
+def unchanged(components: Iterable[Block]) -> dict[Block, Any]:
+    """Leave every one of these components as it is (Gradio reads an empty dict as one value, not as none)."""
+    return {component: gr.skip() for component in components}
 
 
 def reporting(context: TaskContext, progress: Any) -> TaskContext:

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 
 from roberta_demo import ASSETS_DIR
 from roberta_demo.results import AttentionView
-from roberta_demo.viz.charts import plain_figure, plotly_text
+from roberta_demo.viz.charts import LIGHT_TO_DARK, plain_figure, plotly_text, unique_labels
 
 __all__ = [
     "HEAD_STATISTICS",
@@ -34,7 +34,6 @@ __all__ = [
     "head_overview_chart",
     "model_view_bytes",
     "selected_head_data",
-    "unique_labels",
 ]
 
 VENDOR_DIR = ASSETS_DIR / "vendor"
@@ -107,18 +106,6 @@ _FILTERS = [
 ]
 
 
-def unique_labels(tokens: list[str]) -> list[str]:
-    """Axis labels that look like the tokens but stay distinct (plotly merges equal category labels), escaped so
-    that `<s>` or typed markup shows as text (plotly reads tags such as <s> and <b> in labels)."""
-    seen: dict[str, int] = {}
-    labels = []
-    for token in tokens:
-        count = seen.get(token, 0)
-        seen[token] = count + 1
-        labels.append(plotly_text(token) + "\u200b" * count)  # zero-width spaces: invisible, but distinct
-    return labels
-
-
 def _square_side(size: int) -> int:
     return int(min(1000, max(420, 130 + 17 * size)))
 
@@ -141,7 +128,7 @@ def attention_heatmap(matrix: np.ndarray, tokens: list[str], title: str, pair_st
         "z": np.round(matrix, 3).astype(np.float32),
         "x": labels,
         "y": labels,
-        "colorscale": "Blues",
+        "colorscale": LIGHT_TO_DARK,
         "zmin": 0,
         "colorbar": {"title": {"text": "weight"}, "thickness": 12},
         "hovertemplate": "query %{y} → key %{x}<br>weight %{z:.3f}<extra></extra>",
@@ -225,9 +212,7 @@ def _bertviz_script(kind: View) -> str:
     return (folder / f"{kind}_view.js").read_text(encoding="utf-8")
 
 
-def bertviz_document(
-    view: AttentionView, kind: View = "head", layer: int = 0, script_base: str | None = None
-) -> str:
+def bertviz_document(view: AttentionView, kind: View = "head", layer: int = 0, script_base: str | None = None) -> str:
     """A complete HTML page with bertviz's head view (one layer) or model view (every layer and head).
 
     script_base: URL prefix the page loads d3 and jQuery from (the app serves `assets/vendor/`); None inlines

@@ -8,7 +8,14 @@ import plotly.graph_objects as go
 
 from roberta_demo.results import ClassScores
 
-__all__ = ["class_distribution_chart", "class_scores_chart", "display_label", "plain_figure", "plotly_text"]
+__all__ = [
+    "class_distribution_chart",
+    "class_scores_chart",
+    "display_label",
+    "plain_figure",
+    "plotly_text",
+    "unique_labels",
+]
 
 ACCENT = "#4f46e5"
 MUTED = "#a5b4fc"
@@ -25,7 +32,21 @@ def display_label(label: str) -> str:
     return plotly_text(label.replace("_", " ").strip())
 
 
+def unique_labels(tokens: list[str]) -> list[str]:
+    """Axis labels that look like the tokens but stay distinct (plotly merges equal category labels), escaped so
+    that `<s>` or typed markup shows as text (plotly reads tags such as <s> and <b> in labels)."""
+    seen: dict[str, int] = {}
+    labels = []
+    for token in tokens:
+        count = seen.get(token, 0)
+        seen[token] = count + 1
+        labels.append(plotly_text(token) + "\u200b" * count)  # zero-width spaces: invisible, but distinct
+    return labels
+
+
 GRID = "rgba(128,128,128,0.25)"
+# Probabilities and weights from nothing (white) to all (dark blue); plotly's own "Blues" runs the other way.
+LIGHT_TO_DARK = [[0.0, "#f8fafc"], [0.5, "#60a5fa"], [1.0, "#1e3a8a"]]
 
 
 def plain_figure(traces: list[dict], layout: dict, title: str, height: int) -> go.Figure:

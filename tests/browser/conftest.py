@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -48,17 +49,32 @@ def _offline_route(log: PageLog):
 
 
 @pytest.fixture
-def app_page(chromium_browser, app_url) -> Iterator:
-    """A fresh page on the app; the network outside localhost is cut, and errors and dialogs are recorded."""
+def open_page(chromium_browser, app_url) -> Iterator[Callable[[str], Any]]:
+    """Opens the app at a query (`"?tab=ner&text=…"`, or "" for the plain page) in a fresh page; the network outside
+    localhost is cut, and errors and dialogs are recorded in `page.log`.
+
+    A fresh page for each address: navigating an open page away cancels its running requests, which the browser
+    logs as errors that say nothing about the page under test.
+    """
     context = chromium_browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
     log = PageLog()
     context.route("**/*", _offline_route(log))
-    tab = context.new_page()
-    tab.on("pageerror", lambda error: log.errors.append(str(error)))
-    tab.on("console", lambda message: log.errors.append(message.text) if message.type == "error" else None)
-    tab.on("dialog", lambda dialog: (log.dialogs.append(dialog.message), dialog.dismiss()))
-    tab.log = log
-    tab.goto(app_url)
-    tab.locator("#header h1").wait_for()  # the page is rendered by then
-    yield tab
+
+    def open_at(query: str) -> Any:
+        tab = context.new_page()
+        tab.on("pageerror", lambda error: log.errors.append(str(error)))
+        tab.on("console", lambda message: log.errors.append(message.text) if message.type == "error" else None)
+        tab.on("dialog", lambda dialog: (log.dialogs.append(dialog.message), dialog.dismiss()))
+        tab.log = log
+        tab.goto(app_url + query)
+        tab.locator("#header h1").wait_for()  # the page is rendered by then
+        return tab
+
+    yield open_at
     context.close()
+
+
+@pytest.fixture
+def app_page(open_page) -> Any:
+    """The app's page, as a visitor first sees it."""
+    return open_page("")

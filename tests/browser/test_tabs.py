@@ -59,8 +59,8 @@ def test_attention_draws_the_head_view_and_a_heatmap(app_page):
     assert app_page.log.blocked == [] and app_page.log.errors == []
 
 
-def test_a_deep_link_selects_the_tab_fills_the_text_and_runs_it(app_page, app_url):
-    app_page.goto(app_url + "?tab=ner&text=Angela%20Merkel%20visited%20Paris")
+def test_a_deep_link_selects_the_tab_fills_the_text_and_runs_it(open_page):
+    app_page = open_page("?tab=ner&text=Angela%20Merkel%20visited%20Paris")
     app_page.locator("#ner-spans").get_by_text("Merkel").first.wait_for(timeout=TIMEOUT)
     assert app_page.get_by_role("tab", name="NER", exact=True).get_attribute("aria-selected") == "true"
     assert app_page.locator("#ner-text textarea").input_value() == "Angela Merkel visited Paris"
@@ -87,11 +87,11 @@ def test_charts_download_png_and_svg_at_slide_size(app_page):
 
 
 @pytest.mark.parametrize("how", ["link", "button"])
-def test_presentation_mode_enlarges_the_type(app_page, app_url, how):
+def test_presentation_mode_enlarges_the_type(open_page, how):
+    app_page = open_page("")
     before = app_page.evaluate("parseFloat(getComputedStyle(document.querySelector('#header h1')).fontSize)")
     if how == "link":
-        app_page.goto(app_url + "?present=1")
-        app_page.locator("#header h1").wait_for()
+        app_page = open_page("?present=1")
     else:
         app_page.locator("#present-toggle").click()
     app_page.wait_for_function("document.body.classList.contains('present')", timeout=TIMEOUT)
@@ -99,8 +99,8 @@ def test_presentation_mode_enlarges_the_type(app_page, app_url, how):
     app_page.wait_for_function(f"{size} >= {1.4 * before}", timeout=TIMEOUT)  # styles apply a frame later
 
 
-def test_dark_theme_reaches_charts_and_bertviz(app_page, app_url):
-    app_page.goto(app_url + "?__theme=dark")
+def test_dark_theme_reaches_charts_and_bertviz(open_page):
+    app_page = open_page("?__theme=dark")
     _run_first_example(app_page, "Attention", "Show attention")
     frame = app_page.frame_locator("iframe.bertviz-frame")
     frame.locator("#vis svg text").first.wait_for(timeout=TIMEOUT)

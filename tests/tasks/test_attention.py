@@ -115,3 +115,12 @@ def test_head_statistics_find_previous_token_and_separator_heads():
     assert stats["previous"][0, 1] == pytest.approx(0.25)  # only for "a", whose previous token is <s>
     assert stats["special"][0, 1] == pytest.approx(1.0)
     assert stats["entropy"][0, 0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_masked_word_is_one_mask_token_only_when_asked(context):
+    masked = attention.inspect(context, "The animal was <mask>.", read_masks=True)
+    assert masked.tokens.count("<mask>") == 1 and "mask" not in masked.tokens
+    typed = attention.inspect(context, "The animal was <mask>.")
+    assert "<mask>" not in typed.tokens  # typed, it is read as the characters < m a s k >
+    assert len(typed.tokens) > len(masked.tokens)
+    _assert_rows_sum_to_one(masked)

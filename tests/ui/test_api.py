@@ -126,3 +126,34 @@ def test_page_says_the_tiny_models_are_untrained_and_shows_the_device(app_url):
     config = httpx.get(app_url + "config", timeout=10).text
     assert "Test models." in config and "random weights" in config
     assert "device <b>cpu</b>" in config and "profile <b>tiny</b>" in config
+
+
+def test_fill_mask_with_only_the_text(client):
+    filled, chart, table, compared, lens, details, _ = client.predict(
+        "The capital of France is <mask>.", api_name="/fill_mask"
+    )
+    spans = [piece for piece in filled if piece["class_or_confidence"]]
+    assert len(spans) == 1 and spans[0]["class_or_confidence"] == "mask 1"
+    assert [row[1] for row in table["data"]] == [1, 2, 3, 4, 5]
+    scores = [row[4] for row in table["data"]]
+    assert scores == sorted(scores, reverse=True) and sum(scores) <= 1
+    assert compared["data"] == [] and chart["type"] == lens["type"] == "plotly"
+    assert "tiny-roberta" in details
+
+
+def test_fill_mask_compares_words_and_takes_top_k(client):
+    _, _, table, compared, *_ = client.predict("I saw <mask> there.", 3, "he, she, he", api_name="/fill_mask")
+    assert len(table["data"]) == 3
+    assert [row[1] for row in compared["data"]] == ["he", "she"]
+    assert compared["data"][0][2] == "Ġhe" and compared["data"][1][2] == "Ġs he"
+
+
+def test_fill_mask_without_a_mask_says_how(client):
+    with pytest.raises(AppError, match="Put <mask> where a word should be predicted"):
+        client.predict("No mask here.", api_name="/fill_mask")
+
+
+def test_attention_of_a_masked_word_links_to_fill_mask(client):
+    *_, data, details, _, _ = client.predict("The animal was tired.", masked_word=1, api_name="/attention")
+    assert "<mask>" in data["tokens"] and "animal" not in "".join(data["tokens"])
+    assert "tab=fill-mask" in details and "The+%3Cmask%3E+was+tired." in details

@@ -18,6 +18,7 @@ from roberta_demo.config import Limits, Settings, TaskModels
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import attention as attention_tab
 from roberta_demo.ui import classification as classification_tab
+from roberta_demo.ui import fill_mask as fill_mask_tab
 from roberta_demo.ui import ner as ner_tab
 from roberta_demo.ui import sentiment as sentiment_tab
 from tests.conftest import serve_app as _serve
@@ -114,6 +115,7 @@ class RecordedProgress:
         (classification_tab.classify, ("hello",), "tiny-nli"),
         (ner_tab.tag, ("Paris",), "tiny-ner"),
         (attention_tab.attend, ("hello",), "tiny-roberta"),
+        (fill_mask_tab.predict, ("hello <mask>",), "tiny-roberta"),
     ],
 )
 def test_first_use_of_a_checkpoint_reports_loading_progress(tiny_profile, handler, args, checkpoint):

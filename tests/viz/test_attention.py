@@ -15,8 +15,8 @@ from roberta_demo.viz.attention import (
     attention_heatmap,
     bertviz_document,
     model_view_bytes,
-    unique_labels,
 )
+from roberta_demo.viz.charts import unique_labels
 
 SCRIPT_BASE = "gradio_api/file=/srv/app/assets/vendor/"
 

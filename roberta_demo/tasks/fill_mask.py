@@ -1,0 +1,323 @@
+"""Fill-mask: RoBERTa's pre-training task. Hide a word, and the model predicts it from both sides.
+
+The masked-LM head turns the final hidden state at each mask into a probability for every token of the
+vocabulary. The same head can read the hidden state after any layer ("logit lens"), which shows where in the
+network the answer forms; the intermediate layers were never trained to be read that way, so early ones are noisy.
+
+Each mask is predicted on its own, from a text in which the other masks are still masks. Words a person asks about
+are scored where they would really go: in byte-level BPE a word after a space is a different token (`Ġhe`) from
+the same word at the start of the text (`he`); a word of several tokens is scored by the chain rule, each piece
+given the pieces before it with the rest still masked.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from roberta_demo.backend import LoadedModel
+from roberta_demo.errors import InputError
+from roberta_demo.results import CandidateScore, Filler, FillMaskResult, LayerLens, MaskPrediction, RunInfo, Truncation
+from roberta_demo.tasks.common import TaskContext, check_text, too_long
+from roberta_demo.tasks.encoding import MASK_MARKERS, Encoded, encode
+
+__all__ = ["EXAMPLE", "MAX_TOP_K", "parse_candidates", "predict"]
+
+EXAMPLE = "The capital of France is <mask>."
+MAX_TOP_K = 20
+MAX_CANDIDATES = 10
+MAX_CANDIDATE_CHARS = 50
+MAX_PIECES = 5  # a word of more tokens than this is refused: its chain-rule score would mean little
+CHAIN_BATCH = 16  # chain-rule sequences per forward pass
+
+
+def parse_candidates(candidates: str | list[str] | None) -> list[str]:
+    """Comma-separated (or listed) words to compare, stripped, without duplicates, in the order given."""
+    items = candidates.split(",") if isinstance(candidates, str) else list(candidates or [])
+    words = list(dict.fromkeys(item.replace("\x00", "").strip() for item in items))
+    words = [word for word in words if word]
+    if len(words) > MAX_CANDIDATES:
+        raise InputError(f"Compare at most {MAX_CANDIDATES} words at a time; this request has {len(words)}.")
+    if too_long_word := next((word for word in words if len(word) > MAX_CANDIDATE_CHARS), None):
+        raise InputError(
+            f"The word {too_long_word[:30]!r}… has {len(too_long_word)} characters; compare words of at most "
+            f"{MAX_CANDIDATE_CHARS}."
+        )
+    return words
+
+
+def _check_masks(text: str, max_masks: int) -> None:
+    count = len(MASK_MARKERS.findall(text))
+    if count == 0:
+        raise InputError(
+            f"Put <mask> where a word should be predicted, e.g. “{EXAMPLE}” ([MASK] and ___ work too), or click a "
+            "word to mask it."
+        )
+    if count > max_masks:
+        raise too_long("The text", count, "masks", max_masks, "max_masks")
+
+
+def _check_top_k(top_k: float) -> int:
+    if not 1 <= int(top_k) <= MAX_TOP_K:
+        raise InputError(f"Ask for between 1 and {MAX_TOP_K} predictions per mask (top_k), not {top_k}.")
+    return int(top_k)
+
+
+# -- on the model ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """What the model function returns: plain data, no tensors."""
+
+    text: str
+    mask_token: str
+    absorbs_space: bool  # the mask token takes the whitespace before it (lstrip)
+    spans: list[tuple[int, int]]  # the predicted masks' spans in `text`
+    lost: int  # masks beyond the tokens the model reads
+    converted: list[str]
+    fillers: list[list[Filler]]
+    candidates: list[list[CandidateScore]]
+    lenses: list[LayerLens | None]
+    run: RunInfo
+
+
+def _lm_head(model: Any) -> Any:
+    """The masked-LM head: the one top-level module besides the encoder (`lm_head` in RoBERTa, `cls` in BERT)."""
+    return next(module for name, module in model.named_children() if name != model.base_model_prefix)
+
+
+def _filler_text(tokenizer: Any, token: str) -> str:
+    """What a token adds to the sentence: `Ġcat` → " cat"; a WordPiece continuation `##s` → "s"."""
+    return token[2:] if token.startswith("##") else str(tokenizer.convert_tokens_to_string([token]))
+
+
+def _batch(tokenizer: Any, sequences: list[list[int]], device: str) -> dict[str, torch.Tensor]:
+    """Right-padded inputs for several id sequences of one text."""
+    width = max(len(ids) for ids in sequences)
+    pad = tokenizer.pad_token_id
+    ids = torch.tensor([seq + [pad] * (width - len(seq)) for seq in sequences], device=device)
+    attention = torch.tensor([[1] * len(seq) + [0] * (width - len(seq)) for seq in sequences], device=device)
+    inputs = {"input_ids": ids, "attention_mask": attention}
+    if "token_type_ids" in tokenizer.model_input_names:
+        inputs["token_type_ids"] = torch.zeros_like(ids)
+    return inputs
+
+
+def _log_probs_at(model: LoadedModel, sequences: list[list[int]], positions: list[int]) -> torch.Tensor:
+    """log P(token) at one position of each sequence, for every token: <float32>[len(sequences), vocab]."""
+    base, head = model.model.base_model, _lm_head(model.model)
+    rows = []
+    for start in range(0, len(sequences), CHAIN_BATCH):
+        chunk = sequences[start : start + CHAIN_BATCH]
+        hidden = base(**_batch(model.tokenizer, chunk, model.device)).last_hidden_state
+        picked = hidden[torch.arange(len(chunk)), torch.tensor(positions[start : start + CHAIN_BATCH])]
+        rows.append(torch.log_softmax(head(picked).float(), dim=-1))
+    return torch.cat(rows)
+
+
+def _candidate_form(word: str, text: str, start: int, lstrip: bool) -> str:
+    """The word as it would be typed at this mask: after a space its BPE token carries the space (`Ġhe`)."""
+    return " " + word if lstrip and start > 0 and text[start - 1].isspace() else word
+
+
+def _candidate_pieces(model: LoadedModel, word: str, form: str) -> list[int]:
+    tokenizer = model.tokenizer
+    pieces: list[int] = tokenizer(form, add_special_tokens=False)["input_ids"]
+    if tokenizer.unk_token_id is not None and tokenizer.unk_token_id in pieces:
+        raise InputError(f"{word!r} has characters that {model.checkpoint}'s vocabulary does not have.")
+    if len(pieces) > MAX_PIECES:
+        raise InputError(f"{word!r} is {len(pieces)} tokens for this model; compare words of at most {MAX_PIECES}.")
+    return pieces
+
+
+def _chain_scores(model: LoadedModel, ids: list[int], position: int, pieces: list[list[int]]) -> list[float]:
+    """P(word) = Π P(piece_j | pieces before j, the rest masked), for each multi-piece word at `position`.
+
+    Every step of every word is known in advance (each conditions on the word's own earlier pieces), so all the
+    steps run as one batch.
+    """
+    mask, sequences, targets, owners = model.tokenizer.mask_token_id, [], [], []
+    for owner, word_pieces in enumerate(pieces):
+        for step in range(len(word_pieces)):
+            filled = word_pieces[:step] + [mask] * (len(word_pieces) - step)
+            sequences.append(ids[:position] + filled + ids[position + 1 :])
+            targets.append((position + step, word_pieces[step]))
+            owners.append(owner)
+    if any(len(sequence) > model.max_tokens for sequence in sequences):
+        raise InputError("The text is too long to compare words of several tokens in it; shorten the text.")
+    log_probs = _log_probs_at(model, sequences, [at for at, _ in targets])
+    totals = [0.0] * len(pieces)
+    for row, (owner, (_, token)) in enumerate(zip(owners, targets, strict=True)):
+        totals[owner] += float(log_probs[row, token])
+    return [float(np.exp(total)) for total in totals]
+
+
+def _candidates(
+    model: LoadedModel,
+    encoded: Encoded,
+    text: str,
+    mask: int,
+    span: tuple[int, int],
+    probs: torch.Tensor,
+    words: list[str],
+) -> list[CandidateScore]:
+    """Each asked-about word's probability at mask number `mask` (`probs`: <float32>[vocab] there)."""
+    tokenizer = model.tokenizer
+    lstrip = bool(tokenizer.added_tokens_decoder[tokenizer.mask_token_id].lstrip)
+    pieces = [_candidate_pieces(model, word, _candidate_form(word, text, span[0], lstrip)) for word in words]
+    several = [index for index, ids in enumerate(pieces) if len(ids) > 1]
+    chained = _chain_scores(model, encoded.ids, encoded.masks[mask], [pieces[i] for i in several]) if several else []
+    chain_score = dict(zip(several, chained, strict=True))
+    scores = []
+    for index, (word, ids) in enumerate(zip(words, pieces, strict=True)):
+        tokens = tokenizer.convert_ids_to_tokens(ids)
+        if len(ids) > 1:
+            scores.append(CandidateScore(word, tokens, chain_score[index], None))
+            continue
+        probability = probs[ids[0]]
+        scores.append(CandidateScore(word, tokens, float(probability), int((probs > probability).sum()) + 1))
+    return scores
+
+
+def _shown(tokenizer: Any, token: str) -> str:
+    """A token as a word on a chart: its text without the leading space; a bare space as ␣."""
+    return _filler_text(tokenizer, token).strip() or "␣"
+
+
+def _lens(tokenizer: Any, layered: torch.Tensor, top_ids: list[int]) -> LayerLens:
+    """The lens at one mask from `layered`: <float32>[num_layers + 1, vocab] probabilities."""
+    best_scores, best_ids = layered.max(dim=-1)
+    layers = ["embeddings", *(f"layer {number}" for number in range(1, layered.shape[0]))]
+    return LayerLens(
+        layers=layers,
+        words=[_shown(tokenizer, token) for token in tokenizer.convert_ids_to_tokens(top_ids)],
+        probabilities=layered[:, top_ids].cpu().numpy().astype(np.float32),
+        top_words=[_shown(tokenizer, token) for token in tokenizer.convert_ids_to_tokens(best_ids.tolist())],
+        top_scores=[float(score) for score in best_scores],
+    )
+
+
+def _forward(model: LoadedModel, encoded: Encoded, lens: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Probabilities at the masks, <float32>[num_masks, vocab], and with `lens` the same read from every layer,
+    <float32>[num_layers + 1, num_masks, vocab]. The head runs on the mask positions only."""
+    base, head = model.model.base_model, _lm_head(model.model)
+    inputs = {
+        name: torch.tensor(value, device=model.device) for name, value in encoded.model_inputs(model.tokenizer).items()
+    }
+    output = base(**inputs, output_hidden_states=lens)
+    at = torch.tensor(encoded.masks, device=model.device)
+    probs = torch.softmax(head(output.last_hidden_state[0, at]).float(), dim=-1)
+    if not lens:
+        return probs, None
+    states = torch.stack([hidden[0, at] for hidden in output.hidden_states])
+    return probs, torch.softmax(head(states).float(), dim=-1)
+
+
+def _predict(model: LoadedModel, text: str, top_k: int, words: list[str], lens: bool) -> _Raw:
+    """Every mask of `text` on the loaded masked-LM: top fillers, asked-about words, and optionally the lens."""
+    tokenizer = model.tokenizer
+    encoded, (masked,) = encode(tokenizer, text, None, model.max_tokens, read_masks=True)
+    if not encoded.masks:
+        raise InputError(
+            f"Every mask lies beyond the first {model.max_tokens} tokens the model reads: move a mask earlier or "
+            "shorten the text before it."
+        )
+    started = time.perf_counter()
+    spans = masked.spans[: len(encoded.masks)]
+    with torch.inference_mode():
+        probs, layered = _forward(model, encoded, lens)
+        top_scores, top_ids = probs.topk(top_k, dim=-1)
+        fillers = [
+            [
+                Filler(token, _filler_text(tokenizer, token), float(score))
+                for token, score in zip(tokenizer.convert_ids_to_tokens(ids.tolist()), scores, strict=True)
+            ]
+            for ids, scores in zip(top_ids, top_scores, strict=True)
+        ]
+        candidates = [
+            _candidates(model, encoded, masked.text, i, span, probs[i], words) for i, span in enumerate(spans)
+        ]
+        lenses = [
+            None if layered is None else _lens(tokenizer, layered[:, i], top_ids[i].tolist()) for i in range(len(spans))
+        ]
+    truncation = Truncation(encoded.total, len(encoded.ids)) if encoded.truncated else None
+    run = RunInfo(model.checkpoint, model.device, time.perf_counter() - started, truncation)
+    lost = len(masked.spans) - len(spans)
+    lstrip = bool(tokenizer.added_tokens_decoder[tokenizer.mask_token_id].lstrip)
+    return _Raw(
+        masked.text, tokenizer.mask_token, lstrip, spans, lost, masked.converted, fillers, candidates, lenses, run
+    )
+
+
+# -- the task --------------------------------------------------------------------------------------------------------
+
+
+def _filled(
+    text: str, spans: list[tuple[int, int]], fills: list[str], absorbs_space: bool = True
+) -> tuple[str, list[tuple[int, int]]]:
+    """`text` with each mask replaced by its filler, and where each filler's word ended up.
+
+    absorbs_space: the mask token takes the whitespace before it (roberta-base declares <mask> with lstrip), so the
+    model read the text without it: a filler replaces that whitespace too, and brings its own space if its token
+    starts with one (`Ġcat` → " cat"; "," stays glued to the word before, as the model read it).
+    """
+    parts, where, cursor, length = [], [], 0, 0
+    for (start, end), fill in zip(spans, fills, strict=True):
+        if absorbs_space:
+            start = len(text[:start].rstrip())
+        parts.append(text[cursor:start])
+        length += start - cursor
+        word_start = length + len(fill) - len(fill.lstrip())
+        parts.append(fill)
+        length += len(fill)
+        where.append((word_start, length))
+        cursor = end
+    parts.append(text[cursor:])
+    return "".join(parts), where
+
+
+def _notes(raw: _Raw) -> list[str]:
+    notes = []
+    if raw.converted:
+        typed = ", ".join(f"`{marker}`" for marker in dict.fromkeys(raw.converted))
+        notes.append(f"Read {typed} as `{raw.mask_token}`, this model's mask token.")
+    if raw.lost:
+        notes.append(
+            f"{raw.lost} mask(s) lie beyond the tokens the model reads and were not predicted; shorten the text "
+            "before them."
+        )
+    if len(raw.spans) > 1:
+        notes.append(
+            f"Each mask is predicted on its own: the model sees the other masks as `{raw.mask_token}`, not as their "
+            "best fillers."
+        )
+    return notes
+
+
+def predict(
+    context: TaskContext,
+    text: str,
+    top_k: float = 5,
+    candidates: str | list[str] | None = None,
+    checkpoint: str | None = None,
+    layers: bool = True,
+) -> FillMaskResult:
+    """The most likely fillers of every mask in `text`, the probability of each word in `candidates` there, and
+    (with `layers`) what each layer would predict."""
+    text = check_text(text, context.limits)
+    _check_masks(text, context.limits.max_masks)
+    top, words = _check_top_k(top_k), parse_candidates(candidates)
+    chosen = context.checkpoint_for("fill_mask", checkpoint)
+    raw = context.apply(chosen, functools.partial(_predict, text=text, top_k=top, words=words, lens=layers))
+    masks = [
+        MaskPrediction(start, end, fillers, scored, lens)
+        for (start, end), fillers, scored, lens in zip(raw.spans, raw.fillers, raw.candidates, raw.lenses, strict=True)
+    ]
+    filled, filled_spans = _filled(raw.text, raw.spans, [mask.fillers[0].text for mask in masks], raw.absorbs_space)
+    return FillMaskResult(raw.text, raw.mask_token, masks, filled, filled_spans, _notes(raw), raw.run)

@@ -1,0 +1,191 @@
+"""The fill-mask tab: RoBERTa's own pre-training task, with the answer forming layer by layer, and words to click."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from roberta_demo.catalog import Catalog
+from roberta_demo.results import FillMaskResult
+from roberta_demo.tasks import fill_mask
+from roberta_demo.tasks.common import TaskContext
+from roberta_demo.tasks.encoding import MASK_MARKERS, maskable_words
+from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
+from roberta_demo.viz.fill_mask import (
+    ASKED,
+    candidate_rows,
+    clickable_words,
+    filled_sentence,
+    filler_rows,
+    fillers_chart,
+    lens_chart,
+    mask_label,
+)
+
+__all__ = ["TASKS", "build", "mask_clicked", "predict"]
+
+TASKS = ["fill_mask"]
+EXAMPLES = [
+    [fill_mask.EXAMPLE, ""],
+    ["The doctor said that <mask> would be back in an hour.", "he, she, they"],
+    ["This movie was absolutely <mask>!", "great, terrible, boring"],
+    ["Paris is the <mask> of <mask>.", ""],
+]
+EXPLAINER = (
+    "RoBERTa learned language by filling in hidden words: during pre-training 15% of the tokens were masked and it "
+    "predicted them from both sides. Type `<mask>` (or `[MASK]`, or `___`) where a word should go, or **click a "
+    "word** below to hide it. Several masks are predicted **each on its own**: the model sees the other masks as "
+    "masks, not jointly. *Layer by layer* reads each layer's output through the final masked-LM head, which those "
+    "layers were not trained for: early layers are noisy, and the answer forms towards the top."
+)
+CANDIDATES_INFO = (
+    "Each word is scored where it would go (after a space it is a different token); rare words piece by piece."
+)
+
+
+def _mask_colours(count: int) -> dict[str, str]:
+    return {mask_label(number): "#f59e0b" for number in range(1, count + 1)}
+
+
+def words_of(text: str) -> dict[str, Any]:
+    """The typed text's words to click on; its masks marked. No model call."""
+    markers = [match.span() for match in MASK_MARKERS.finditer(text or "")]
+    return {"words": clickable_words(text or "", maskable_words(text or ""), markers)}
+
+
+def _lens_choice(result: FillMaskResult) -> Any:
+    choices = [mask_label(number) for number in range(1, len(result.masks) + 1)]
+    return gr.update(choices=choices, value=choices[0], visible=len(choices) > 1)
+
+
+def _note(result: FillMaskResult) -> str:
+    lines = [run_note(result.run), *(f"ℹ️ {note}" for note in result.notes)]
+    return "\n\n".join(lines)
+
+
+def predict(
+    context: TaskContext,
+    text: str,
+    top_k: float = 5,
+    candidates: str = "",
+    checkpoint: str = "",
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
+) -> dict[str, Any]:
+    result = fill_mask.predict(reporting(context, progress), text, top_k, candidates, checkpoint or None)
+    first = result.masks[0].lens
+    return {
+        "filled": filled_sentence(result),
+        "chart": fillers_chart(result),
+        "table": filler_rows(result),
+        "compared": candidate_rows(result),
+        "lens": lens_chart(first) if first else None,
+        "info": _note(result),
+        "result": result,
+        "lens_mask": _lens_choice(result),
+    }
+
+
+def redraw_lens(result: FillMaskResult | None, choice: str) -> dict[str, Any]:
+    """The lens of another mask; no model call."""
+    if result is None or not choice:
+        return {}
+    number = int(choice.split()[-1])
+    lens = result.masks[number - 1].lens
+    return {"lens": lens_chart(lens, number)} if lens else {}
+
+
+def mask_clicked(
+    context: TaskContext,
+    pieces: list[dict[str, Any]] | None,
+    top_k: float,
+    candidates: str,
+    checkpoint: str,
+    event: gr.SelectData,
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
+) -> dict[str, Any]:
+    """A click on a word of the sentence: that word becomes a mask too, and the model fills the masks.
+
+    pieces: the clicked sentence as Gradio hands a HighlightedText's value over, `{"token", "class_or_confidence"}`.
+    """
+    clicked = event.index if isinstance(event.index, int) else -1
+    if not pieces or not 0 <= clicked < len(pieces) or not pieces[clicked]["class_or_confidence"]:
+        return {}  # a space or a mark between words: nothing to mask
+    text = "".join("<mask>" if index == clicked else str(piece["token"]) for index, piece in enumerate(pieces))
+    return {"text": text, **predict(context, text, top_k, candidates, checkpoint, progress)}
+
+
+def build(catalog: Catalog, context: TaskContext) -> TabParts:
+    """The tab's components and events."""
+    notice = gr.Markdown(catalog.missing_notice(TASKS))
+    gr.Markdown(EXPLAINER)
+    with gr.Row():
+        with gr.Column(scale=5):
+            text = gr.Textbox(
+                label="Text with <mask>", lines=2, value="", placeholder=fill_mask.EXAMPLE, elem_id="fill-mask-text"
+            )
+            words = gr.HighlightedText(
+                label="Click a word to mask it",
+                elem_id="fill-mask-words",
+                color_map={"word": "#e0e7ff", "mask": "#f59e0b"},
+                show_legend=False,
+                show_inline_category=False,
+                combine_adjacent=False,
+                interactive=False,
+            )
+            with gr.Row():
+                top_k = gr.Slider(1, fill_mask.MAX_TOP_K, value=5, step=1, label="Predictions per mask")
+                candidates = gr.Textbox(
+                    label="Compare words (comma-separated)", value="", placeholder="he, she", info=CANDIDATES_INFO
+                )
+            choices = [(catalog.display_name(c), c) for c in catalog.checkpoints("fill_mask")]
+            checkpoint = gr.Dropdown(choices, value=catalog.default("fill_mask"), label="Model")
+            run = gr.Button("Predict the masked words", variant="primary", elem_id="fill-mask-run")
+        with gr.Column(scale=6):
+            filled = gr.HighlightedText(
+                label="Best fillers put in",
+                elem_id="fill-mask-filled",
+                color_map=_mask_colours(context.limits.max_masks),
+                show_legend=False,
+            )
+            chart = gr.Plot(label="Most likely words")
+            info = gr.Markdown(label="details")
+    with gr.Row():
+        with gr.Column(scale=6):
+            lens_mask = gr.Radio([], label="Layer by layer for", visible=False)
+            lens = gr.Plot(label="Layer by layer")
+        with gr.Column(scale=5):
+            table = gr.Dataframe(
+                headers=["mask", "rank", "word", "token", "probability"], label="Predictions", max_height=360
+            )
+            compared = gr.Dataframe(
+                headers=["mask", "word", "tokens scored", "probability", "rank"],
+                label=f"Compared words (green in the chart, {ASKED})",
+                max_height=240,
+            )
+    state = gr.State()
+    outputs = {
+        "filled": filled,
+        "chart": chart,
+        "table": table,
+        "compared": compared,
+        "lens": lens,
+        "info": info,
+        "result": state,
+        "lens_mask": lens_mask,
+    }
+    inputs = [text, top_k, candidates, checkpoint]
+    handler = wire(predict, context, outputs)
+    examples(EXAMPLES, [text, candidates], handler, list(outputs.values()))
+    gr.on([run.click, text.submit], handler, inputs, list(outputs.values()), api_name="fill_mask")
+    # Whatever changes the text (typing, a link, an example, a click) redraws its words; clicks add masks.
+    text.change(wire(words_of, None, {"words": words}), text, words, api_visibility="private", show_progress="hidden")
+    clicked = {"text": text, **outputs}
+    words.select(
+        wire(mask_clicked, context, clicked),
+        [words, top_k, candidates, checkpoint],
+        list(clicked.values()),
+        api_visibility="private",
+    )
+    lens_mask.change(wire(redraw_lens, None, {"lens": lens}), [state, lens_mask], lens, api_visibility="private")
+    return TabParts(notice, TASKS, text, handler, inputs, list(outputs.values()))
