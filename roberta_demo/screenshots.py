@@ -19,6 +19,7 @@ __all__ = ["SHOTS", "take_screenshots"]
 
 # file name, tab, button that runs it, what to wait for, page query
 SHOTS = [
+    ("screenshot-fill-mask.png", "Fill-mask", "Predict the masked words", ".js-plotly-plot:visible .bars path", ""),
     ("screenshot-classification.png", "Classification", "Classify", ".js-plotly-plot:visible .bars path", ""),
     ("screenshot-sentiment.png", "Sentiment", "Analyse", ".js-plotly-plot:visible .bars path", ""),
     ("screenshot-ner.png", "NER", "Find entities", "#ner-spans .token.highlighted", ""),
@@ -34,10 +35,12 @@ def take_screenshots(url: str, out_dir: Path = ASSETS_DIR, chromium: str = CHROM
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         for name, tab, button, ready, query in SHOTS:
+            print(f"{name} …", flush=True)
             page = browser.new_page(viewport={"width": 1440, "height": 1000}, device_scale_factor=1)
             page.goto(url + query)
             page.get_by_role("tab", name=tab, exact=True).click()
             page.locator("button.gallery-item:visible, tr.tr-body:visible").first.click()
+            page.wait_for_timeout(700)  # the example reaches the inputs through a round trip to the server
             page.get_by_role("button", name=button, exact=True).click()
             page.locator(ready).first.wait_for(timeout=60_000)
             if tab == "Attention":  # show the drawings, not the form above them

@@ -1,7 +1,8 @@
-"""Benchmark: what the app adds on top of the model, dynamic batching, start-up, memory, payload, int8.
+"""Benchmark: what the app adds on top of the model, dynamic batching, start-up, memory, payload, int8, fill-mask.
 
-    python -m roberta_demo.perf.benchmark               # roberta-base-sized models (~3 GB of temporary files)
-    python -m roberta_demo.perf.benchmark --size tiny   # a quick run on tiny models
+    python -m roberta_demo.perf.benchmark                       # every part, roberta-base-sized models (~3 GB)
+    python -m roberta_demo.perf.benchmark --parts fill_mask     # one part (see --help for their names)
+    python -m roberta_demo.perf.benchmark --size tiny           # a quick run on tiny models
 
 The models have roberta-base's configuration (12 layers, 12 heads, hidden 768, vocabulary 50,265) with random
 weights and the generated tiny tokenizer, so the compute is the real model's and nothing is downloaded. Every
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,9 @@ from roberta_demo.backend import MODEL_CLASSES, Backend, quantize_int8
 from roberta_demo.config import TASKS, Limits, load_profile
 from roberta_demo.perf.loadtest import resident_mb, warm_up
 from roberta_demo.perf.server import ServedApp, serve, start_app
-from roberta_demo.tasks import attention, sentiment
+from roberta_demo.tasks import attention, fill_mask, sentiment
 from roberta_demo.tasks.common import TaskContext
+from roberta_demo.tasks.encoding import encode
 from roberta_demo.viz.attention import attention_figures
 
 __all__ = ["Sizes", "build_checkpoints", "main"]
@@ -63,8 +65,10 @@ TASK_LABELS = {
     "zero_shot": tiny.NLI_LABELS,
     "topic": tiny.TOPIC_LABELS,
     "ner": tiny.NER_LABELS,
-    "attention": (),
+    "fill_mask": (),
 }
+SHARED = {"attention": "fill_mask"}  # as in the default profile: roberta-base's masked LM also serves attention
+FILL_MASK_TEXT = "The new phone is fast and the <mask> is great, but the battery life is so bad."
 
 
 def build_checkpoints(root: Path, sizes: Sizes) -> dict[str, Path]:
@@ -91,7 +95,7 @@ def build_checkpoints(root: Path, sizes: Sizes) -> dict[str, Path]:
 
 def write_profile(root: Path, paths: dict[str, Path]) -> Path:
     lines = ['profile = "default"']
-    for task, path in paths.items():
+    for task, path in {**paths, **{task: paths[source] for task, source in SHARED.items()}}.items():
         lines += [f"[tasks.{task}]", f"checkpoints = [{json.dumps(str(path))}]"]
     config = root / "benchmark-models.toml"
     config.write_text("\n".join(lines) + "\n")
@@ -109,7 +113,7 @@ def median_seconds(call: Callable[[], object], repeats: int, warmup: int = 3) ->
     return statistics.median(samples)
 
 
-def interleaved_medians(calls: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+def interleaved_medians(calls: Mapping[str, Callable[[], object]], repeats: int) -> dict[str, float]:
     """Median seconds of each call, the calls taking turns, so that a shared machine's slow spells hit all alike."""
     for call in calls.values():
         call(), call()
@@ -263,77 +267,136 @@ def bench_int8(backend: Backend, repeats: int) -> dict[str, float]:
     return {"fp32": full, "int8": small, "speedup": full / small, "max_probability_change": drift}
 
 
-def run(size: str, repeats: int, clients: int, per_client: int) -> dict[str, Any]:
-    root = Path(tempfile.mkdtemp(prefix=f"roberta-demo-bench-{size}-"))
-    print(f"building {size} checkpoints in {root} …", flush=True)
-    config = write_profile(root, build_checkpoints(root, SIZES[size]))
-    profile = load_profile(str(config), env={})
-    backend = Backend(profile, "cpu", batching=True)
-    context = TaskContext(backend, Limits(max_attention_tokens=64))
-    results: dict[str, Any] = {"size": size, "threads": torch.get_num_threads(), "clients": clients}
-    print("in-process timings …", flush=True)
-    results["in_process"] = bench_in_process(context, repeats)
-    results["payload"] = bench_payload(context)
-    results["int8"] = bench_int8(backend, repeats)
-    results["batch_bound"] = bench_batch_bound(backend, clients, repeats)
-    print("HTTP round trips …", flush=True)
-    app = start_app(str(config))
-    try:
-        results["http"] = bench_http(app.url, repeats)
-        results["throughput_batched"] = bench_throughput(app.url, clients, per_client)
-    finally:
-        app.stop()
-    app = start_app(str(config), extra=["--no-batching"])
-    try:
-        results["throughput_unbatched"] = bench_throughput(app.url, clients, per_client)
-    finally:
-        app.stop()
-    print("start-up …", flush=True)
-    results["startup_lazy"] = bench_startup(config, preload=False)
-    results["startup_preload"] = bench_startup(config, preload=True)
-    return results
+def bench_fill_mask(context: TaskContext, repeats: int) -> dict[str, float]:
+    """The fill-mask task against the raw masked-LM forward pass (every position through the head, as
+    `RobertaForMaskedLM` does), on the same input; with and without the layer-by-layer lens."""
+    loaded = context.backend.model(context.checkpoint_for("fill_mask"))
+    encoded, _ = encode(loaded.tokenizer, FILL_MASK_TEXT, None, loaded.max_tokens, read_masks=True)
+    inputs = {name: torch.tensor(value) for name, value in encoded.model_inputs(loaded.tokenizer).items()}
+
+    def raw() -> None:
+        with torch.inference_mode():
+            loaded.model(**inputs)
+
+    calls = {
+        "raw": raw,
+        "task": lambda: fill_mask.predict(context, FILL_MASK_TEXT, layers=False),
+        "lens": lambda: fill_mask.predict(context, FILL_MASK_TEXT, layers=True),
+    }
+    return {**interleaved_medians(calls, repeats * 2), "tokens": len(encoded.ids)}
+
+
+Row = tuple[str, str, str]
+
+
+@dataclass
+class Run:
+    """One benchmark run: its checkpoints, a task context on them, and its settings."""
+
+    config: Path
+    context: TaskContext
+    repeats: int
+    clients: int
+    per_client: int
+
+    @property
+    def backend(self) -> Backend:
+        return self.context.backend
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms"
 
 
 def _ratio(value: float, base: float) -> str:
     return f"{value / base:.2f} ×"
 
 
-def table(results: dict[str, Any]) -> str:
-    timing, http, preload = results["in_process"], results["http"], results["startup_preload"]
-    raw, added = timing["raw"], http["http"] - http["empty"]
-    batching = results["throughput_batched"] / results["throughput_unbatched"]
-    rows = [
-        (f"raw forward pass, {timing['tokens']} tokens", f"{raw * 1e3:.1f} ms", "1.00 × raw"),
+def part_overhead(run: Run) -> list[Row]:
+    timing = bench_in_process(run.context, run.repeats)
+    payload, int8 = bench_payload(run.context), bench_int8(run.backend, run.repeats)
+    bound, raw = bench_batch_bound(run.backend, run.clients, run.repeats), timing["raw"]
+    return [
+        (f"raw forward pass, {timing['tokens']:.0f} tokens", _ms(raw), "1.00 × raw"),
+        ("sentiment task call", _ms(timing["backend"]), f"{_ratio(timing['backend'], raw)} raw (target ≤ 1.05)"),
+        (f"the model alone, batch of {run.clients} vs 1", f"{bound:.1f} × per text", "the most batching can gain"),
+        ("attention payload, 64 tokens, head view", f"{payload['head'] / 1e3:.0f} kB", "target < 1 MB"),
+        ("attention payload, 64 tokens, model view", f"{payload['model'] / 1e3:.0f} kB", "target < 1 MB"),
         (
-            "sentiment task call",
-            f"{timing['backend'] * 1e3:.1f} ms",
-            f"{_ratio(timing['backend'], raw)} raw (target ≤ 1.05)",
+            "int8 dynamic quantisation (CPU)",
+            f"{int8['speedup']:.2f} × speed-up",
+            f"probabilities move ≤ {int8['max_probability_change']:.3f}",
         ),
-        ("HTTP round trip, /sentiment", f"{http['http'] * 1e3:.1f} ms", ""),
-        ("HTTP round trip, empty endpoint", f"{http['empty'] * 1e3:.1f} ms", "Gradio's own cost"),
-        ("HTTP minus empty", f"{added * 1e3:.1f} ms", f"{_ratio(added, raw)} raw (target ≤ 1.1)"),
-        ("8 clients, dynamic batching", f"{results['throughput_batched']:.1f} req/s", ""),
-        ("8 clients, no batching", f"{results['throughput_unbatched']:.1f} req/s", f"batching: {batching:.1f} ×"),
-        (
-            f"the model alone, batch of {results['clients']} vs 1",
-            f"{results['batch_bound']:.1f} × per text",
-            "the most batching can gain on this machine",
-        ),
-        ("start to first answer, lazy", f"{results['startup_lazy']['first_answer']:.1f} s", ""),
+    ]
+
+
+def part_http(run: Run) -> list[Row]:
+    app = start_app(str(run.config))
+    try:
+        http = bench_http(app.url, run.repeats)
+        batched = bench_throughput(app.url, run.clients, run.per_client)
+    finally:
+        app.stop()
+    app = start_app(str(run.config), extra=["--no-batching"])
+    try:
+        unbatched = bench_throughput(app.url, run.clients, run.per_client)
+    finally:
+        app.stop()
+    added = http["http"] - http["empty"]
+    return [
+        ("HTTP round trip, /sentiment", _ms(http["http"]), ""),
+        ("HTTP round trip, empty endpoint", _ms(http["empty"]), "Gradio's own cost"),
+        ("HTTP minus empty", _ms(added), ""),
+        (f"{run.clients} clients, dynamic batching", f"{batched:.1f} req/s", ""),
+        (f"{run.clients} clients, no batching", f"{unbatched:.1f} req/s", f"batching: {batched / unbatched:.1f} ×"),
+    ]
+
+
+def part_startup(run: Run) -> list[Row]:
+    lazy, preload = bench_startup(run.config, preload=False), bench_startup(run.config, preload=True)
+    checkpoints = len(run.backend.profile.checkpoints())
+    return [
+        ("start to first answer, lazy", f"{lazy['first_answer']:.1f} s", ""),
         ("start to first answer, --preload", f"{preload['first_answer']:.1f} s", ""),
         (
             "peak memory, every checkpoint loaded and used",
             f"{preload['peak_mb']:.0f} MB",
-            f"6 checkpoints; {preload['rss_mb']:.0f} MB resident after",
-        ),
-        ("attention payload, 64 tokens, head view", f"{results['payload']['head'] / 1e3:.0f} kB", "target < 1 MB"),
-        ("attention payload, 64 tokens, model view", f"{results['payload']['model'] / 1e3:.0f} kB", "target < 1 MB"),
-        (
-            "int8 dynamic quantisation (CPU)",
-            f"{results['int8']['speedup']:.2f} × speed-up",
-            f"probabilities move ≤ {results['int8']['max_probability_change']:.3f}",
+            f"{checkpoints} checkpoints; {preload['rss_mb']:.0f} MB resident after",
         ),
     ]
+
+
+def part_fill_mask(run: Run) -> list[Row]:
+    timing = bench_fill_mask(run.context, run.repeats)
+    raw = timing["raw"]
+    return [
+        (f"raw masked-LM forward pass, {timing['tokens']:.0f} tokens", _ms(raw), "1.00 × raw"),
+        ("fill-mask task call", _ms(timing["task"]), f"{_ratio(timing['task'], raw)} raw (target ≤ 1.1)"),
+        (
+            "fill-mask with the layer-by-layer lens",
+            _ms(timing["lens"]),
+            f"{_ratio(timing['lens'], timing['task'])} the plain call (target ≤ 1.3)",
+        ),
+    ]
+
+
+PARTS: dict[str, Callable[[Run], list[Row]]] = {
+    "overhead": part_overhead,
+    "http": part_http,
+    "startup": part_startup,
+    "fill_mask": part_fill_mask,
+}
+
+
+def prepare(size: str, repeats: int, clients: int, per_client: int) -> Run:
+    root = Path(tempfile.mkdtemp(prefix=f"roberta-demo-bench-{size}-"))
+    print(f"building {size} checkpoints in {root} …", flush=True)
+    config = write_profile(root, build_checkpoints(root, SIZES[size]))
+    backend = Backend(load_profile(str(config), env={}), "cpu", batching=True)
+    return Run(config, TaskContext(backend, Limits(max_attention_tokens=64)), repeats, clients, per_client)
+
+
+def table(rows: list[Row]) -> str:
     lines = ["| measure | value | note |", "|---|---|---|"]
     lines += [f"| {name} | {value} | {note} |" for name, value, note in rows]
     return "\n".join(lines)
@@ -345,13 +408,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--per-client", type=int, default=12)
-    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of: {', '.join(PARTS)}")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    results = run(args.size, args.repeats, args.clients, args.per_client)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
-    print(table(results))
+    parts = [part.strip() for part in args.parts.split(",") if part.strip()]
+    if unknown := [part for part in parts if part not in PARTS]:
+        parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    run = prepare(args.size, args.repeats, args.clients, args.per_client)
+    rows: list[Row] = []
+    for part in parts:
+        print(f"{part} …", flush=True)
+        rows += PARTS[part](run)
+    print(f"\n{args.size} size, {torch.get_num_threads()} threads, one run:\n")
+    print(table(rows))
     return 0
 
 

@@ -111,13 +111,12 @@ def _batch(tokenizer: Any, sequences: list[list[int]], device: str) -> dict[str,
 
 def _log_probs_at(model: LoadedModel, sequences: list[list[int]], positions: list[int]) -> torch.Tensor:
     """log P(token) at one position of each sequence, for every token: <float32>[len(sequences), vocab]."""
-    base, head = model.model.base_model, _lm_head(model.model)
     rows = []
     for start in range(0, len(sequences), CHAIN_BATCH):
         chunk = sequences[start : start + CHAIN_BATCH]
-        hidden = base(**_batch(model.tokenizer, chunk, model.device)).last_hidden_state
+        hidden = model.model.base_model(**_batch(model.tokenizer, chunk, model.device)).last_hidden_state
         picked = hidden[torch.arange(len(chunk)), torch.tensor(positions[start : start + CHAIN_BATCH])]
-        rows.append(torch.log_softmax(head(picked).float(), dim=-1))
+        rows.append(torch.log(_probabilities(model, picked)))
     return torch.cat(rows)
 
 
@@ -203,20 +202,30 @@ def _lens(tokenizer: Any, layered: torch.Tensor, top_ids: list[int]) -> LayerLen
     )
 
 
+def _probabilities(model: LoadedModel, hidden: torch.Tensor) -> torch.Tensor:
+    """The head's probabilities for hidden states <[…, hidden]>, over the tokens the tokenizer has: some checkpoints
+    pad their output layer past the vocabulary, with rows no text can produce."""
+    logits = _lm_head(model.model)(hidden)[..., : len(model.tokenizer)]
+    return torch.softmax(logits.float(), dim=-1)
+
+
 def _forward(model: LoadedModel, encoded: Encoded, lens: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Probabilities at the masks, <float32>[num_masks, vocab], and with `lens` the same read from every layer,
-    <float32>[num_layers + 1, num_masks, vocab]. The head runs on the mask positions only."""
-    base, head = model.model.base_model, _lm_head(model.model)
+    <float32>[num_layers + 1, num_masks, vocab].
+
+    The head runs on the mask positions only, and with the lens in one call for every layer: the call's cost is
+    mostly reading the head's vocabulary-sized matrix, which one call reads once however many rows it has.
+    """
+    base = model.model.base_model
     inputs = {
         name: torch.tensor(value, device=model.device) for name, value in encoded.model_inputs(model.tokenizer).items()
     }
     output = base(**inputs, output_hidden_states=lens)
     at = torch.tensor(encoded.masks, device=model.device)
-    probs = torch.softmax(head(output.last_hidden_state[0, at]).float(), dim=-1)
     if not lens:
-        return probs, None
-    states = torch.stack([hidden[0, at] for hidden in output.hidden_states])
-    return probs, torch.softmax(head(states).float(), dim=-1)
+        return _probabilities(model, output.last_hidden_state[0, at]), None
+    layered = _probabilities(model, torch.stack([hidden[0, at] for hidden in output.hidden_states]))
+    return layered[-1], layered
 
 
 def _predict(model: LoadedModel, text: str, top_k: int, words: list[str], lens: bool) -> _Raw:

@@ -13,7 +13,6 @@ from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import MASK_MARKERS, maskable_words
 from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
 from roberta_demo.viz.fill_mask import (
-    ASKED,
     candidate_rows,
     clickable_words,
     filled_sentence,
@@ -160,7 +159,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             )
             compared = gr.Dataframe(
                 headers=["mask", "word", "tokens scored", "probability", "rank"],
-                label=f"Compared words (green in the chart, {ASKED})",
+                label="Compared words (green in the chart)",
                 max_height=240,
             )
     state = gr.State()

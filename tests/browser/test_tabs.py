@@ -12,6 +12,10 @@ TIMEOUT = 30_000
 def _run_first_example(app_page, tab: str, button: str) -> None:
     app_page.get_by_role("tab", name=tab, exact=True).click()
     app_page.locator("button.gallery-item:visible, tr.tr-body:visible").first.click()
+    # The example reaches the text box through a round trip to the server: run once it is there.
+    app_page.wait_for_function(
+        "[...document.querySelectorAll('textarea')].some((box) => box.offsetParent && box.value)", timeout=TIMEOUT
+    )
     app_page.get_by_role("button", name=button, exact=True).click()
 
 
