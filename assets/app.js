@@ -5,17 +5,34 @@
   const query = new URLSearchParams(window.location.search);
   if (query.get("present") === "1") document.body.classList.add("present");
 
-  // bertviz runs in sandboxed frames that cannot see the page's theme: answer their question, and tell them
-  // again whenever the theme changes.
+  // Links within the app (`?tab=…`, the explainer's "Try it") keep presentation mode and the theme.
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("a[href^='?']");
+    if (!link) return;
+    const target = new URLSearchParams(link.getAttribute("href").slice(1));
+    if (document.body.classList.contains("present")) target.set("present", "1");
+    if (query.get("__theme")) target.set("__theme", query.get("__theme"));
+    event.preventDefault();
+    window.location.search = target.toString();
+  }, true);
+
+  // The attention views run in sandboxed frames that cannot see the page: answer their question about the theme
+  // and presentation mode, tell them again whenever either changes, and give each frame the height it reports
+  // (its content grows in presentation mode, and the model view's detail is taller than its grid).
   const theme = () => (document.body.classList.contains("dark") ? "dark" : "light");
+  const frameState = () => ({ robertaDemoTheme: theme(), robertaDemoPresent: document.body.classList.contains("present") });
+  const frames = () => Array.from(document.querySelectorAll("iframe.bertviz-frame"));
   window.addEventListener("message", (event) => {
-    if (event.data && event.data.robertaDemoAsk === "theme" && event.source) {
-      event.source.postMessage({ robertaDemoTheme: theme() }, "*");
-    }
+    const data = event.data || {};
+    const frame = frames().find((candidate) => candidate.contentWindow === event.source);
+    if (!frame) return;
+    if (data.robertaDemoAsk === "theme") event.source.postMessage(frameState(), "*");
+    const height = Number(data.robertaDemoHeight);
+    if (height > 0) frame.style.height = Math.min(Math.ceil(height), 20000) + "px";
   });
   new MutationObserver(() => {
-    document.querySelectorAll("iframe.bertviz-frame").forEach((frame) => {
-      if (frame.contentWindow) frame.contentWindow.postMessage({ robertaDemoTheme: theme() }, "*");
+    frames().forEach((frame) => {
+      if (frame.contentWindow) frame.contentWindow.postMessage(frameState(), "*");
     });
   }).observe(document.body, { attributes: true, attributeFilter: ["class"] });
 

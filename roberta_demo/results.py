@@ -21,8 +21,11 @@ __all__ = [
     "EntitySpan",
     "FillMaskResult",
     "Filler",
+    "FormulaCapture",
+    "FormulaStep",
     "LayerLens",
     "MaskPrediction",
+    "ModelFacts",
     "NerResult",
     "RunInfo",
     "TextSentiment",
@@ -255,3 +258,82 @@ class AttentionView:
             previous = np.zeros(weights.shape[:2])
         statistics = {"entropy": entropy, "special": special, "previous": previous}
         return {name: values.astype(np.float32) for name, values in statistics.items()}
+
+
+@dataclass(frozen=True)
+class FormulaCapture:
+    """What one layer's self-attention computed on one input, captured from the model as it ran.
+
+    tokens / special: the input's positions, as text, and which are special tokens.
+    queries, keys, values: <float32>[num_heads, num_tokens, head_size], each head's q, k and v of every token.
+    weights: <float32>[num_heads, num_tokens, num_tokens], the attention weights the model returned.
+    outputs: <float32>[num_heads, num_tokens, head_size], what the attention module returned for each head:
+        the weighted sum of the values.
+    """
+
+    tokens: list[str]
+    special: list[bool]
+    layer: int
+    num_layers: int
+    hidden_size: int
+    queries: np.ndarray
+    keys: np.ndarray
+    values: np.ndarray
+    weights: np.ndarray
+    outputs: np.ndarray
+    run: RunInfo
+
+    @property
+    def num_heads(self) -> int:
+        return int(self.queries.shape[0])
+
+    @property
+    def head_size(self) -> int:
+        """d_k: the size of each head's query and key vectors (hidden size / heads)."""
+        return int(self.queries.shape[-1])
+
+
+@dataclass(frozen=True)
+class FormulaStep:
+    """softmax(q·kᵀ/√d_k)·V for one head and one query token, step by step, beside what the model computed.
+
+    q: <float32>[d_k]; keys, values: <float32>[num_tokens, d_k].
+    scores: q·k for each token; scaled: scores / √d_k; weights: their softmax (each <float32>[num_tokens]).
+    model_weights: the model's own attention weights for this query; max_difference: the largest gap.
+    output: weights · values, <float32>[d_k]; model_output: the attention module's own output for this query.
+    contributions: weight × ‖v‖ for each token, <float32>[num_tokens]: how much each adds to the output.
+    """
+
+    head: int
+    query: int
+    d_k: int
+    q: np.ndarray
+    keys: np.ndarray
+    values: np.ndarray
+    scores: np.ndarray
+    scaled: np.ndarray
+    weights: np.ndarray
+    model_weights: np.ndarray
+    max_difference: float
+    output: np.ndarray
+    model_output: np.ndarray
+    contributions: np.ndarray
+
+    @property
+    def top_contributor(self) -> int:
+        return int(np.argmax(self.contributions))
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """A checkpoint's figures, read from its loaded configuration and weights."""
+
+    checkpoint: str
+    architecture: str
+    layers: int
+    heads: int
+    hidden_size: int
+    head_size: int
+    vocabulary: int
+    parameters: int
+    max_tokens: int

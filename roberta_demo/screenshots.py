@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from roberta_demo import ASSETS_DIR
 from roberta_demo.browser import CHROMIUM, CHROMIUM_ARGS
@@ -17,15 +20,64 @@ from roberta_demo.perf.server import start_app
 
 __all__ = ["SHOTS", "take_screenshots"]
 
-# file name, tab, button that runs it, what to wait for, page query
+SENTENCE = quote("The animal didn't cross the street because it was too tired.")
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One screenshot: a page (a deep link runs a tab by itself), or a tab whose first example is run by `button`."""
+
+    name: str
+    ready: str  # what to wait for before taking it
+    query: str = ""
+    tab: str = ""
+    button: str = ""
+    frame_ready: str = ""  # inside the attention frame, when the shot shows it
+    scroll_to: str = ""  # an element to bring to the top of the window
+
+
 SHOTS = [
-    ("screenshot-fill-mask.png", "Fill-mask", "Predict the masked words", ".js-plotly-plot:visible .bars path", ""),
-    ("screenshot-classification.png", "Classification", "Classify", ".js-plotly-plot:visible .bars path", ""),
-    ("screenshot-sentiment.png", "Sentiment", "Analyse", ".js-plotly-plot:visible .bars path", ""),
-    ("screenshot-ner.png", "NER", "Find entities", "#ner-spans .token.highlighted", ""),
-    ("screenshot-attention.png", "Attention", "Show attention", ".js-plotly-plot .heatmaplayer", ""),
-    ("screenshot-attention-dark.png", "Attention", "Show attention", ".js-plotly-plot .heatmaplayer", "?__theme=dark"),
+    Shot("screenshot-explainer.png", "#explainer .katex", query="?present=1"),
+    Shot(
+        "screenshot-fill-mask.png",
+        ".js-plotly-plot:visible .bars path",
+        tab="Fill-mask",
+        button="Predict the masked words",
+    ),
+    Shot(
+        "screenshot-classification.png", ".js-plotly-plot:visible .bars path", tab="Classification", button="Classify"
+    ),
+    Shot("screenshot-sentiment.png", ".js-plotly-plot:visible .bars path", tab="Sentiment", button="Analyse"),
+    Shot("screenshot-ner.png", "#ner-spans .token.highlighted", tab="NER", button="Find entities"),
+    Shot(
+        "screenshot-attention.png",
+        "#attention-info",
+        query=f"?tab=attention&view=head&text={SENTENCE}",
+        frame_ready="#vis svg text",
+        scroll_to="#attention-view",
+    ),
+    Shot(
+        "screenshot-attention-dark.png",
+        "#attention-info",
+        query=f"?__theme=dark&tab=attention&view=model&text={SENTENCE}",
+        frame_ready="body[data-drawn]",
+        scroll_to="#attention-view",
+    ),
+    Shot(
+        "screenshot-formula.png",
+        "#formula-bars .bars path",
+        query=f"?tab=attention&view=formula&text={SENTENCE}",
+        scroll_to="#attention-view",
+    ),
 ]
+
+
+def _run_first_example(page: Any, shot: Shot) -> None:
+    page.get_by_role("tab", name=shot.tab, exact=True).click()
+    page.locator("button.gallery-item:visible, tr.tr-body:visible").first.click()
+    # The example reaches the tab's text box (its first) through a round trip to the server.
+    page.wait_for_function("[...document.querySelectorAll('textarea')].filter((b) => b.offsetParent)[0].value")
+    page.get_by_role("button", name=shot.button, exact=True).click()
 
 
 def take_screenshots(url: str, out_dir: Path = ASSETS_DIR, chromium: str = CHROMIUM) -> list[Path]:
@@ -34,21 +86,20 @@ def take_screenshots(url: str, out_dir: Path = ASSETS_DIR, chromium: str = CHROM
     written = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        for name, tab, button, ready, query in SHOTS:
-            print(f"{name} …", flush=True)
+        for shot in SHOTS:
+            print(f"{shot.name} …", flush=True)
             page = browser.new_page(viewport={"width": 1440, "height": 1000}, device_scale_factor=1)
-            page.goto(url + query)
-            page.get_by_role("tab", name=tab, exact=True).click()
-            page.locator("button.gallery-item:visible, tr.tr-body:visible").first.click()
-            page.wait_for_timeout(700)  # the example reaches the inputs through a round trip to the server
-            page.get_by_role("button", name=button, exact=True).click()
-            page.locator(ready).first.wait_for(timeout=60_000)
-            if tab == "Attention":  # show the drawings, not the form above them
-                page.frame_locator("iframe.bertviz-frame").locator("#vis svg text").first.wait_for(timeout=60_000)
-                page.locator("iframe.bertviz-frame").scroll_into_view_if_needed()
-                page.evaluate("window.scrollBy(0, -60)")
+            page.goto(url + shot.query)
+            if shot.tab:
+                _run_first_example(page, shot)
+            page.locator(shot.ready).first.wait_for(timeout=60_000)
+            if shot.frame_ready:
+                page.frame_locator("iframe.bertviz-frame").locator(shot.frame_ready).first.wait_for(timeout=60_000)
+            if shot.scroll_to:  # show the drawings, not the form above them
+                page.locator(shot.scroll_to).scroll_into_view_if_needed()
+                page.evaluate(f"document.querySelector('{shot.scroll_to}').scrollIntoView()")
             page.wait_for_timeout(800)  # let charts finish their transitions
-            written.append(out_dir / name)
+            written.append(out_dir / shot.name)
             page.screenshot(path=str(written[-1]), full_page=False)
             page.close()
         browser.close()

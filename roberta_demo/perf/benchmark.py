@@ -15,6 +15,7 @@ import argparse
 import copy
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -286,13 +287,41 @@ def bench_fill_mask(context: TaskContext, repeats: int) -> dict[str, float]:
     return {**interleaved_medians(calls, repeats * 2), "tokens": len(encoded.ids)}
 
 
+def bench_attention_views(url: str, repeats: int) -> dict[str, float]:
+    """Seconds from pressing "Show attention" on a 128-token text to the view drawn in Chromium: the model view
+    (every head of every layer) and bertviz's head view (one layer), each on a fresh page; median of `repeats`."""
+    from playwright.sync_api import sync_playwright
+
+    from roberta_demo.browser import CHROMIUM, CHROMIUM_ARGS
+
+    text = " ".join([TEXT_32] * 8)  # far past the 128-token cap: the views get exactly 128 tokens
+    drawn = {"model": "body[data-drawn]", "head": "#vis svg text"}
+    timings: dict[str, list[float]] = {kind: [] for kind in drawn}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for _ in range(repeats):
+            for kind, ready in drawn.items():
+                page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                page.goto(f"{url}?tab=attention&view={kind}")
+                page.locator("#attention-text textarea").fill(text)
+                started = time.perf_counter()
+                page.locator("#attention-run").click()
+                page.frame_locator("iframe.bertviz-frame").locator(ready).first.wait_for(timeout=120_000)
+                page.evaluate("1")  # the page answers again: drawing is over
+                timings[kind].append(time.perf_counter() - started)
+                page.close()
+        browser.close()
+    return {kind: statistics.median(values) for kind, values in timings.items()}
+
+
 Row = tuple[str, str, str]
 
 
 @dataclass
 class Run:
-    """One benchmark run: its checkpoints, a task context on them, and its settings."""
+    """One benchmark run: its checkpoints (in `root`, removed at the end), a task context on them, its settings."""
 
+    root: Path
     config: Path
     context: TaskContext
     repeats: int
@@ -380,11 +409,34 @@ def part_fill_mask(run: Run) -> list[Row]:
     ]
 
 
+def part_attention_views(run: Run) -> list[Row]:
+    app = start_app(str(run.config))
+    try:
+        seconds = bench_attention_views(app.url, max(3, run.repeats // 5))
+    finally:
+        app.stop()
+    layers, heads = _layers_and_heads(run)
+    return [
+        (
+            f"model view, {layers} × {heads} heads, 128 tokens: click to drawn",
+            f"{seconds['model']:.2f} s",
+            "in Chromium, forward pass included (target ≤ 2 s)",
+        ),
+        ("bertviz head view, one layer, 128 tokens: click to drawn", f"{seconds['head']:.2f} s", "for comparison"),
+    ]
+
+
+def _layers_and_heads(run: Run) -> tuple[int, int]:
+    config = run.backend.model(run.backend.checkpoint_for("attention")).model.config
+    return int(config.num_hidden_layers), int(config.num_attention_heads)
+
+
 PARTS: dict[str, Callable[[Run], list[Row]]] = {
     "overhead": part_overhead,
     "http": part_http,
     "startup": part_startup,
     "fill_mask": part_fill_mask,
+    "attention_views": part_attention_views,
 }
 
 
@@ -393,7 +445,7 @@ def prepare(size: str, repeats: int, clients: int, per_client: int) -> Run:
     print(f"building {size} checkpoints in {root} …", flush=True)
     config = write_profile(root, build_checkpoints(root, SIZES[size]))
     backend = Backend(load_profile(str(config), env={}), "cpu", batching=True)
-    return Run(config, TaskContext(backend, Limits(max_attention_tokens=64)), repeats, clients, per_client)
+    return Run(root, config, TaskContext(backend, Limits(max_attention_tokens=64)), repeats, clients, per_client)
 
 
 def table(rows: list[Row]) -> str:
@@ -416,9 +468,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     run = prepare(args.size, args.repeats, args.clients, args.per_client)
     rows: list[Row] = []
-    for part in parts:
-        print(f"{part} …", flush=True)
-        rows += PARTS[part](run)
+    try:
+        for part in parts:
+            print(f"{part} …", flush=True)
+            rows += PARTS[part](run)
+    finally:
+        shutil.rmtree(run.root, ignore_errors=True)  # the roberta-base-sized checkpoints take about 3 GB
     print(f"\n{args.size} size, {torch.get_num_threads()} threads, one run:\n")
     print(table(rows))
     return 0

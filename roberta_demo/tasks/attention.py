@@ -26,6 +26,7 @@ __all__ = [
     "hide_special_tokens",
     "inspect",
     "merge_word_pieces",
+    "token_texts",
     "word_groups",
 ]
 
@@ -61,7 +62,7 @@ def _attention_forward(
     return RawAttention(encoded, tuple(t.text for t in texts), weights, run)
 
 
-def _token_texts(encoded: Encoded, texts: tuple[str, ...]) -> list[str]:
+def token_texts(encoded: Encoded, texts: tuple[str, ...]) -> list[str]:
     """Each position as the characters it covers in the input (so `Ġ` and byte-level escapes disappear)."""
     shown = []
     for token, (start, end), segment in zip(encoded.tokens, encoded.offsets, encoded.segments, strict=True):
@@ -197,7 +198,7 @@ def inspect(
     forward = functools.partial(_attention_forward, text=text, text_pair=pair, max_tokens=limit, read_masks=read_masks)
     raw = context.apply(chosen, forward)
     view = AttentionView(
-        tokens=_token_texts(raw.encoded, raw.texts),
+        tokens=token_texts(raw.encoded, raw.texts),
         special=raw.encoded.special,
         weights=raw.weights,
         rollout=attention_rollout(raw.weights),

@@ -13,7 +13,7 @@ from gradio.blocks import Block
 from roberta_demo import ASSETS_DIR, __version__
 from roberta_demo.catalog import Catalog
 from roberta_demo.tasks.common import TaskContext
-from roberta_demo.ui import attention, classification, fill_mask, ner, sentiment
+from roberta_demo.ui import attention, classification, explainer, fill_mask, ner, sentiment
 from roberta_demo.ui.common import Handler, TabParts, unchanged
 
 __all__ = ["APP_JS", "CSS_PATHS", "THEME", "build_app"]
@@ -22,6 +22,7 @@ THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="emerald")
 CSS_PATHS = [ASSETS_DIR / "theme.css"]
 APP_JS = (ASSETS_DIR / "app.js").read_text(encoding="utf-8")
 TABS: Mapping[str, tuple[str, ModuleType]] = {
+    "how-it-works": ("How RoBERTa works", explainer),
     "fill-mask": ("Fill-mask", fill_mask),
     "classification": ("Classification", classification),
     "sentiment": ("Sentiment", sentiment),
@@ -42,15 +43,23 @@ def header_html(catalog: Catalog) -> str:
     )
 
 
+def link_targets(tabs: gr.Tabs, parts: Mapping[str, TabParts]) -> list[Block]:
+    """Every component a deep link may set: the tabs, each tab's text box, and what its views change."""
+    views = (block for part in parts.values() for updates in part.views.values() for block in updates)
+    return list(dict.fromkeys([tabs, *(part.text for part in parts.values()), *views]))
+
+
 def link_reader(tabs: gr.Tabs, parts: Mapping[str, TabParts]) -> Handler:
-    """Reads a deep link, `?tab=ner&text=…`: selects the tab and puts the text in its box (a slide can link to a
-    live example)."""
+    """Reads a deep link, `?tab=ner&text=…` (and `&view=formula` where a tab has views): selects the tab, puts the
+    text in its box and opens the view (a slide can link to a live example)."""
 
     def read_link(request: gr.Request) -> dict[Block, Any]:
-        tab, text = request.query_params.get("tab", "").lower(), request.query_params.get("text", "")
+        query = request.query_params
+        tab, text, view = query.get("tab", "").lower(), query.get("text", ""), query.get("view", "").lower()
         if tab not in parts:
-            return unchanged([tabs, *(part.text for part in parts.values())])
-        return {tabs: gr.Tabs(selected=tab), **({parts[tab].text: text} if text else {})}
+            return unchanged(link_targets(tabs, parts))
+        updates: dict[Block, Any] = {tabs: gr.Tabs(selected=tab), **parts[tab].views.get(view, {})}
+        return updates | ({parts[tab].text: text} if text else {})
 
     return read_link
 
@@ -87,8 +96,9 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
             demo.load(
                 lambda tasks=part.tasks: catalog.missing_notice(tasks), None, part.notice, api_visibility="private"
             )
-        texts = [part.text for part in parts.values()]
-        link = demo.load(link_reader(tabs, parts), None, [tabs, *texts], api_visibility="private")
+            if part.on_page_load is not None:
+                demo.load(part.on_page_load, None, list(part.outputs), api_visibility="private")
+        link = demo.load(link_reader(tabs, parts), None, link_targets(tabs, parts), api_visibility="private")
         for key, part in parts.items():
             link.then(linked_runner(key, part), part.inputs, part.outputs, api_visibility="private")
     return demo

@@ -1,4 +1,8 @@
-"""The attention tab: bertviz head and model views, heatmaps of a head, the head mean and rollout, a head overview."""
+"""The attention tab: bertviz's head view and an every-head model view, heatmaps of a head, the head mean and
+rollout, a head overview, and the attention formula computed step by step.
+
+Laid out for a projector: a compact row of inputs, the views right under it, the examples last.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,25 @@ from typing import Any
 from urllib.parse import urlencode
 
 import gradio as gr
+from gradio.blocks import Block
 
 from roberta_demo.catalog import Catalog
-from roberta_demo.results import AttentionView
-from roberta_demo.tasks import attention
+from roberta_demo.results import AttentionView, FormulaCapture
+from roberta_demo.tasks import attention, formula
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import mask_word, maskable_words
-from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.common import LATEX, TabParts, examples, reporting, run_note, wire
 from roberta_demo.viz.attention import (
     HEAD_STATISTICS,
     VENDOR_DIR,
     View,
     attention_figures,
-    bertviz_document,
     model_view_bytes,
+    standalone_document,
 )
+from roberta_demo.viz.formula import formula_markdown, output_chart, score_bars, vector_strips
 
-__all__ = ["TASKS", "attend", "build", "redraw"]
+__all__ = ["TASKS", "attend", "build", "formula_capture", "formula_step", "redraw"]
 
 TASKS = ["attention"]
 VIEWS: dict[str, View] = {"Head view (one layer)": "head", "Model view (every layer and head)": "model"}
@@ -31,6 +37,22 @@ DEFAULT_VIEW = next(iter(VIEWS))
 METRICS = {label: key for key, label in HEAD_STATISTICS.items()}
 DEFAULT_METRIC = HEAD_STATISTICS["entropy"]
 NO_MASK = -1
+PANELS = ("bertviz", "Heatmaps", "The formula, step by step")
+FORMULA_PANEL = PANELS[2]
+# The inputs of a run, in the API's order; and those the formula needs.
+INPUTS = [
+    "text",
+    "text_pair",
+    "checkpoint",
+    "layer",
+    "head",
+    "hide_special",
+    "merge_words",
+    "kind",
+    "metric",
+    "masked_word",
+]
+CAPTURE_INPUTS = ["text", "text_pair", "checkpoint", "layer", "head", "masked_word", "query"]
 # The frame loads d3 and jQuery from the app itself, relative to the page, so browsers cache them once.
 SCRIPT_BASE = f"gradio_api/file={VENDOR_DIR.as_posix()}/"
 EXAMPLES = [
@@ -38,6 +60,11 @@ EXAMPLES = [
     ["The cat sat on the mat.", "The dog lay on the rug."],
     ["RoBERTa reads the whole sentence at once, so every word can look at every other word.", ""],
 ]
+FORMULA_INTRO = (
+    "Pick a layer and a head above, and a query token here: the numbers below are the query and key vectors that "
+    "head really computed for this text (captured from the model as it ran), then the formula applied to them step "
+    "by step."
+)
 
 
 def redraw(
@@ -72,6 +99,26 @@ def _note(view: AttentionView) -> str:
     return note
 
 
+def _masked(text: str, index: int | None) -> str | None:
+    """The text with its word number `index` masked, or None for no mask."""
+    spans = maskable_words(text)
+    return mask_word(text, spans[int(index)]) if index is not None and 0 <= int(index) < len(spans) else None
+
+
+def _fill_mask_link(masked: str) -> str:
+    query = urlencode({"tab": "fill-mask", "text": masked})
+    return f"\n\nThe model sees a mask where the word was. [What does it guess there? Open it in Fill-mask →](?{query})"
+
+
+def mask_choices(text: str) -> dict[str, Any]:
+    """The words of the text, to pick one to mask; no model call."""
+    words = [
+        (f"{number}. {(text or '')[start:end]}", number - 1)
+        for number, (start, end) in enumerate(maskable_words(text or ""), start=1)
+    ]
+    return {"masked_word": gr.update(choices=[("none", NO_MASK), *words], value=NO_MASK)}
+
+
 def attend(
     context: TaskContext,
     text: str,
@@ -100,39 +147,97 @@ def attend(
     }
 
 
-def _masked(text: str, index: int | None) -> str | None:
-    """The text with its word number `index` masked, or None for no mask."""
-    spans = maskable_words(text)
-    return mask_word(text, spans[int(index)]) if index is not None and 0 <= int(index) < len(spans) else None
-
-
-def _fill_mask_link(masked: str) -> str:
-    query = urlencode({"tab": "fill-mask", "text": masked})
-    return f"\n\nThe model sees a mask where the word was. [What does it guess there? Open it in Fill-mask →](?{query})"
-
-
-def mask_choices(text: str) -> dict[str, Any]:
-    """The words of the text, to pick one to mask; no model call."""
-    words = [
-        (f"{number}. {(text or '')[start:end]}", number - 1)
-        for number, (start, end) in enumerate(maskable_words(text or ""), start=1)
-    ]
-    return {"masked_word": gr.update(choices=[("none", NO_MASK), *words], value=NO_MASK)}
-
-
 def rerun(context: TaskContext, view: AttentionView | None, *values: Any) -> dict[str, Any]:
     """Run again with a changed option, once there is something on screen to change."""
     return attend(context, *values) if view is not None else {}
 
 
+def formula_step(captured: FormulaCapture | None, head: int, query: int | None) -> dict[str, Any]:
+    """The formula for one head and query token, from what was captured; no model call."""
+    if captured is None:
+        return {}
+    head = min(int(head), captured.num_heads - 1)
+    query = int(query) if query is not None and 0 <= int(query) < len(captured.tokens) else _first_word(captured)
+    step = formula.step(captured, head, query)
+    return {
+        "formula_text": formula_markdown(captured, step),
+        "strips": vector_strips(step, captured.tokens),
+        "bars": score_bars(step, captured.tokens),
+        "output": output_chart(step, captured.tokens),
+    }
+
+
+def _first_word(captured: FormulaCapture) -> int:
+    return next((index for index, special in enumerate(captured.special) if not special), 0)
+
+
+def formula_capture(
+    context: TaskContext,
+    text: str,
+    text_pair: str = "",
+    checkpoint: str = "",
+    layer: int = 0,
+    head: int = 0,
+    masked_word: int = NO_MASK,
+    query: int | None = None,
+    panel: str = FORMULA_PANEL,
+) -> dict[str, Any]:
+    """Capture the chosen layer's q, k and v for the text (one forward pass), and show the formula; only while the
+    formula's panel is shown (the pass would otherwise compete with the browser drawing the other views)."""
+    if panel != FORMULA_PANEL or not (text or "").strip():
+        return {}
+    masked = _masked(text or "", masked_word)
+    captured = formula.capture(context, masked or text, text_pair, checkpoint or None, int(layer), bool(masked))
+    choices = [(f"{index}: {token}", index) for index, token in enumerate(captured.tokens)]
+    keep = query if query is not None and 0 <= int(query) < len(captured.tokens) else _first_word(captured)
+    return {
+        **formula_step(captured, head, keep),
+        "captured": captured,
+        "query": gr.update(choices=choices, value=keep),
+    }
+
+
+def attend_and_capture(
+    context: TaskContext,
+    text: str,
+    text_pair: str = "",
+    checkpoint: str = "",
+    layer: int = 0,
+    head: int = 0,
+    hide_special: bool = False,
+    merge_words: bool = False,
+    kind_label: str = DEFAULT_VIEW,
+    metric_label: str = DEFAULT_METRIC,
+    masked_word: int = NO_MASK,
+    panel: str = "",
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
+) -> dict[str, Any]:
+    """Every view, and the formula if its panel is shown: what a deep link runs (`?tab=attention&view=…`)."""
+    views = attend(
+        context,
+        text,
+        text_pair,
+        checkpoint,
+        layer,
+        head,
+        hide_special,
+        merge_words,
+        kind_label,
+        metric_label,
+        masked_word,
+        progress,
+    )
+    return views | formula_capture(context, text, text_pair, checkpoint, layer, head, masked_word, None, panel)
+
+
 def export_html(view: AttentionView | None, layer: int, kind_label: str) -> dict[str, Any]:
-    """A standalone bertviz page (libraries inlined) to open offline or put in a slide deck."""
+    """A standalone page of the view (libraries inlined) to open offline or put in a slide deck."""
     if view is None:
         raise gr.Error("Run the attention view first, then export it.")
     kind = VIEWS.get(kind_label, "head")
-    document = bertviz_document(view, kind, min(int(layer), view.num_layers - 1), script_base=None)
+    document = standalone_document(view, kind, min(int(layer), view.num_layers - 1))
     with tempfile.NamedTemporaryFile(
-        "w", suffix=f"-{kind}-view.html", prefix="bertviz-", delete=False, encoding="utf-8"
+        "w", suffix=f"-{kind}-view.html", prefix="attention-", delete=False, encoding="utf-8"
     ) as out:
         out.write(document)
     return {"exported": gr.update(value=out.name, visible=True)}
@@ -142,88 +247,192 @@ def _choice_label(catalog: Catalog, checkpoint: str) -> str:
     return f"{catalog.display_name(checkpoint)} ({', '.join(catalog.tasks_of(checkpoint))})"
 
 
+def _inputs(catalog: Catalog) -> dict[str, Any]:
+    """The compact rows of inputs and options at the top of the tab."""
+    choices = [(_choice_label(catalog, c), c) for c in catalog.checkpoints("attention")]
+    with gr.Row(equal_height=True):
+        text = gr.Textbox(
+            label="Text", lines=2, placeholder="A sentence to look inside…", elem_id="attention-text", scale=5
+        )
+        text_pair = gr.Textbox(
+            label="Second sentence (optional)", lines=2, value="", info="Joined by </s></s>, as a pair.", scale=3
+        )
+        with gr.Column(scale=2, min_width=220):
+            checkpoint = gr.Dropdown(choices, value=catalog.default("attention"), label="Model to inspect")
+            run = gr.Button("Show attention", variant="primary", elem_id="attention-run")
+    with gr.Row(equal_height=True):
+        layer = gr.Slider(0, 11, value=0, step=1, label="Layer", scale=2)
+        head = gr.Slider(0, 11, value=0, step=1, label="Head", scale=2)
+        masked_word = gr.Dropdown(
+            [("none", NO_MASK)],
+            value=NO_MASK,
+            label="Mask a word",
+            info="Where the model looks when it must guess it.",
+            allow_custom_value=True,  # the choices follow the text; the API may name any word by number
+            scale=2,
+        )
+        with gr.Column(scale=1, min_width=180):
+            hide_special = gr.Checkbox(label="Hide <s> and </s>", value=False)
+            merge_words = gr.Checkbox(label="Merge word pieces", value=False)
+    return {
+        "text": text,
+        "text_pair": text_pair,
+        "checkpoint": checkpoint,
+        "run": run,
+        "layer": layer,
+        "head": head,
+        "masked_word": masked_word,
+        "hide_special": hide_special,
+        "merge_words": merge_words,
+    }
+
+
+def _views(max_tokens: int) -> dict[str, Any]:
+    """The views right under the inputs, one at a time: bertviz, the heatmaps, or the formula.
+
+    A radio button and panels rather than nested tabs: a deep link can pick the view from the server (Gradio cannot
+    yet select a nested tab that has not been drawn).
+    """
+    choice = gr.Radio(list(PANELS), value=next(iter(PANELS)), show_label=False, elem_id="attention-view")
+    with gr.Column(visible=True) as bertviz_panel:
+        kind = gr.Radio(list(VIEWS), value=DEFAULT_VIEW, show_label=False, container=False)
+        frame = gr.HTML(label="bertviz")
+        with gr.Row():
+            export = gr.Button("Download this view as a standalone HTML file", size="sm")
+            exported = gr.File(label="Standalone HTML", visible=False)
+        gr.Markdown(f"Inputs longer than **{max_tokens} tokens** are cut, so the views stay readable and fast.")
+    with gr.Column(visible=False) as heatmaps_panel:
+        with gr.Row():
+            single = gr.Plot(label="Selected head", show_label=False)
+            overview = gr.Plot(label="Head overview", show_label=False)
+        metric = gr.Radio(list(METRICS), value=DEFAULT_METRIC, label="Head overview shows")
+        with gr.Row():
+            mean = gr.Plot(label="Mean over heads", show_label=False)
+            rollout = gr.Plot(label="Attention rollout", show_label=False)
+    with gr.Column(visible=False) as formula_panel:
+        gr.Markdown(FORMULA_INTRO)
+        with gr.Row(equal_height=True):
+            formula_text = gr.Markdown(elem_id="formula-text", latex_delimiters=LATEX)
+            query = gr.Dropdown([], label="Query token", allow_custom_value=True, elem_id="formula-query")
+        bars = gr.Plot(label="q·k, scaled, softmax", elem_id="formula-bars", show_label=False)
+        with gr.Row():
+            strips = gr.Plot(label="q and k", show_label=False)
+            output = gr.Plot(label="The output", show_label=False)
+    panels = dict(zip(PANELS, (bertviz_panel, heatmaps_panel, formula_panel), strict=True))
+    choice.change(
+        wire(show_panel, None, panels),
+        choice,
+        list(panels.values()),
+        api_visibility="private",
+        show_progress="hidden",
+    )
+    return {
+        "choice": choice,
+        "kind": kind,
+        "frame": frame,
+        "export": export,
+        "exported": exported,
+        "single": single,
+        "overview": overview,
+        "metric": metric,
+        "mean": mean,
+        "rollout": rollout,
+        "formula_text": formula_text,
+        "query": query,
+        "bars": bars,
+        "strips": strips,
+        "output": output,
+    }
+
+
+def show_panel(choice: str) -> dict[str, Any]:
+    """The chosen view's panel, the others hidden."""
+    return {label: gr.update(visible=label == choice) for label in PANELS}
+
+
+def _deep_views(parts: dict[str, Any]) -> dict[str, dict[Block, Any]]:
+    """What `?tab=attention&view=…` opens: the head or model view, the heatmaps, or the formula."""
+    choice, kind = parts["choice"], parts["kind"]
+    bertviz, heatmaps, formula_panel = PANELS
+    return {
+        "head": {choice: bertviz, kind: DEFAULT_VIEW},
+        "model": {choice: bertviz, kind: next(label for label, view in VIEWS.items() if view == "model")},
+        "heatmaps": {choice: heatmaps},
+        "formula": {choice: formula_panel},
+    }
+
+
+def _wire_views(parts: dict[str, Any], context: TaskContext, outputs: dict[str, Any]) -> None:
+    """Options and sliders: options run the model again, sliders and radios only redraw."""
+    views = {name: outputs[name] for name in ("frame", "single", "mean", "rollout", "overview", "data")}
+    inputs = [parts[name] for name in INPUTS]
+    options = [parts["hide_special"].change, parts["merge_words"].change, parts["masked_word"].input]
+    rerun_handler = wire(rerun, context, outputs)
+    reran = gr.on(options, rerun_handler, [outputs["state"], *inputs], list(outputs.values()), api_visibility="private")
+    _then_formula(reran, parts, context)
+    redrawn = wire(redraw, None, views)
+    redraw_inputs = [outputs["state"], parts["layer"], parts["head"], parts["kind"], parts["metric"]]
+    redraws = [parts["head"].release, parts["kind"].change, parts["metric"].change]
+    gr.on(redraws, redrawn, redraw_inputs, list(views.values()), api_visibility="private")
+    moved = parts["layer"].release(redrawn, redraw_inputs, list(views.values()), api_visibility="private")
+    _then_formula(moved, parts, context)
+    parts["choice"].change(**_capture_event(parts, context), api_visibility="private")
+
+
+def _formula_outputs(parts: dict[str, Any]) -> dict[str, Any]:
+    return {name: parts[name] for name in ("formula_text", "strips", "bars", "output", "captured", "query")}
+
+
+def _capture_event(parts: dict[str, Any], context: TaskContext) -> dict[str, Any]:
+    """The formula's capture as event arguments: handler, inputs, outputs."""
+    outputs = _formula_outputs(parts)
+    inputs = [parts[name] for name in (*CAPTURE_INPUTS, "choice")]
+    return {"fn": wire(formula_capture, context, outputs), "inputs": inputs, "outputs": list(outputs.values())}
+
+
+def _then_formula(event: Any, parts: dict[str, Any], context: TaskContext) -> None:
+    """After `event`, the formula for what is on screen, if its panel is shown."""
+    event.then(**_capture_event(parts, context), api_visibility="private")
+
+
+def _wire_formula(parts: dict[str, Any]) -> None:
+    """Another head or query token: the formula again from what was captured, no model call."""
+    outputs = {name: parts[name] for name in ("formula_text", "strips", "bars", "output")}
+    inputs = [parts["captured"], parts["head"], parts["query"]]
+    triggers = [parts["head"].release, parts["query"].input]
+    gr.on(triggers, wire(formula_step, None, outputs), inputs, list(outputs.values()), api_visibility="private")
+
+
+def _wire_text(parts: dict[str, Any], outputs: dict[str, Any]) -> None:
+    """The words to mask follow the text; the export writes what is on screen."""
+    text, masked_word, exported = parts["text"], parts["masked_word"], parts["exported"]
+    choices = wire(mask_choices, None, {"masked_word": masked_word})
+    text.change(choices, text, masked_word, api_visibility="private", show_progress="hidden")
+    export = wire(export_html, None, {"exported": exported})
+    state_layer_kind = [outputs["state"], parts["layer"], parts["kind"]]
+    parts["export"].click(export, state_layer_kind, exported, api_visibility="private")
+
+
 def build(catalog: Catalog, context: TaskContext) -> TabParts:
     """The tab's components and events."""
     gr.set_static_paths([VENDOR_DIR])
     notice = gr.Markdown(catalog.missing_notice(TASKS))
-    choices = [(_choice_label(catalog, c), c) for c in catalog.checkpoints("attention")]
-    with gr.Row():
-        with gr.Column(scale=4):
-            text = gr.Textbox(label="Text", lines=3, placeholder="A sentence to look inside…", elem_id="attention-text")
-            text_pair = gr.Textbox(
-                label="Second sentence (optional)",
-                lines=2,
-                value="",
-                info="Shown as a pair, joined by RoBERTa's </s></s> separator.",
-            )
-            checkpoint = gr.Dropdown(choices, value=catalog.default("attention"), label="Model to inspect")
-            masked_word = gr.Dropdown(
-                [("none", NO_MASK)],
-                value=NO_MASK,
-                label="Mask a word",
-                allow_custom_value=True,  # the choices follow the text; the API may name any word by number
-                info="See where the model looks when it has to guess that word (RoBERTa's pre-training task).",
-            )
-            with gr.Row():
-                hide_special = gr.Checkbox(label="Hide <s> and </s>", value=False)
-                merge_words = gr.Checkbox(label="Merge word pieces into words", value=False)
-            run = gr.Button("Show attention", variant="primary", elem_id="attention-run")
-            max_tokens = context.limits.max_attention_tokens
-            gr.Markdown(f"Inputs longer than **{max_tokens} tokens** are cut, so the views stay readable and fast.")
-        with gr.Column(scale=3):
-            layer = gr.Slider(0, 11, value=0, step=1, label="Layer")
-            head = gr.Slider(0, 11, value=0, step=1, label="Head")
-            kind = gr.Radio(list(VIEWS), value=DEFAULT_VIEW, label="bertviz view")
-            metric = gr.Radio(list(METRICS), value=DEFAULT_METRIC, label="Head overview shows")
-            info = gr.Markdown(label="details")
-    examples_row = gr.Column()
-    frame = gr.HTML(label="bertviz")
-    with gr.Row():
-        export = gr.Button("Download this bertviz view as a standalone HTML file", size="sm")
-        exported = gr.File(label="Standalone HTML", visible=False)
-    with gr.Row():
-        single = gr.Plot(label="Selected head")
-        overview = gr.Plot(label="Head overview")
-    with gr.Row():
-        mean = gr.Plot(label="Mean over heads")
-        rollout = gr.Plot(label="Attention rollout")
-    views = {
-        "frame": frame,
-        "single": single,
-        "mean": mean,
-        "rollout": rollout,
-        "overview": overview,
-        "data": gr.JSON(label="Selected head as data", visible=False),
-    }
-    state = gr.State()
-    outputs = {**views, "info": info, "state": state, "layer": layer, "head": head}
-    inputs = [text, text_pair, checkpoint, layer, head, hide_special, merge_words, kind, metric, masked_word]
+    parts = _inputs(catalog)
+    info = gr.Markdown(elem_id="attention-info")
+    parts |= _views(context.limits.max_attention_tokens) | {"captured": gr.State()}
+    views = {name: parts[name] for name in ("frame", "single", "mean", "rollout", "overview")}
+    views["data"] = gr.JSON(label="Selected head as data", visible=False)
+    outputs = {**views, "info": info, "state": gr.State(), "layer": parts["layer"], "head": parts["head"]}
+    inputs = [parts[name] for name in INPUTS]
     handler = wire(attend, context, outputs)
-    with examples_row:
-        examples(EXAMPLES, [text, text_pair], handler, list(outputs.values()))
-    gr.on([run.click, text.submit, text_pair.submit], handler, inputs, list(outputs.values()), api_name="attention")
-    gr.on(
-        [hide_special.change, merge_words.change, masked_word.input],
-        wire(rerun, context, outputs),
-        [state, *inputs],
-        list(outputs.values()),
-        api_visibility="private",
-    )
-    gr.on(
-        [layer.release, head.release, kind.change, metric.change],
-        wire(redraw, None, views),
-        [state, layer, head, kind, metric],
-        list(views.values()),
-        api_visibility="private",
-    )
-    text.change(
-        wire(mask_choices, None, {"masked_word": masked_word}),
-        text,
-        masked_word,
-        api_visibility="private",
-        show_progress="hidden",
-    )
-    export.click(
-        wire(export_html, None, {"exported": exported}), [state, layer, kind], exported, api_visibility="private"
-    )
-    return TabParts(notice, TASKS, text, handler, inputs, list(outputs.values()))
+    triggers = [parts["run"].click, parts["text"].submit, parts["text_pair"].submit]
+    _then_formula(gr.on(triggers, handler, inputs, list(outputs.values()), api_name="attention"), parts, context)
+    _wire_views(parts, context, outputs)
+    _wire_formula(parts)
+    _wire_text(parts, outputs)
+    with gr.Column():
+        examples(EXAMPLES, [parts["text"], parts["text_pair"]], handler, list(outputs.values()))
+    linked = {**outputs, **_formula_outputs(parts)}
+    everything = wire(attend_and_capture, context, linked)
+    deep_inputs = [*inputs, parts["choice"]]
+    return TabParts(notice, TASKS, parts["text"], everything, deep_inputs, list(linked.values()), _deep_views(parts))

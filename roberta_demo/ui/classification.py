@@ -78,7 +78,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         with gr.Column(scale=6):
             outputs = {
                 "top": gr.Label(label="Top classes", num_top_classes=5, elem_id="classify-top"),
-                "chart": gr.Plot(label="Every label's score"),
+                "chart": gr.Plot(label="Every label's score", show_label=False),
                 "info": gr.Markdown(label="details"),
             }
     inputs = [text, mode, labels, template, multi_label, checkpoint]

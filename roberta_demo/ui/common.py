@@ -8,7 +8,7 @@ import inspect
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import gradio as gr
@@ -23,6 +23,7 @@ from roberta_demo.results import RunInfo
 from roberta_demo.tasks.common import TaskContext
 
 __all__ = [
+    "LATEX",
     "Handler",
     "TabParts",
     "examples",
@@ -36,6 +37,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# Markdown that typesets formulas: $$…$$ on a line of its own, $…$ inline. User text goes in as code spans.
+LATEX: list[dict[str, str | bool]] = [
+    {"left": "$$", "right": "$$", "display": True},
+    {"left": "$", "right": "$", "display": False},
+]
 F = TypeVar("F", bound=Callable[..., Any])
 Handler = Callable[..., dict[Block, Any]]  # what Gradio calls: values keyed by the components they fill
 
@@ -43,7 +49,11 @@ Handler = Callable[..., dict[Block, Any]]  # what Gradio calls: values keyed by 
 @dataclass
 class TabParts:
     """What the app needs from a tab: its notice and tasks, and its main text box and run event (deep links
-    fill the one and trigger the other)."""
+    fill the one and trigger the other).
+
+    views: what a deep link's `view=` opens in the tab, by name: the updates to make (a sub-tab, an option).
+    on_page_load: run, with no inputs, each time the page loads, into `outputs` (the explainer's live figures).
+    """
 
     notice: gr.Markdown
     tasks: list[str]
@@ -51,6 +61,8 @@ class TabParts:
     run: Handler
     inputs: Sequence[Component]
     outputs: Sequence[Component]
+    views: Mapping[str, Mapping[Block, Any]] = field(default_factory=dict)
+    on_page_load: Handler | None = None
 
 
 def on_spaces() -> bool:

@@ -147,12 +147,12 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 color_map=_mask_colours(context.limits.max_masks),
                 show_legend=False,
             )
-            chart = gr.Plot(label="Most likely words")
+            chart = gr.Plot(label="Most likely words", show_label=False)
             info = gr.Markdown(label="details")
     with gr.Row():
         with gr.Column(scale=6):
             lens_mask = gr.Radio([], label="Layer by layer for", visible=False)
-            lens = gr.Plot(label="Layer by layer")
+            lens = gr.Plot(label="Layer by layer", show_label=False)
         with gr.Column(scale=5):
             table = gr.Dataframe(
                 headers=["mask", "rank", "word", "token", "probability"], label="Predictions", max_height=360

@@ -83,7 +83,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             with gr.Column(scale=6):
                 one_outputs = {
                     "top": gr.Label(label="Prediction", elem_id="sentiment-top"),
-                    "chart": gr.Plot(label="All classes"),
+                    "chart": gr.Plot(label="All classes", show_label=False),
                     "info": gr.Markdown(label="details"),
                 }
         one = wire(score_one, context, one_outputs)
@@ -99,7 +99,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 )
                 run_many = gr.Button("Analyse all", variant="primary")
             with gr.Column(scale=6):
-                distribution = gr.Plot(label="Distribution")
+                distribution = gr.Plot(label="Distribution", show_label=False)
                 table = gr.Dataframe(
                     headers=["text", "label", "score"],
                     label="Per text",

@@ -29,11 +29,14 @@ __all__ = [
     "AttentionFigures",
     "attention_figures",
     "attention_heatmap",
-    "bertviz_document",
     "bertviz_iframe",
+    "frame_height",
     "head_overview_chart",
+    "head_view_document",
     "model_view_bytes",
+    "model_view_document",
     "selected_head_data",
+    "standalone_document",
 ]
 
 VENDOR_DIR = ASSETS_DIR / "vendor"
@@ -44,6 +47,9 @@ HEAD_STATISTICS = {
     "previous": "Share of attention on the previous token",
 }
 View = Literal["head", "model"]
+PRESENT_ZOOM = 1.5  # how much bigger a frame's content is drawn in presentation mode (assets/app.js grows the frame)
+MODEL_VIEW_SCRIPT = ASSETS_DIR / "model_view.js"
+_THUMB = 64  # pixels per head in the model view's grid
 
 # bertviz's scripts call require.config(...) and requirejs([...], callback); this stands in for require.js
 # and hands the callback the d3 and jQuery loaded just before.
@@ -75,20 +81,30 @@ function robertaDemoParams(p) {
                  right_text: t.slice(f[2][0], f[2][1])}); });
   }
   var heads = []; for (var k = 0; k < H; k++) { heads.push(k); }
-  return {attention: data, default_filter: "0", root_div_id: "bertviz", layer: p.layers[0], heads: null,
+  return {attention: data, default_filter: "0", root_div_id: "bertviz", layer: p.layers[0], heads: p.heads,
           include_layers: p.layers, display_mode: p.mode, include_heads: heads, total_heads: H};
 }
 """
-# The frame is sandboxed (an opaque origin), so it cannot read the page's theme: it asks the page, which answers
-# with a message (assets/app.js), and follows later changes the same way.
+# The frame is sandboxed (an opaque origin), so it cannot read the page's theme or presentation mode: it asks the
+# page, which answers with a message (assets/app.js), and follows later changes the same way. In presentation mode
+# the frame's content grows with the page around it; the frame reports its height, and the page sizes it to fit.
 _THEME_LISTENER = """
 window.addEventListener("message", function (event) {
-  if (event.data && event.data.robertaDemoTheme) {
-    document.documentElement.setAttribute("data-theme", event.data.robertaDemoTheme);
+  var data = event.data || {};
+  if (data.robertaDemoTheme) { document.documentElement.setAttribute("data-theme", data.robertaDemoTheme); }
+  if (data.robertaDemoPresent !== undefined) {
+    document.documentElement.style.zoom = data.robertaDemoPresent ? String(PRESENT_ZOOM) : "";
   }
 });
-if (window.parent !== window) { window.parent.postMessage({robertaDemoAsk: "theme"}, "*"); }
-"""
+if (window.parent !== window) {
+  window.parent.postMessage({robertaDemoAsk: "theme"}, "*");
+  // The content's own height (the document's is never less than the frame's), in the page's pixels.
+  new ResizeObserver(function () {
+    var zoom = parseFloat(document.documentElement.style.zoom) || 1;
+    window.parent.postMessage({robertaDemoHeight: document.body.getBoundingClientRect().bottom * zoom + 16}, "*");
+  }).observe(document.body);
+}
+""".replace("PRESENT_ZOOM", str(PRESENT_ZOOM))
 _FRAME_CSS = (
     "body{margin:8px;font-family:'Helvetica Neue',Helvetica,Arial,sans-serif;background:#fff;color:#111827}"
     "select{font-size:14px}"
@@ -133,10 +149,24 @@ def attention_heatmap(matrix: np.ndarray, tokens: list[str], title: str, pair_st
         "colorbar": {"title": {"text": "weight"}, "thickness": 12},
         "hovertemplate": "query %{y} → key %{x}<br>weight %{z:.3f}<extra></extra>",
     }
+    # The keys' labels run along the top, next to the title: their axis is named underneath, so nothing collides.
+    key_axis = {
+        "text": "columns: key (attended to)",
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0.5,
+        "y": 0,
+        "yanchor": "top",
+        "yshift": -8,
+        "showarrow": False,
+    }
+    # Room on top for the title and, under it, the keys' labels, slanted (about 6 px of height a character).
+    top = 50 + min(150, 6 * max((len(token) for token in tokens), default=1))
     layout = {
-        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
-        "xaxis": {"side": "top", "tickangle": -60, "title": {"text": "key (attended to)"}, "automargin": True},
+        "margin": {"l": 10, "r": 10, "t": top, "b": 40},
+        "xaxis": {"side": "top", "tickangle": -60, "automargin": True},
         "yaxis": {"autorange": "reversed", "title": {"text": "query (attending)"}, "automargin": True},
+        "annotations": [key_axis],
         "shapes": _boundary(pair_start, len(tokens)) if pair_start is not None else [],
     }
     return plain_figure([heatmap], layout, title, _square_side(len(tokens)))
@@ -163,8 +193,8 @@ def head_overview_chart(statistics: np.ndarray, metric: str, selected: tuple[int
         shapes.append({"type": "rect", **cell, "line": {"color": "#22c55e", "width": 3}})
     layout = {
         "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
-        "xaxis": {"title": {"text": "head"}, "dtick": 1},
-        "yaxis": {"title": {"text": "layer"}, "dtick": 1, "autorange": "reversed"},
+        "xaxis": {"title": {"text": "head"}, "dtick": 1, "automargin": True},
+        "yaxis": {"title": {"text": "layer"}, "dtick": 1, "autorange": "reversed", "automargin": True},
         "shapes": shapes,
     }
     title = plotly_text(HEAD_STATISTICS.get(metric, metric))
@@ -177,15 +207,15 @@ def _script_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _payload(view: AttentionView, kind: View, layer: int) -> dict[str, Any]:
-    weights = view.weights if kind == "model" else view.weights[layer : layer + 1]
-    quantised = np.clip(np.rint(weights * 255), 0, 255).astype(np.uint8)
+def _payload(view: AttentionView, layers: list[int]) -> dict[str, Any]:
+    """The weights of `layers`, one byte each (base64), with the tokens: what a frame's script draws from."""
+    quantised = np.clip(np.rint(view.weights[layers] * 255), 0, 255).astype(np.uint8)
     return {
         "weights": base64.b64encode(quantised.tobytes()).decode("ascii"),
         "shape": list(quantised.shape),
         "tokens": view.tokens,
         "pair_start": view.pair_start,
-        "layers": list(range(view.num_layers)) if kind == "model" else [layer],
+        "layers": layers,
         "mode": "light",  # the frame's own stylesheet follows the page's theme (see _THEME_LISTENER)
     }
 
@@ -202,31 +232,65 @@ def _vendor_tags(script_base: str | None) -> str:
     return "".join(f'<script src="{html.escape(script_base + name)}"></script>' for name in VENDOR_SCRIPTS)
 
 
-def _bertviz_script(kind: View) -> str:
-    """bertviz's own JavaScript for a view, read from its package without importing it (importing bertviz
-    imports torch, and this module stays free of it)."""
+def _bertviz_script() -> str:
+    """bertviz's own head-view JavaScript, read from its package without importing it (importing bertviz imports
+    torch, and this module stays free of it)."""
     spec = importlib.util.find_spec("bertviz")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("bertviz is not installed: pip install bertviz")
     folder = Path(next(iter(spec.submodule_search_locations)))
-    return (folder / f"{kind}_view.js").read_text(encoding="utf-8")
+    return (folder / "head_view.js").read_text(encoding="utf-8")
 
 
-def bertviz_document(view: AttentionView, kind: View = "head", layer: int = 0, script_base: str | None = None) -> str:
-    """A complete HTML page with bertviz's head view (one layer) or model view (every layer and head).
+_MODEL_VIEW_CSS = (
+    "body{margin:8px;font-family:'Helvetica Neue',Helvetica,Arial,sans-serif;background:#fff;color:#111827}"
+    "table{border-collapse:collapse}th{font-size:12px;font-weight:500;padding:2px 6px;white-space:nowrap}"
+    f"td{{padding:2px}}canvas.thumb{{width:{_THUMB}px;height:{_THUMB}px;cursor:pointer;border:1px solid #e5e7eb}}"
+    "canvas.thumb:hover{outline:2px solid #4f46e5}"
+    "#back{font-size:14px;margin:4px 0;cursor:pointer}h3{font-size:15px;font-weight:500;margin:6px 0}"
+    "line.line{stroke:#4f46e5}text.token{font-size:13px;cursor:default;fill:#111827}"
+    "html[data-theme=dark] body{background:#0b0f19;color:#e5e7eb}"
+    "html[data-theme=dark] text.token{fill:#e5e7eb}html[data-theme=dark] line.line{stroke:#a5b4fc}"
+    "html[data-theme=dark] canvas.thumb{border-color:#374151}"
+)
+
+
+def model_view_document(view: AttentionView) -> str:
+    """A complete HTML page with every head of every layer as a small heatmap (one canvas each, drawn in one pass,
+    so it stays fast at the token cap); clicking a head shows it in full as lines between the tokens.
+
+    Needs no library and no network: the script is inlined, the weights are one byte each.
+    """
+    params = _script_json(_payload(view, list(range(view.num_layers))))
+    script = MODEL_VIEW_SCRIPT.read_text(encoding="utf-8")
+    return (
+        f'<!doctype html><html data-theme="light"><head><meta charset="utf-8"><style>{_MODEL_VIEW_CSS}</style>'
+        '</head><body><div id="grid"></div><div id="detail" hidden></div>'
+        f"<script>{_THEME_LISTENER}window.robertaDemoModelView = {params};</script><script>{script}</script>"
+        "</body></html>"
+    )
+
+
+def head_view_document(
+    view: AttentionView, layer: int = 0, script_base: str | None = None, heads: list[int] | None = None
+) -> str:
+    """A complete HTML page with bertviz's head view of one layer: each head's lines between the tokens.
+
+    heads: the heads drawn at first (the others are a click away on their colour); all of them by default. Each head
+    drawn is one line per pair of tokens, so at the token cap one head draws in a fraction of the time of twelve.
 
     script_base: URL prefix the page loads d3 and jQuery from (the app serves `assets/vendor/`); None inlines
     them, for a file that works anywhere with no network.
     """
-    script = _REQUIRE_CONFIG.sub(
-        "", _bertviz_script(kind), count=1
-    )  # its CDN paths: d3 and jQuery are already on the page
+    # bertviz's CDN paths go: d3 and jQuery are already on the page.
+    script = _REQUIRE_CONFIG.sub("", _bertviz_script(), count=1)
     # Only the first marker: bertviz's own comment repeats it, and replacing both would send the data twice.
-    params = f"robertaDemoParams({_script_json(_payload(view, kind, layer))})"
+    payload = _payload(view, [layer]) | {"heads": heads}
+    params = f"robertaDemoParams({_script_json(payload)})"
     script = script.replace("PYTHON_PARAMS", params, 1)
     filters = "".join(f'<option value="{i}">{name}</option>' for i, name in enumerate(_FILTERS))
     select_filter = f'Attention: <select id="filter">{filters}</select>' if view.pair_start is not None else ""
-    select_layer = 'Layer: <select id="layer"></select>' if kind == "head" else ""
+    select_layer = 'Layer: <select id="layer"></select>'
     return (
         f'<!doctype html><html data-theme="light"><head><meta charset="utf-8"><style>{_FRAME_CSS}</style></head>'
         f'<body><div id="bertviz"><span style="user-select:none">{select_layer} {select_filter}</span>'
@@ -234,6 +298,11 @@ def bertviz_document(view: AttentionView, kind: View = "head", layer: int = 0, s
         f"{_vendor_tags(script_base)}<script>{_REQUIRE_SHIM}{_DECODER}{_THEME_LISTENER}</script>"
         f"<script>{script}</script></body></html>"
     )
+
+
+def standalone_document(view: AttentionView, kind: View, layer: int) -> str:
+    """A view as a file that works anywhere, offline: for slides, or to send to someone."""
+    return model_view_document(view) if kind == "model" else head_view_document(view, layer, script_base=None)
 
 
 def bertviz_iframe(document: str, height: int) -> str:
@@ -245,9 +314,10 @@ def bertviz_iframe(document: str, height: int) -> str:
 
 
 def frame_height(view: AttentionView, kind: View) -> int:
-    """Pixels the bertviz frame needs: the model view grows with the layers, the head view with the tokens."""
+    """Pixels a view's frame starts with: the model view's grid grows with the layers, the head view with the tokens.
+    The frame then reports its content's height and the page fits it (a head opened in full, presentation mode)."""
     if kind == "model":
-        return int(min(2400, 160 + 95 * view.num_layers))
+        return int(40 + (_THUMB + 10) * view.num_layers)
     return int(min(2600, 140 + 23 * len(view.tokens)))
 
 
@@ -287,7 +357,8 @@ def attention_figures(
     """Every attention figure for the selected layer and head (clamped to the model's), no model call needed."""
     layer, head = min(int(layer), view.num_layers - 1), min(int(head), view.num_heads - 1)
     tokens, start = view.tokens, view.pair_start
-    document = bertviz_document(view, kind, layer, script_base=script_base)
+    # The head view opens on the selected head (the slider), so a long text draws fast and the two views agree.
+    document = model_view_document(view) if kind == "model" else head_view_document(view, layer, script_base, [head])
     return AttentionFigures(
         frame=bertviz_iframe(document, frame_height(view, kind)),
         head=attention_heatmap(view.weights[layer, head], tokens, f"Layer {layer}, head {head}", start),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import plotly.graph_objects as go
 
@@ -12,6 +13,7 @@ __all__ = [
     "class_distribution_chart",
     "class_scores_chart",
     "display_label",
+    "markdown_code",
     "plain_figure",
     "plotly_text",
     "unique_labels",
@@ -25,6 +27,14 @@ FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 15}
 def plotly_text(text: str) -> str:
     """Text that plotly shows as typed: it reads <b>, <i>, <s>, <a>… in labels as markup, and decodes entities."""
     return html.escape(text, quote=False)
+
+
+def markdown_code(text: str) -> str:
+    """User text inside Markdown as an inline code span: shown as typed, never read as Markdown, HTML or LaTeX."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{padded}{fence}"
 
 
 def display_label(label: str) -> str:
@@ -57,7 +67,8 @@ def plain_figure(traces: list[dict], layout: dict, title: str, height: int) -> g
     """
     base = {
         "template": {"layout": {}},  # no plotly template: the default one adds ~8 kB of JSON to every chart
-        "title": {"text": title, "x": 0, "xanchor": "left"},
+        # Measured from the container and pushing the margins: never over axis titles on top (heatmaps' keys).
+        "title": {"text": title, "x": 0, "xanchor": "left", "yref": "container", "y": 0.98, "automargin": True},
         "font": FONT,
         "height": height,
         "margin": {"l": 10, "r": 30, "t": 50, "b": 40},

@@ -23,12 +23,17 @@ def test_head_view_draws_with_the_network_blocked(app_page):
     assert app_page.log.errors == [], app_page.log.errors
 
 
-def test_model_view_draws_every_layer_and_head(app_page):
+def test_model_view_draws_every_head_and_opens_one(app_page):
     _show_attention(app_page, "Every head of every layer.")
     app_page.get_by_label("Model view (every layer and head)").check()
     frame = app_page.frame_locator("iframe.bertviz-frame")
-    frame.locator("#vis svg").first.wait_for(timeout=30_000)
-    frame.get_by_text("Layers").wait_for()
+    frame.locator("body[data-drawn='16']").wait_for(timeout=30_000)  # tiny-roberta: 4 layers × 4 heads
+    assert frame.locator("canvas.thumb").count() == 16
+    frame.locator("canvas.thumb").nth(5).click()  # layer 1, head 1
+    frame.get_by_text("Layer 1, head 1").wait_for(timeout=10_000)
+    assert frame.locator("#lines line").count() > 0 and frame.locator("#lines text").count() > 2
+    frame.get_by_role("button", name="← every head").click()
+    frame.locator("#grid").wait_for(timeout=10_000)
     assert app_page.log.blocked == [] and app_page.log.errors == []
 
 
@@ -44,3 +49,17 @@ def test_markup_in_the_text_is_shown_as_text_and_runs_nothing(app_page):
     assert app_page.locator("img[src='x']").count() == 0
     app_page.wait_for_timeout(500)
     assert app_page.log.dialogs == [], app_page.log.dialogs
+
+
+def test_the_formula_view_shows_the_steps_and_the_check(app_page):
+    _show_attention(app_page, "The animal didn't cross the street because it was too tired.")
+    app_page.locator("#attention-view").get_by_text("The formula, step by step").click()
+    formula = app_page.locator("#formula-text")
+    formula.get_by_text("largest difference").wait_for(timeout=30_000)
+    assert "equal each other" in formula.inner_text() and "numbers per token" in formula.inner_text()
+    assert formula.locator(".katex").count() >= 3  # the formula and d_k, typeset, not shown as LaTeX source
+    bars = app_page.locator("#formula-bars .js-plotly-plot")
+    bars.locator(".bars path").first.wait_for(timeout=30_000)
+    bars_drawn = bars.locator(".bars path").count()
+    assert bars_drawn >= 3 * 10 and bars_drawn % 3 == 0  # three charts, one bar per token in each
+    assert app_page.log.errors == []

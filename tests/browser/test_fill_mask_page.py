@@ -28,6 +28,7 @@ def test_a_deep_link_fills_the_text_and_predicts(open_page):
 
 
 def test_clicking_a_word_masks_it_and_shows_predictions(app_page):
+    app_page.get_by_role("tab", name="Fill-mask", exact=True).click()
     app_page.locator("#fill-mask-text textarea").fill("The cat sat on the mat.")
     words = app_page.locator("#fill-mask-words")
     words.get_by_text("cat", exact=True).click()

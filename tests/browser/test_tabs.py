@@ -12,9 +12,9 @@ TIMEOUT = 30_000
 def _run_first_example(app_page, tab: str, button: str) -> None:
     app_page.get_by_role("tab", name=tab, exact=True).click()
     app_page.locator("button.gallery-item:visible, tr.tr-body:visible").first.click()
-    # The example reaches the text box through a round trip to the server: run once it is there.
+    # The example reaches the tab's text box (its first) through a round trip to the server: run once it is there.
     app_page.wait_for_function(
-        "[...document.querySelectorAll('textarea')].some((box) => box.offsetParent && box.value)", timeout=TIMEOUT
+        "[...document.querySelectorAll('textarea')].filter((box) => box.offsetParent)[0].value", timeout=TIMEOUT
     )
     app_page.get_by_role("button", name=button, exact=True).click()
 
@@ -58,6 +58,7 @@ def test_attention_draws_the_head_view_and_a_heatmap(app_page):
     frame = app_page.frame_locator("iframe.bertviz-frame")
     frame.locator("#vis svg text").first.wait_for(timeout=TIMEOUT)
     assert frame.locator("#vis svg text").count() > 10
+    app_page.locator("#attention-view").get_by_text("Heatmaps").click()
     app_page.locator(".js-plotly-plot .heatmaplayer").first.wait_for(timeout=TIMEOUT)
     assert app_page.locator(".js-plotly-plot .heatmaplayer").count() >= 4  # head, head mean, rollout, overview
     assert app_page.log.blocked == [] and app_page.log.errors == []
@@ -111,6 +112,21 @@ def test_dark_theme_reaches_charts_and_bertviz(open_page):
     frame.locator("html[data-theme=dark]").wait_for(timeout=TIMEOUT)
     background = frame.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
     assert background == "rgb(11, 15, 25)"
+    app_page.locator("#attention-view").get_by_text("Heatmaps").click()
     tick = app_page.locator(".js-plotly-plot .xtick text").first
     tick.wait_for(timeout=TIMEOUT)
     assert tick.evaluate("t => getComputedStyle(t).fill") == "rgb(229, 231, 235)"
+
+
+def test_the_explainer_in_presentation_mode_links_to_a_live_view(open_page):
+    app_page = open_page("?present=1")
+    explainer = app_page.locator("#explainer")
+    explainer.get_by_text("tiny-roberta").first.wait_for(timeout=TIMEOUT)  # the model's own figures, once loaded
+    assert "4 layers, 4 heads per layer" in explainer.inner_text()
+    assert explainer.locator(".katex").count() >= 1  # the formula, typeset
+    explainer.get_by_role("link", name="Try it: Hide a word and watch the model guess it →").click()
+    app_page.wait_for_url("**tab=fill-mask**", timeout=TIMEOUT)
+    app_page.locator("#fill-mask-filled .token.highlighted").first.wait_for(timeout=TIMEOUT)
+    assert app_page.locator("#fill-mask-text textarea").input_value() == "The capital of France is <mask>."
+    assert "present=1" in app_page.url and app_page.evaluate("document.body.classList.contains('present')")
+    assert app_page.log.errors == []

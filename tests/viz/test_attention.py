@@ -13,8 +13,10 @@ from roberta_demo.viz.attention import (
     AttentionFigures,
     attention_figures,
     attention_heatmap,
-    bertviz_document,
+    head_view_document,
     model_view_bytes,
+    model_view_document,
+    standalone_document,
 )
 from roberta_demo.viz.charts import unique_labels
 
@@ -39,7 +41,7 @@ def _script_sources(document: str) -> list[str]:
 
 
 def test_in_app_page_loads_its_libraries_from_the_app_only():
-    document = bertviz_document(random_view(2, 2, 6), "head", script_base=SCRIPT_BASE)
+    document = head_view_document(random_view(2, 2, 6), 0, script_base=SCRIPT_BASE)
     sources = _script_sources(document)
     assert sources and all(src.startswith("gradio_api/file=") for src in sources)
     assert not re.search(r"<script[^>]+src=[\"']?(https?:)?//", document)
@@ -47,7 +49,7 @@ def test_in_app_page_loads_its_libraries_from_the_app_only():
 
 
 def test_standalone_page_inlines_its_libraries():
-    document = bertviz_document(random_view(2, 2, 6), "model", script_base=None)
+    document = standalone_document(random_view(2, 2, 6), "head", 1)
     assert _script_sources(document) == []
     assert "d3.min.js" not in document and "https://d3js.org" in document  # d3's own licence banner, inlined
     assert "jQuery v2.2.4" in document
@@ -56,7 +58,7 @@ def test_standalone_page_inlines_its_libraries():
 def test_user_text_cannot_close_the_script():
     view = random_view(1, 1, 3)
     view = AttentionView(["<s>", ATTACK, "</s>"], [True, False, True], view.weights, view.rollout, None, view.run)
-    document = bertviz_document(view, "head", script_base=None)
+    document = head_view_document(view, 0, script_base=None)
     assert ATTACK not in document
     assert "<script>alert" not in document and "<img src=x" not in document
     assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in document
@@ -88,3 +90,16 @@ def test_payload_for_64_tokens_on_a_roberta_base_sized_model_stays_under_1_mb(ca
 def test_the_heavy_model_view_is_flagged_past_64_tokens():
     # The tab's note warns once the model view passes 1 MB: beyond 64 tokens on a 12 × 12 model.
     assert model_view_bytes(random_view(12, 12, 64)) < 1_000_000 < model_view_bytes(random_view(12, 12, 96))
+
+
+def test_the_model_view_needs_no_library_and_keeps_user_text_as_text():
+    view = random_view(2, 3, 5)
+    view = AttentionView(
+        ["<s>", ATTACK, "a", "b", "</s>"], [True, False, False, False, True], view.weights, view.rollout, None, view.run
+    )
+    document = model_view_document(view)
+    assert _script_sources(document) == []
+    assert not re.search(r"(https?:)?//[a-z]", document.replace("http://www.w3.org/2000/svg", ""))
+    assert ATTACK not in document and "<img src=x" not in document
+    assert "window.robertaDemoModelView" in document and '"shape": [2, 3, 5, 5]' in document
+    assert standalone_document(view, "model", 0) == document
