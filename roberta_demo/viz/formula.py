@@ -87,7 +87,7 @@ def score_bars(step: FormulaStep, tokens: list[str]) -> go.Figure:
     layout: dict[str, Any] = {
         "yaxis": {"autorange": "reversed", "automargin": True, "dtick": 1},
         "showlegend": False,
-        "margin": {"l": 10, "r": 20, "t": 80, "b": 30},
+        "margin": {"l": 10, "r": 20, "t": 125, "b": 30},  # the title, then the three charts' titles and ticks
     }
     for index, title in enumerate(titles):
         axis = "" if index == 0 else str(index + 1)
@@ -101,7 +101,7 @@ def score_bars(step: FormulaStep, tokens: list[str]) -> go.Figure:
             **({"range": [0, 1], "tickformat": ".0%"} if index == 2 else {}),
         }
     query = plotly_text(tokens[step.query])
-    return plain_figure(traces, layout, f"Where “{query}” looks, step by step", 140 + _ROW * len(tokens))
+    return plain_figure(traces, layout, f"Where “{query}” looks, step by step", 185 + _ROW * len(tokens))
 
 
 def output_chart(step: FormulaStep, tokens: list[str]) -> go.Figure:
