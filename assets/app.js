@@ -28,7 +28,10 @@
     if (!frame) return;
     if (data.robertaDemoAsk === "theme") event.source.postMessage(frameState(), "*");
     const height = Number(data.robertaDemoHeight);
-    if (height > 0) frame.style.height = Math.min(Math.ceil(height), 20000) + "px";
+    if (height > 0) {
+      frame.style.height = Math.min(Math.ceil(height), 20000) + "px";
+      frame.dataset.fitted = String(Math.ceil(height));  // the frame's layout has settled (tests wait for this)
+    }
   });
   new MutationObserver(() => {
     frames().forEach((frame) => {

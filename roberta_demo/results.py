@@ -19,6 +19,7 @@ __all__ = [
     "CandidateScore",
     "ClassScores",
     "EntitySpan",
+    "Explanation",
     "FillMaskResult",
     "Filler",
     "FormulaCapture",
@@ -30,6 +31,7 @@ __all__ = [
     "RunInfo",
     "TextSentiment",
     "Truncation",
+    "WordAttribution",
 ]
 
 
@@ -337,3 +339,40 @@ class ModelFacts:
     vocabulary: int
     parameters: int
     max_tokens: int
+
+
+@dataclass(frozen=True)
+class WordAttribution:
+    """One word of the explained text: `text[start:end] == word`, how much it pushed the explained output up (> 0)
+    or down (< 0), its pieces' attributions summed; and the share of attention rollout it gets from the explained
+    position (where the model looks, beside why it answers)."""
+
+    word: str
+    start: int
+    end: int
+    attribution: float
+    attention: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Which words made a model give one output, by gradient attributions on the input embeddings.
+
+    target: what was explained (a class, a zero-shot label, or an entity and its type).
+    method: "grad_x_input" or "integrated_gradients".
+    delta: for Integrated Gradients, sum of attributions − (f(input) − f(baseline)), which is 0 for exact
+        completeness; relative_delta is its size against f(input) − f(baseline). None for Gradient × Input.
+    hypothesis: the zero-shot hypothesis read with the text (not scored), or None.
+    targets: everything else that could be explained for this text, for a person to pick.
+    """
+
+    text: str
+    words: list[WordAttribution]
+    task: str
+    target: str
+    method: str
+    delta: float | None
+    relative_delta: float | None
+    hypothesis: str | None
+    targets: list[str]
+    run: RunInfo

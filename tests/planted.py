@@ -1,7 +1,8 @@
 """Tiny RoBERTa classifiers with planted weights, so a test knows the right answer in advance.
 
 The construction keeps the real architecture and loading path and makes the arithmetic exact enough to reason
-about: all embeddings are zero except the planted words', each of which points along its label's axis; queries
+about: all embeddings are zero except the planted words', each of which points along its label's axis (and one
+constant position vector on an axis of its own); queries
 and keys are zero, so attention is uniform; feed-forward outputs are zero, so each layer passes its input on
 through LayerNorm. A sequence classifier then reads the mean of the planted words at `<s>`; a token
 classifier (no value mixing) reads each token's own planted label. Every other token is labelled `O`. A masked
@@ -48,6 +49,9 @@ def _plant_encoder(model, token_axes: dict[int, int], mix: bool) -> None:
             module.weight.fill_(1.0)
     for token_id, axis in token_axes.items():
         model.roberta.embeddings.word_embeddings.weight[token_id, axis] = SCALE
+    # Every position adds the same unit vector on the last axis (no label's): without it each token's embedding would
+    # be the only thing LayerNorm sees, and LayerNorm ignores scale, which leaves gradient attributions nothing to do.
+    model.roberta.embeddings.position_embeddings.weight[:, -1] = 0.1
     for layer in model.roberta.encoder.layer:
         if mix:  # uniform attention that averages every token's vector into every position
             _identity(layer.attention.self.value)
@@ -63,7 +67,7 @@ def plant_sequence_classifier(source: Path, out: Path, words: dict[str, str]) ->
     _plant_encoder(model, {single_token_id(tokenizer, w): label2id[label] for w, label in words.items()}, mix=True)
     _identity(model.classifier.dense)
     for label_id in range(model.config.num_labels):
-        model.classifier.out_proj.weight[label_id, label_id] = SCALE
+        model.classifier.out_proj.weight[label_id, label_id] = 2 * SCALE
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out

@@ -36,7 +36,7 @@ from roberta_demo.backend import MODEL_CLASSES, Backend, quantize_int8
 from roberta_demo.config import TASKS, Limits, load_profile
 from roberta_demo.perf.loadtest import resident_mb, warm_up
 from roberta_demo.perf.server import ServedApp, serve, start_app
-from roberta_demo.tasks import attention, fill_mask, sentiment
+from roberta_demo.tasks import attention, explain, fill_mask, sentiment
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import encode
 from roberta_demo.viz.attention import attention_figures
@@ -314,6 +314,24 @@ def bench_attention_views(url: str, repeats: int) -> dict[str, float]:
     return {kind: statistics.median(values) for kind, values in timings.items()}
 
 
+def bench_explain(context: TaskContext, repeats: int) -> dict[str, float]:
+    """Gradient × Input and Integrated Gradients (32 steps) on the sentiment model, 32 tokens, against the forward
+    pass alone."""
+    loaded = context.backend.model(context.checkpoint_for("sentiment"))
+    encoded = loaded.tokenizer(TEXT_32, return_tensors="pt")
+
+    def raw() -> None:
+        with torch.inference_mode():
+            loaded.model(**encoded)
+
+    calls = {
+        "raw": raw,
+        "grad_x_input": lambda: explain.explain(context, TEXT_32, "sentiment", method="grad_x_input"),
+        "integrated_gradients": lambda: explain.explain(context, TEXT_32, "sentiment", method="integrated_gradients"),
+    }
+    return interleaved_medians(calls, max(3, repeats // 4)) | {"tokens": int(encoded["input_ids"].shape[1])}
+
+
 Row = tuple[str, str, str]
 
 
@@ -431,12 +449,27 @@ def _layers_and_heads(run: Run) -> tuple[int, int]:
     return int(config.num_hidden_layers), int(config.num_attention_heads)
 
 
+def part_explain(run: Run) -> list[Row]:
+    timing = bench_explain(run.context, run.repeats)
+    raw = timing["raw"]
+    return [
+        (f"sentiment forward pass, {timing['tokens']:.0f} tokens", _ms(raw), "1.00 × raw"),
+        (
+            "explain, Gradient × Input",
+            _ms(timing["grad_x_input"]),
+            f"{_ratio(timing['grad_x_input'], raw)} raw (target ≤ 4)",
+        ),
+        ("explain, Integrated Gradients, 32 steps", f"{timing['integrated_gradients']:.2f} s", "target ≤ 3 s"),
+    ]
+
+
 PARTS: dict[str, Callable[[Run], list[Row]]] = {
     "overhead": part_overhead,
     "http": part_http,
     "startup": part_startup,
     "fill_mask": part_fill_mask,
     "attention_views": part_attention_views,
+    "explain": part_explain,
 }
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "merge_word_pieces",
     "token_texts",
     "word_groups",
+    "word_of",
 ]
 
 
@@ -125,7 +126,7 @@ def _word_spans(text: str) -> list[tuple[int, int]]:
     return [match.span() for match in re.finditer(r"\S+", text)]
 
 
-def _word_of(spans: list[tuple[int, int]], start: int) -> int:
+def word_of(spans: list[tuple[int, int]], start: int) -> int:
     """The word a piece belongs to: the one holding its first character, or for a whitespace-only piece (RoBERTa's
     bare `Ġ` or a newline) the word it precedes."""
     index = bisect.bisect_right([word_start for word_start, _ in spans], max(start, 0)) - 1
@@ -143,7 +144,7 @@ def word_groups(encoded: Encoded, texts: tuple[str, ...]) -> tuple[list[int], li
         if segment is None or not spans[segment]:
             keys.append((-1, index))
         else:
-            keys.append((segment, _word_of(spans[segment], start)))
+            keys.append((segment, word_of(spans[segment], start)))
     order = list(dict.fromkeys(keys))
     words = [
         encoded.tokens[index] if segment == -1 else texts[segment][slice(*spans[segment][index])]

@@ -14,6 +14,7 @@ from roberta_demo import ASSETS_DIR, __version__
 from roberta_demo.catalog import Catalog
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import attention, classification, explainer, fill_mask, ner, sentiment
+from roberta_demo.ui.api import data_endpoints
 from roberta_demo.ui.common import Handler, TabParts, unchanged
 
 __all__ = ["APP_JS", "CSS_PATHS", "THEME", "build_app"]
@@ -99,6 +100,7 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
             if part.on_page_load is not None:
                 demo.load(part.on_page_load, None, list(part.outputs), api_visibility="private")
         link = demo.load(link_reader(tabs, parts), None, link_targets(tabs, parts), api_visibility="private")
+        data_endpoints(context)
         for key, part in parts.items():
             link.then(linked_runner(key, part), part.inputs, part.outputs, api_visibility="private")
     return demo

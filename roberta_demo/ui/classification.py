@@ -9,6 +9,7 @@ import gradio as gr
 from roberta_demo.catalog import Catalog
 from roberta_demo.tasks import classification
 from roberta_demo.tasks.common import TaskContext
+from roberta_demo.ui import explain as explain_ui
 from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
 from roberta_demo.viz.charts import class_scores_chart
 
@@ -57,6 +58,26 @@ def classify(
     return {"top": result.as_dict(), "chart": class_scores_chart(result, title), "info": run_note(result.run)}
 
 
+def explain_label(
+    context: TaskContext,
+    text: str,
+    mode: str = ZERO_SHOT,
+    labels: str = classification.DEFAULT_LABELS,
+    template: str = classification.DEFAULT_TEMPLATE,
+    checkpoint: str = "",
+    target: str = "",
+    method: str = explain_ui.DEFAULT_METHOD,
+    steps: float = 32,
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
+) -> dict[str, Any]:
+    """Which words made the model choose this label (zero-shot) or topic."""
+    if mode == TOPIC:
+        return explain_ui.explained(context, text, "topic", target, method, steps, progress=progress)
+    return explain_ui.explained(
+        context, text, "zero_shot", target, method, steps, labels, template, checkpoint or None, progress
+    )
+
+
 def build(catalog: Catalog, context: TaskContext) -> TabParts:
     """The tab's components and events."""
     notice = gr.Markdown(catalog.missing_notice(TASKS))
@@ -83,6 +104,12 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             }
     inputs = [text, mode, labels, template, multi_label, checkpoint]
     handler = wire(classify, context, outputs)
+    why = explain_ui.controls("classify", "Label to explain")
+    why_outputs = {name: why[name] for name in ("words", "chart", "note", "target")}
+    why_inputs = [text, mode, labels, template, checkpoint, why["target"], why["method"], why["steps"]]
+    why["button"].click(
+        wire(explain_label, context, why_outputs), why_inputs, list(why_outputs.values()), api_visibility="private"
+    )
     examples(EXAMPLES, [text, mode, labels], handler, list(outputs.values()))
     gr.on(
         [run.click, text.submit],

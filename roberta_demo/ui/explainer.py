@@ -126,7 +126,7 @@ def facts_markdown(described: ModelFacts | None, display_name: str) -> str:
     return "\n".join(lines)
 
 
-def explain(context: TaskContext) -> dict[str, Any]:
+def page_figures(context: TaskContext) -> dict[str, Any]:
     """The explainer with the real figures of the model the attention views inspect. Runs as the page loads, so a
     model that cannot load leaves the placeholders (the tab's notice says why) rather than an error."""
     try:
@@ -142,5 +142,5 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     placeholder = facts_markdown(None, catalog.display_name(catalog.default("attention")))
     page = gr.Markdown(placeholder, elem_id="explainer", latex_delimiters=LATEX)
     hidden_text = gr.Textbox(visible=False)  # deep links fill a text box; this tab has none of its own
-    handler = wire(explain, context, {"page": page})
+    handler = wire(page_figures, context, {"page": page})
     return TabParts(notice, TASKS, hidden_text, handler, [], [page], on_page_load=handler)

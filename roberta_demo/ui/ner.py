@@ -10,6 +10,7 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.results import NerResult
 from roberta_demo.tasks import ner
 from roberta_demo.tasks.common import TaskContext
+from roberta_demo.ui import explain as explain_ui
 from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
 from roberta_demo.viz.entities import ENTITY_NAMES, entity_colours, entity_rows, highlighted
 
@@ -53,6 +54,37 @@ def tag(
     return {**shown(result, threshold), "info": note, "result": result}
 
 
+def explain_entity(
+    context: TaskContext,
+    text: str,
+    checkpoint: str = "",
+    target: str = "",
+    method: str = explain_ui.DEFAULT_METHOD,
+    steps: float = 32,
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
+) -> dict[str, Any]:
+    """Which words made the model tag this entity (its first token's label)."""
+    entity = explain_ui.entity_target(target)
+    return explain_ui.explained(
+        context, text, "ner", entity, method, steps, checkpoint=checkpoint or None, progress=progress
+    )
+
+
+def explain_clicked(
+    context: TaskContext,
+    pieces: list[dict[str, Any]] | None,
+    text: str,
+    checkpoint: str,
+    method: str,
+    steps: float,
+    event: gr.SelectData,
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
+) -> dict[str, Any]:
+    """A click on an entity in the highlighted text explains that entity; a click elsewhere does nothing."""
+    chosen = explain_ui.clicked_entity(pieces, event)
+    return explain_entity(context, text, checkpoint, chosen, method, steps, progress) if chosen else {}
+
+
 def build(catalog: Catalog, context: TaskContext) -> TabParts:
     """The tab's components and events."""
     notice = gr.Markdown(catalog.missing_notice(TASKS))
@@ -81,6 +113,14 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     outputs = {"spans": spans, "table": table, "info": info, "result": gr.State()}
     inputs = [text, threshold, checkpoint]
     handler = wire(tag, context, outputs)
+    why = explain_ui.controls("ner", "Entity to explain (or click one)")
+    why_outputs = {name: why[name] for name in ("words", "chart", "note", "target")}
+    why_inputs = [text, checkpoint, why["target"], why["method"], why["steps"]]
+    explain_handler = wire(explain_entity, context, why_outputs)
+    why["button"].click(explain_handler, why_inputs, list(why_outputs.values()), api_visibility="private")
+    click_inputs = [spans, text, checkpoint, why["method"], why["steps"]]
+    why_clicked = wire(explain_clicked, context, why_outputs)
+    spans.select(why_clicked, click_inputs, list(why_outputs.values()), api_visibility="private")
     examples([[e] for e in EXAMPLES], [text], handler, list(outputs.values()))
     gr.on([run.click, text.submit], handler, inputs, list(outputs.values()), api_name="ner")
     redraw = wire(shown, None, outputs)

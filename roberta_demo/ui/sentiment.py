@@ -10,6 +10,7 @@ import gradio as gr
 from roberta_demo.catalog import Catalog
 from roberta_demo.tasks import sentiment
 from roberta_demo.tasks.common import TaskContext
+from roberta_demo.ui import explain as explain_ui
 from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
 from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart
 
@@ -41,6 +42,19 @@ def score_one(
         "chart": class_scores_chart(result, "Class probabilities"),
         "info": run_note(result.run),
     }
+
+
+def explain_one(
+    context: TaskContext,
+    text: str,
+    mode: str = DEFAULT_MODE,
+    target: str = "",
+    method: str = explain_ui.DEFAULT_METHOD,
+    steps: float = 32,
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
+) -> dict[str, Any]:
+    """Which words made the model give this class."""
+    return explain_ui.explained(context, text, MODES.get(mode, "sentiment"), target, method, steps, progress=progress)
 
 
 def _batch_note(result: sentiment.BatchSentiment) -> str:
@@ -87,6 +101,12 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                     "info": gr.Markdown(label="details"),
                 }
         one = wire(score_one, context, one_outputs)
+        why = explain_ui.controls("sentiment", "Class to explain")
+        why_outputs = {name: why[name] for name in ("words", "chart", "note", "target")}
+        why_inputs = [text, mode, why["target"], why["method"], why["steps"]]
+        why["button"].click(
+            wire(explain_one, context, why_outputs), why_inputs, list(why_outputs.values()), api_visibility="private"
+        )
         examples([[e] for e in EXAMPLES], [text], one, list(one_outputs.values()))
     with gr.Tab("Many texts"):
         with gr.Row():

@@ -130,3 +130,15 @@ def test_the_explainer_in_presentation_mode_links_to_a_live_view(open_page):
     assert app_page.locator("#fill-mask-text textarea").input_value() == "The capital of France is <mask>."
     assert "present=1" in app_page.url and app_page.evaluate("document.body.classList.contains('present')")
     assert app_page.log.errors == []
+
+
+def test_explain_colours_the_words_of_a_deep_linked_text(open_page):
+    app_page = open_page("?tab=sentiment&text=What%20a%20great%20talk%2C%20I%20loved%20it")
+    app_page.locator("#sentiment-top").get_by_text("positive").first.wait_for(timeout=TIMEOUT)
+    app_page.locator("#sentiment-explain").click()
+    explained = app_page.locator("#sentiment-explained")
+    explained.locator(".token").first.wait_for(timeout=TIMEOUT)
+    coloured = explained.locator(".token[style*='background']")
+    assert coloured.count() == 7  # every word, coloured by its attribution
+    assert "".join(explained.locator(".token").all_inner_texts()).replace("\n", "") == "What a great talk, I loved it"
+    assert app_page.log.errors == []

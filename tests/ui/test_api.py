@@ -157,3 +157,19 @@ def test_attention_of_a_masked_word_links_to_fill_mask(client):
     *_, data, details, _, _ = client.predict("The animal was tired.", masked_word=1, api_name="/attention")
     assert "<mask>" in data["tokens"] and "animal" not in "".join(data["tokens"])
     assert "tab=fill-mask" in details and "The+%3Cmask%3E+was+tired." in details
+
+
+@pytest.mark.parametrize("task", ["sentiment", "emotion", "topic", "zero_shot", "ner"])
+def test_explain_returns_every_word_with_its_offsets(client, task):
+    text = "Angela Merkel loved the great speech in Berlin."
+    result = client.predict(text, task=task, method="integrated_gradients", steps=8, api_name="/explain")
+    assert [w["word"] for w in result["words"]] == text.split()
+    assert all(text[w["start"] : w["end"]] == w["word"] for w in result["words"])
+    assert result["method"] == "integrated_gradients" and isinstance(result["delta"], float) and result["target"]
+
+
+def test_explain_errors_name_the_problem(client):
+    with pytest.raises(AppError, match="'sideways' is not one of this model's classes"):
+        client.predict("A text.", target="sideways", api_name="/explain")
+    with pytest.raises(AppError, match="8 to 64 steps"):
+        client.predict("A text.", method="integrated_gradients", steps=100, api_name="/explain")
