@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 import threading
 import time
 import warnings
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -202,6 +203,7 @@ class Backend:
         max_batch_size: int = 16,
         quantize: bool = False,
         batch_observer: BatchObserver | None = None,
+        max_held_models: int = 3,
     ):
         self.profile = profile
         self.quantize = quantize
@@ -216,6 +218,8 @@ class Backend:
         self._locks: dict[str, threading.Lock] = {}
         self._batchers: dict[tuple[str, str], MicroBatcher[str, Inference]] = {}
         self._registry = threading.Lock()
+        self.max_held_models = max_held_models
+        self._held: OrderedDict[str, LoadedModel] = OrderedDict()
 
     def checkpoint_for(self, task: str, requested: str | None = None) -> str:
         """The checkpoint to use for `task`; only checkpoints the profile allows for it."""
@@ -275,6 +279,37 @@ class Backend:
     def count_tokens(self, checkpoint: str, text: str, on_load: LoadListener | None = None) -> int:
         """Tokens of `text` with the special tokens the model adds."""
         return self.model(checkpoint, on_load).count_tokens(text)
+
+    # -- models that belong to a visitor's session -------------------------------------------------------------------
+
+    def hold(self, model: LoadedModel, owner: str | None = None) -> str:
+        """Keep a model made for one visitor (a fine-tuned copy) in memory and return its key: `owner` (a session,
+        whose earlier model this one replaces) or a new random key. The oldest held model goes when more than
+        `max_held_models` are held. The configured checkpoints are not touched."""
+        key = owner or secrets.token_urlsafe(16)
+        with self._registry:
+            self._held.pop(key, None)  # a replaced model counts as new: it is the last to go
+            self._held[key] = model
+            while len(self._held) > self.max_held_models:
+                self._held.popitem(last=False)
+                log.info("Released a session model to make room (%d held at most)", self.max_held_models)
+        return key
+
+    def held(self, key: str | None) -> LoadedModel | None:
+        """The model held under `key`, or None if it was released or never existed."""
+        with self._registry:
+            return self._held.get(key or "")
+
+    def release(self, key: str | None) -> None:
+        """Free a held model (its session ended)."""
+        with self._registry:
+            self._held.pop(key or "", None)
+
+    @property
+    def held_count(self) -> int:
+        """How many visitors' models are in memory now."""
+        with self._registry:
+            return len(self._held)
 
     def preload(self, progress: Callable[[str], None] = log.info) -> dict[str, ModelLoadError]:
         """Load every checkpoint of the profile now; returns the failures (the app still starts)."""

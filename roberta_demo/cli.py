@@ -39,6 +39,7 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Backend]:
         settings.device,
         batching=settings.batching,
         quantize=settings.quantize == "int8",
+        max_held_models=settings.held_models,
     )
     catalog = Catalog(backend.profile, backend.device, backend.max_batch_size if settings.batching else 1)
     log.info("Profile %s on %s", catalog.profile_name, catalog.device)

@@ -69,6 +69,8 @@ TASKS: Mapping[str, TaskSpec] = {
     "topic": TaskSpec("Topic", "sequence-classification"),
     "ner": TaskSpec("Named entities", "token-classification"),
     "fill_mask": TaskSpec("Fill-mask", "masked-lm"),
+    # Fine-tuning copies a base checkpoint's encoder under a new head: any head of the checkpoint will do.
+    "fine_tune": TaskSpec("Fine-tuning", "base"),
     "attention": TaskSpec("Attention", "base", inspects_any_checkpoint=True),
 }
 
@@ -173,6 +175,7 @@ DEFAULT_PROFILE = Profile(
         "ner": TaskModels("ner", ("Jean-Baptiste/roberta-large-ner-english",)),
         # RoBERTa's own pre-training task; the same checkpoints, loaded once with their masked-LM head, serve attention.
         "fill_mask": TaskModels("fill_mask", ("FacebookAI/roberta-base", "distilbert/distilroberta-base")),
+        "fine_tune": TaskModels("fine_tune", ("distilbert/distilroberta-base", "FacebookAI/roberta-base")),
         "attention": TaskModels("attention", ("FacebookAI/roberta-base", "distilbert/distilroberta-base")),
     },
 )
@@ -298,6 +301,15 @@ class Limits:
     max_label_chars: int = option(100, "ROBERTA_DEMO_MAX_LABEL_CHARS", "characters per zero-shot label")
     max_texts: int = option(500, "ROBERTA_DEMO_MAX_TEXTS", "texts per batch-sentiment request")
     max_masks: int = option(5, "ROBERTA_DEMO_MAX_MASKS", "masks per fill-mask request (each is predicted on its own)")
+    max_train_examples: int = option(200, "ROBERTA_DEMO_MAX_TRAIN_EXAMPLES", "examples per fine-tuning run")
+    max_train_labels: int = option(20, "ROBERTA_DEMO_MAX_TRAIN_LABELS", "labels a fine-tuned classifier may have")
+    max_train_steps: int = option(500, "ROBERTA_DEMO_MAX_TRAIN_STEPS", "optimizer steps per fine-tuning run")
+    max_train_tokens: int = option(128, "ROBERTA_DEMO_MAX_TRAIN_TOKENS", "tokens per text when fine-tuning")
+    max_train_seconds: int = option(
+        180,
+        "ROBERTA_DEMO_MAX_TRAIN_SECONDS",
+        "wall time of a fine-tuning run; past it, training stops and keeps its model",
+    )
     max_attention_tokens: int = option(
         128,
         "ROBERTA_DEMO_MAX_ATTENTION_TOKENS",
@@ -348,6 +360,11 @@ class Settings:
         flag="--quantize",
         metavar="none|int8",
         choices=("none", "int8"),
+    )
+    held_models: int = option(
+        3,
+        "ROBERTA_DEMO_HELD_MODELS",
+        "fine-tuned models kept in memory at once, one per visitor session; the oldest goes first",
     )
     queue_size: int = option(
         64,

@@ -22,6 +22,7 @@ __all__ = [
     "Explanation",
     "FillMaskResult",
     "Filler",
+    "FineTuned",
     "FormulaCapture",
     "FormulaStep",
     "LayerLens",
@@ -30,7 +31,9 @@ __all__ = [
     "NerResult",
     "RunInfo",
     "TextSentiment",
+    "TrainingUpdate",
     "Truncation",
+    "Verdict",
     "WordAttribution",
 ]
 
@@ -376,3 +379,55 @@ class Explanation:
     hypothesis: str | None
     targets: list[str]
     run: RunInfo
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One example before and after fine-tuning: its true label, and what the model said, with its confidence."""
+
+    text: str
+    label: str
+    held_out: bool
+    before: str
+    before_confidence: float
+    after: str | None
+    after_confidence: float | None
+
+    @property
+    def changed(self) -> bool:
+        return self.after is not None and self.after != self.before
+
+
+@dataclass(frozen=True)
+class TrainingUpdate:
+    """Where a fine-tuning run is: after `step` of `steps` optimizer steps.
+
+    losses: the training loss of every step so far; accuracy: (step, on the training examples, on the held-out ones)
+    at the start, at intervals and at the end (held-out None when there are none).
+    finished: the run is over (all its steps, or stopped by its time limit); stopped: why it ended early, or None.
+    """
+
+    step: int
+    steps: int
+    losses: list[float]
+    accuracy: list[tuple[int, float, float | None]]
+    seconds: float
+    finished: bool = False
+    stopped: str | None = None
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.step / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class FineTuned:
+    """A finished run: the model held for the visitor's session under `key`, its labels, the verdicts before and
+    after, the run's last update, and notes on how the examples were read."""
+
+    key: str
+    checkpoint: str
+    labels: list[str]
+    verdicts: list[Verdict]
+    update: TrainingUpdate
+    notes: list[str]

@@ -34,6 +34,9 @@ class Shot:
     button: str = ""
     frame_ready: str = ""  # inside the attention frame, when the shot shows it
     scroll_to: str = ""  # an element to bring to the top of the window
+    example: bool = True  # run the tab's first example; otherwise press `button` on what the tab starts with
+    then_click: str = ""  # once `ready`, press this too (Explain, after the answer) …
+    then_ready: str = ""  # … and wait for this
 
 
 SHOTS = [
@@ -50,6 +53,15 @@ SHOTS = [
     Shot("screenshot-sentiment.png", ".js-plotly-plot:visible .bars path", tab="Sentiment", button="Analyse"),
     Shot("screenshot-ner.png", "#ner-spans .token.highlighted", tab="NER", button="Find entities"),
     Shot(
+        "screenshot-explain.png",
+        ".js-plotly-plot:visible .bars path",
+        tab="Sentiment",
+        button="Analyse",
+        then_click="#sentiment-explain",
+        then_ready="#sentiment-explained .token",
+        scroll_to="#sentiment-explain",
+    ),
+    Shot(
         "screenshot-attention.png",
         "#attention-info",
         query=f"?tab=attention&view=head&text={SENTENCE}",
@@ -64,6 +76,14 @@ SHOTS = [
         scroll_to="#attention-view",
     ),
     Shot(
+        "screenshot-fine-tune.png",
+        '#tune-status:has-text("Step 30 / 30")',
+        tab="Fine-tune",
+        button="Train",
+        scroll_to="#tune-steps",
+        example=False,
+    ),
+    Shot(
         "screenshot-formula.png",
         "#formula-bars .bars path",
         query=f"?tab=attention&view=formula&text={SENTENCE}",
@@ -74,9 +94,10 @@ SHOTS = [
 
 def _run_first_example(page: Any, shot: Shot) -> None:
     page.get_by_role("tab", name=shot.tab, exact=True).click()
-    page.locator("button.gallery-item:visible, tr.tr-body:visible").first.click()
-    # The example reaches the tab's text box (its first) through a round trip to the server.
-    page.wait_for_function("[...document.querySelectorAll('textarea')].filter((b) => b.offsetParent)[0].value")
+    if shot.example:
+        page.locator("button.gallery-item:visible, tr.tr-body:visible").first.click()
+        # The example reaches the tab's text box (its first) through a round trip to the server.
+        page.wait_for_function("[...document.querySelectorAll('textarea')].filter((b) => b.offsetParent)[0].value")
     page.get_by_role("button", name=shot.button, exact=True).click()
 
 
@@ -93,6 +114,9 @@ def take_screenshots(url: str, out_dir: Path = ASSETS_DIR, chromium: str = CHROM
             if shot.tab:
                 _run_first_example(page, shot)
             page.locator(shot.ready).first.wait_for(timeout=60_000)
+            if shot.then_click:
+                page.locator(shot.then_click).click()
+                page.locator(shot.then_ready).first.wait_for(timeout=60_000)
             if shot.frame_ready:
                 page.frame_locator("iframe.bertviz-frame").locator(shot.frame_ready).first.wait_for(timeout=60_000)
             if shot.scroll_to:  # show the drawings, not the form above them

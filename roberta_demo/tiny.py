@@ -95,6 +95,7 @@ TASK_CHECKPOINTS: Mapping[str, tuple[str, ...]] = {
     "topic": ("tiny-topic",),
     "ner": ("tiny-ner",),
     "fill_mask": ("tiny-roberta", "tiny-distilroberta"),
+    "fine_tune": ("tiny-distilroberta", "tiny-roberta"),
     "attention": ("tiny-roberta", "tiny-distilroberta"),
 }
 

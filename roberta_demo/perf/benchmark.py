@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import json
 import os
 import shutil
@@ -36,7 +37,8 @@ from roberta_demo.backend import MODEL_CLASSES, Backend, quantize_int8
 from roberta_demo.config import TASKS, Limits, load_profile
 from roberta_demo.perf.loadtest import resident_mb, warm_up
 from roberta_demo.perf.server import ServedApp, serve, start_app
-from roberta_demo.tasks import attention, explain, fill_mask, sentiment
+from roberta_demo.results import FineTuned
+from roberta_demo.tasks import attention, explain, fill_mask, finetune, sentiment
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import encode
 from roberta_demo.viz.attention import attention_figures
@@ -68,20 +70,24 @@ TASK_LABELS = {
     "ner": tiny.NER_LABELS,
     "fill_mask": (),
 }
+DISTIL_LAYERS = 6  # distilroberta-base, the fine-tune tab's default base: roberta-base with half its layers
 SHARED = {"attention": "fill_mask"}  # as in the default profile: roberta-base's masked LM also serves attention
+FINE_TUNE_PRESET = "Product reviews: positive or negative"
 FILL_MASK_TEXT = "The new phone is fast and the <mask> is great, but the battery life is so bad."
 
 
 def build_checkpoints(root: Path, sizes: Sizes) -> dict[str, Path]:
     """One checkpoint per task at `sizes` with the task's head, random weights, the tiny BPE tokenizer; returns
-    task → folder."""
+    task → folder. The fine-tuning base has distilroberta-base's depth."""
     tokenizer = tiny.build_tokenizer(root / "tokenizer")
+    shapes = {task: (labels, sizes.layers) for task, labels in TASK_LABELS.items()}
+    shapes["fine_tune"] = ((), min(sizes.layers, DISTIL_LAYERS))
     paths = {}
-    for seed, (task, labels) in enumerate(TASK_LABELS.items()):
+    for seed, (task, (labels, layers)) in enumerate(shapes.items()):
         config = tiny.roberta_config(
             sizes.vocab or len(tokenizer),
             sizes.hidden,
-            sizes.layers,
+            layers,
             sizes.heads,
             sizes.intermediate,
             labels,
@@ -332,7 +338,38 @@ def bench_explain(context: TaskContext, repeats: int) -> dict[str, float]:
     return interleaved_medians(calls, max(3, repeats // 4)) | {"tokens": int(encoded["input_ids"].shape[1])}
 
 
+def bench_fine_tune(context: TaskContext, repeats: int) -> dict[str, float]:
+    """Seconds per optimizer step at batch 8 × 64 tokens, all weights and the top layers only, split into forward,
+    backward and optimizer; and the wall time of a whole 20-step run of the tab's default recipe."""
+    rows = [[(text + " ") * 6, label] for text, label in finetune.PRESETS[FINE_TUNE_PRESET]]
+    examples = finetune.read_examples(rows, None, context.limits)
+    texts = [text for text, _ in examples.train[:8]]
+    label_ids = [examples.labels.index(label) for _, label in examples.train[:8]]
+    checkpoint = context.checkpoint_for("fine_tune")
+    timing: dict[str, float] = {}
+    for mode, top_layers_only in (("full", False), ("top", True)):
+        recipe = finetune.Recipe(steps=repeats + 2, top_layers_only=top_layers_only)
+        model = context.apply(checkpoint, functools.partial(finetune.classifier_copy, labels=examples.labels))
+        optimizer, scheduler = finetune.optimizer_for(model, recipe)
+        timing["tokens"] = finetune.tokenize_batch(model, texts, recipe.max_tokens)["input_ids"].shape[1]
+        for _ in range(2):  # warm-up: the first steps allocate AdamW's state
+            finetune.training_step(model, optimizer, scheduler, texts, label_ids, recipe.max_tokens)
+        laps: dict[str, float] = {}
+        for _ in range(repeats):
+            finetune.training_step(model, optimizer, scheduler, texts, label_ids, recipe.max_tokens, laps)
+        timing |= {f"{mode}_{phase}": seconds / repeats for phase, seconds in laps.items()}
+        timing[f"{mode}_step"] = sum(laps.values()) / repeats
+        del model, optimizer, scheduler
+    started = time.perf_counter()
+    *_, finished = finetune.train(context, examples, finetune.Recipe(steps=20))
+    timing["run_20"] = time.perf_counter() - started
+    if isinstance(finished, FineTuned):
+        context.release(finished.key)  # the run's model is held like a visitor's; this one is not needed
+    return timing
+
+
 Row = tuple[str, str, str]
+PHASES = ("forward", "backward", "optimizer")
 
 
 @dataclass
@@ -449,6 +486,31 @@ def _layers_and_heads(run: Run) -> tuple[int, int]:
     return int(config.num_hidden_layers), int(config.num_attention_heads)
 
 
+def part_fine_tune(run: Run) -> list[Row]:
+    timing = bench_fine_tune(run.context, max(3, run.repeats // 4))
+    layers = run.backend.model(run.backend.checkpoint_for("fine_tune")).model.config.num_hidden_layers
+    rows = []
+    for mode, name in (("full", "all weights"), ("top", f"top {finetune.TOP_LAYERS} layers only")):
+        split = ", ".join(f"{phase} {timing[f'{mode}_{phase}'] * 1e3:.0f} ms" for phase in PHASES)
+        rows.append(
+            (
+                f"fine-tune step, {layers} layers, 8 × {timing['tokens']:.0f} tokens, {name}",
+                f"{timing[f'{mode}_step']:.2f} s",
+                split,
+            )
+        )
+    speed_up = timing["full_step"] / timing["top_step"]
+    rows.append(("top layers only vs all weights", f"{speed_up:.1f} × faster", ""))
+    rows.append(
+        (
+            "a 20-step run, top layers only, accuracy checks included",
+            f"{timing['run_20']:.1f} s",
+            "wall (target ≤ 30 s)",
+        )
+    )
+    return rows
+
+
 def part_explain(run: Run) -> list[Row]:
     timing = bench_explain(run.context, run.repeats)
     raw = timing["raw"]
@@ -470,6 +532,7 @@ PARTS: dict[str, Callable[[Run], list[Row]]] = {
     "fill_mask": part_fill_mask,
     "attention_views": part_attention_views,
     "explain": part_explain,
+    "fine_tune": part_fine_tune,
 }
 
 

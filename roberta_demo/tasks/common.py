@@ -51,6 +51,15 @@ class TaskContext:
     def count_tokens(self, checkpoint: str, text: str) -> int:
         return self.backend.count_tokens(checkpoint, text, self.on_load)
 
+    def hold(self, model: LoadedModel, owner: str | None = None) -> str:
+        return self.backend.hold(model, owner)
+
+    def held(self, key: str | None) -> LoadedModel | None:
+        return self.backend.held(key)
+
+    def release(self, key: str | None) -> None:
+        self.backend.release(key)
+
 
 def run_info(inference: Inference, index: int = 0) -> RunInfo:
     """Which checkpoint answered input `index` of a pipeline run, where, how fast, and whether it was cut."""

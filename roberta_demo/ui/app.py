@@ -13,7 +13,7 @@ from gradio.blocks import Block
 from roberta_demo import ASSETS_DIR, __version__
 from roberta_demo.catalog import Catalog
 from roberta_demo.tasks.common import TaskContext
-from roberta_demo.ui import attention, classification, explainer, fill_mask, ner, sentiment
+from roberta_demo.ui import attention, classification, explainer, fill_mask, finetune, ner, sentiment
 from roberta_demo.ui.api import data_endpoints
 from roberta_demo.ui.common import Handler, TabParts, unchanged
 
@@ -29,6 +29,7 @@ TABS: Mapping[str, tuple[str, ModuleType]] = {
     "sentiment": ("Sentiment", sentiment),
     "ner": ("NER", ner),
     "attention": ("Attention", attention),
+    "fine-tune": ("Fine-tune", finetune),
 }
 UNTRAINED = (
     "**Test models.** This app runs the `tiny` profile: small RoBERTa models with random weights, built on this "
@@ -99,6 +100,8 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
             )
             if part.on_page_load is not None:
                 demo.load(part.on_page_load, None, list(part.outputs), api_visibility="private")
+            if part.on_unload is not None:
+                demo.unload(part.on_unload)
         link = demo.load(link_reader(tabs, parts), None, link_targets(tabs, parts), api_visibility="private")
         data_endpoints(context)
         for key, part in parts.items():

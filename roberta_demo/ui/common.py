@@ -53,6 +53,7 @@ class TabParts:
 
     views: what a deep link's `view=` opens in the tab, by name: the updates to make (a sub-tab, an option).
     on_page_load: run, with no inputs, each time the page loads, into `outputs` (the explainer's live figures).
+    on_unload: run with the page's request when the page closes (to free what its session holds).
     """
 
     notice: gr.Markdown
@@ -63,6 +64,7 @@ class TabParts:
     outputs: Sequence[Component]
     views: Mapping[str, Mapping[Block, Any]] = field(default_factory=dict)
     on_page_load: Handler | None = None
+    on_unload: Callable[[gr.Request], None] | None = None
 
 
 def on_spaces() -> bool:
@@ -95,49 +97,76 @@ def on_gpu(handler: F) -> F:
     return spaces.GPU(handler)  # type: ignore[no-any-return]
 
 
+def _message(exc: Exception) -> gr.Error:
+    """The error a person sees: the failure's own message when it is one a person can act on, else a pointer to the
+    server log (which has the traceback)."""
+    if isinstance(exc, gr.Error):
+        return exc
+    if isinstance(exc, (InputError, ModelLoadError, ConfigError)):
+        return gr.Error(str(exc), title="Cannot run this", print_exception=False)
+    log.exception("Unexpected failure", exc_info=exc)
+    return gr.Error(
+        "Something went wrong while running the model; the error is in the server log. Try again, or try a shorter "
+        "text.",
+        print_exception=False,
+    )
+
+
 def friendly_errors(handler: F) -> F:
-    """Show a clear message in the UI (and a clear error through the API) instead of a stack trace."""
+    """Show a clear message in the UI (and a clear error through the API) instead of a stack trace; streaming
+    handlers (generators) too."""
+    if inspect.isgeneratorfunction(handler):
+
+        @functools.wraps(handler)
+        def streamed(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from handler(*args, **kwargs)
+            except Exception as exc:
+                raise _message(exc) from None
+
+        return streamed  # type: ignore[return-value]
 
     @functools.wraps(handler)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         try:
             return handler(*args, **kwargs)
-        except gr.Error:
-            raise
-        except (InputError, ModelLoadError, ConfigError) as exc:
-            raise gr.Error(str(exc), title="Cannot run this", print_exception=False) from None
-        except Exception:
-            log.exception("Unexpected failure in %s", getattr(handler, "__name__", handler))
-            raise gr.Error(
-                "Something went wrong while running the model; the error is in the server log. Try again, "
-                "or try a shorter text.",
-                print_exception=False,
-            ) from None
+        except Exception as exc:
+            raise _message(exc) from None
 
     return wrapped  # type: ignore[return-value]
 
 
-def wire(
-    fn: Callable[..., Mapping[str, Any]], context: TaskContext | None, outputs: Mapping[str, Component]
-) -> Handler:
-    """The handler Gradio calls: `fn` (given `context` first, when there is one) returns its values by name; they
-    go to the components of the same name. Model work runs on a ZeroGPU GPU where there is one; failures become
-    messages.
+def wire(fn: Callable[..., Any], context: TaskContext | None, outputs: Mapping[str, Component]) -> Handler:
+    """The handler Gradio calls: `fn` (given `context` first, when there is one) returns its values by name, or
+    yields them if it streams; they go to the components of the same name. Model work runs on a ZeroGPU GPU where
+    there is one; failures become messages.
 
     Gradio reads a handler's signature (how many inputs, which parameter takes a `gr.SelectData`, a `gr.Progress`),
     so the handler shows `fn`'s own signature, less the context it is given here.
     """
     run = on_gpu(fn) if context is not None else fn
+    bound: Callable[..., Any] = functools.partial(run, context) if context is not None else run
 
-    @functools.wraps(fn)
-    def named(*args: Any, **kwargs: Any) -> dict[Block, Any]:
-        values = run(context, *args, **kwargs) if context is not None else run(*args, **kwargs)
+    def named(values: Mapping[str, Any]) -> dict[Block, Any]:
         return {outputs[name]: value for name, value in values.items()} or unchanged(outputs.values())
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def handler(*args: Any, **kwargs: Any) -> Any:
+            for values in bound(*args, **kwargs):
+                yield named(values)
+
+    else:
+
+        @functools.wraps(fn)
+        def handler(*args: Any, **kwargs: Any) -> Any:
+            return named(bound(*args, **kwargs))
 
     if context is not None:
         signature = inspect.signature(fn)
-        named.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
-    return friendly_errors(named)
+        handler.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
+    return friendly_errors(handler)
 
 
 def unchanged(components: Iterable[Block]) -> dict[Block, Any]:

@@ -32,14 +32,14 @@ def controls(prefix: str, target_label: str) -> dict[str, Any]:
         target = gr.Dropdown([], label=target_label, allow_custom_value=True, info="Empty: the model's own answer.")
         button = gr.Button("Explain", elem_id=f"{prefix}-explain", scale=1)
     words = gr.HighlightedText(
-        label="Each word for (blue) or against (red) the answer",
+        label="Each word for (purple) or against (red) the answer",
         elem_id=f"{prefix}-explained",
         show_legend=False,
         combine_adjacent=False,
         show_inline_category=False,
     )
     with gr.Row():
-        chart = gr.Plot(label="The strongest words", show_label=False)
+        chart = gr.Plot(label="The strongest words", show_label=False, elem_id=f"{prefix}-explain-chart")
         note = gr.Markdown()
     return {
         "method": method,

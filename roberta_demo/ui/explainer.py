@@ -76,9 +76,10 @@ SECTIONS = [
         "5 · Fine-tuning: a small head for one task",
         "To classify, a small head reads the final vector of `<s>` and is trained, with the whole network, on "
         "labelled examples: a few thousand tweets for sentiment, sentences with tagged names for NER. Pre-training "
-        "taught the language; fine-tuning teaches the task.",
-        try_it("sentiment", "What a great talk, I learned so much!"),
-        "See a fine-tuned model at work",
+        "taught the language; fine-tuning teaches the task. The training step is a few lines of PyTorch: the loss of "
+        "the model's answers, its gradients, a small step of every weight against them.",
+        try_it("fine-tune"),
+        "Fine-tune one yourself and watch it learn",
     ),
 ]
 

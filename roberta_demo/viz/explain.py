@@ -1,4 +1,4 @@
-"""Word attributions drawn: the text with each word coloured for (blue) or against (red) the answer, and the strongest
+"""Word attributions drawn: the text with each word coloured for (purple) or against (red) the answer, and the strongest
 words beside where the same model looked."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from roberta_demo.viz.charts import GRID, MUTED, plain_figure, unique_labels
 
 __all__ = ["CAUTION", "attribution_note", "coloured_words", "explanation_chart"]
 
-FOR, AGAINST = "#2563eb", "#dc2626"
+# Gradio's HighlightedText draws negative scores purple and positive ones red; the chart uses the same two colours.
+FOR, AGAINST = "#805ad5", "#ef443c"
 CAUTION = (
     "Attention shows where the model looks; attributions, which words changed its answer. They often disagree: "
     "attention is not an explanation."
@@ -22,15 +23,16 @@ METHOD_NAMES = {"grad_x_input": "Gradient × Input", "integrated_gradients": "In
 
 
 def coloured_words(explanation: Explanation) -> list[tuple[str, float | None]]:
-    """The text as `gr.HighlightedText` pieces: each word with its attribution scaled to [-1, 1] (Gradio colours a
-    number on a diverging scale), what lies between words unscored, and a zero-shot hypothesis after it, unscored."""
+    """The text as `gr.HighlightedText` pieces: each word with its attribution scaled to [-1, 1] and negated, so that
+    words for the answer take Gradio's purple and words against it its red; what lies between words unscored, and a
+    zero-shot hypothesis after it, unscored."""
     strongest = max((abs(word.attribution) for word in explanation.words), default=0.0) or 1.0
     pieces: list[tuple[str, float | None]] = []
     cursor = 0
     for word in explanation.words:
         if word.start > cursor:
             pieces.append((explanation.text[cursor : word.start], None))
-        pieces.append((word.word, round(word.attribution / strongest, 4)))
+        pieces.append((word.word, round(-word.attribution / strongest, 4) + 0.0))  # + 0.0: no -0.0
         cursor = word.end
     if cursor < len(explanation.text):
         pieces.append((explanation.text[cursor:], None))
@@ -40,7 +42,7 @@ def coloured_words(explanation: Explanation) -> list[tuple[str, float | None]]:
 
 
 def explanation_chart(explanation: Explanation, top: int = 15) -> go.Figure:
-    """The `top` words by the size of their attribution (for in blue, against in red), and beside them the share of
+    """The `top` words by the size of their attribution (for in purple, against in red), and beside them the share of
     attention rollout each gets from the explained position."""
     words = sorted(explanation.words, key=lambda word: abs(word.attribution), reverse=True)[:top][::-1]
     labels = unique_labels([word.word for word in words])

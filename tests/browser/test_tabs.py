@@ -141,4 +141,12 @@ def test_explain_colours_the_words_of_a_deep_linked_text(open_page):
     coloured = explained.locator(".token[style*='background']")
     assert coloured.count() == 7  # every word, coloured by its attribution
     assert "".join(explained.locator(".token").all_inner_texts()).replace("\n", "") == "What a great talk, I loved it"
+    # The word pushing hardest for the answer is drawn in the chart's "for" colour, not the red of "against".
+    strongest = app_page.locator("#sentiment-explain-chart .ytick text").last.text_content()
+    backgrounds = coloured.evaluate_all("tokens => tokens.map(t => [t.innerText.trim(), t.style.backgroundColor])")
+    colour = dict(backgrounds)[strongest]
+    attribution_bars = app_page.locator("#sentiment-explain-chart .barlayer .trace").first.locator("path")
+    bar = attribution_bars.last.evaluate("p => getComputedStyle(p).fill")
+    assert bar in ("rgb(128, 90, 213)", "rgb(239, 68, 60)")
+    assert re.findall(r"\d+", colour)[:3] == re.findall(r"\d+", bar)  # the same hue, at any strength
     assert app_page.log.errors == []

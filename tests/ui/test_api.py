@@ -128,6 +128,14 @@ def test_page_says_the_tiny_models_are_untrained_and_shows_the_device(app_url):
     assert "device <b>cpu</b>" in config and "profile <b>tiny</b>" in config
 
 
+def test_the_page_config_holds_no_live_objects(app_url, client):
+    # Gradio deep-copies the config for every page load: a bound method in it (a gr.State's delete_callback) would
+    # copy the backend it belongs to, models and all, and print its repr into the page.
+    client.predict("Warm the models first.", api_name="/sentiment")
+    config = httpx.get(app_url + "config", timeout=10).text
+    assert "bound method" not in config and "Backend" not in config and "TaskContext" not in config
+
+
 def test_fill_mask_with_only_the_text(client):
     filled, chart, table, compared, lens, details, _ = client.predict(
         "The capital of France is <mask>.", api_name="/fill_mask"
@@ -173,3 +181,25 @@ def test_explain_errors_name_the_problem(client):
         client.predict("A text.", target="sideways", api_name="/explain")
     with pytest.raises(AppError, match="8 to 64 steps"):
         client.predict("A text.", method="integrated_gradients", steps=100, api_name="/explain")
+
+
+def test_fine_tune_reports_the_run_as_data(client):
+    examples = {
+        "headers": ["text", "label"],
+        "data": [["great", "pos"], ["nice", "pos"], ["awful", "neg"], ["bad", "neg"]],
+    }
+    held = {"headers": ["text", "label"], "data": [["lovely", "pos"], ["horrible", "neg"]]}
+    report = client.predict(examples, held, steps=5, learning_rate=1e-3, api_name="/fine_tune")
+    assert len(report["losses"]) == 5 and all(isinstance(loss, float) for loss in report["losses"])
+    assert set(report["accuracy_before"]) == {"train", "held_out"} and report["stopped"] is None
+    assert [p["text"] for p in report["predictions"]] == ["great", "nice", "awful", "bad", "lovely", "horrible"]
+    assert [p["held_out"] for p in report["predictions"]] == [False] * 4 + [True] * 2
+    assert all(p["after"] in {"pos", "neg"} and 0 < p["confidence"] <= 1 for p in report["predictions"])
+
+
+def test_fine_tune_refuses_bad_runs_with_a_message(client):
+    one_label = {"headers": ["text", "label"], "data": [["a", "x"], ["b", "x"]]}
+    with pytest.raises(AppError, match="at least two labels"):
+        client.predict(one_label, api_name="/fine_tune")
+    with pytest.raises(AppError, match="1 to 500 steps"):
+        client.predict({"headers": ["text", "label"], "data": [["a", "x"], ["b", "y"]]}, steps=0, api_name="/fine_tune")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -126,3 +128,24 @@ def test_first_use_of_a_checkpoint_reports_loading_progress(tiny_profile, handle
     assert len(first.messages) == 1 and first.messages[0].startswith(f"Loading {checkpoint}")
     assert "first use" in first.messages[0]
     assert again.messages == []  # loaded now: nothing to announce
+
+
+def _wait_until(condition, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        threading.Event().wait(0.05)
+
+
+def test_a_second_training_waits_for_the_first(client):
+    """One fine-tuning run at a time per server: a second request queues until the first is done."""
+    from gradio_client.utils import Status
+
+    examples = {"headers": ["text", "label"], "data": [["good", "p"], ["fine", "p"], ["bad", "n"], ["poor", "n"]]}
+    first = client.submit(examples, steps=300, api_name="/fine_tune")
+    _wait_until(lambda: first.status().code == Status.PROCESSING)
+    second = client.submit(examples, steps=2, api_name="/fine_tune")
+    _wait_until(lambda: second.status().code == Status.IN_QUEUE or second.done())
+    assert not second.done() and not first.done()  # queued behind the first, which still trains
+    first.result(timeout=120)
+    assert len(second.result(timeout=60)["losses"]) == 2

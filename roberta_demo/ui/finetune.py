@@ -1,0 +1,271 @@
+"""The fine-tuning tab: teach RoBERTa a new classification task from a few examples and watch it learn."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gradio as gr
+
+from roberta_demo.catalog import Catalog
+from roberta_demo.results import FineTuned
+from roberta_demo.tasks import finetune
+from roberta_demo.tasks.common import TaskContext
+from roberta_demo.ui.common import TabParts, reporting, wire
+from roberta_demo.viz.finetune import attention_comparison, loss_chart, progress_note, verdict_rows
+
+__all__ = ["TASKS", "build"]
+
+TASKS = ["fine_tune"]
+HEADERS = ["text", "label"]
+VERDICT_HEADERS = ["text", "set", "label", "before", "after", "changed"]
+INTRO = (
+    "Pre-training taught RoBERTa the language; **fine-tuning** teaches it one task. Give it a few labelled examples, "
+    "press *Train*, and watch the loss fall: a copy of the base model gets a new classification head, and every step "
+    "nudges its weights towards your labels (the base model everyone else uses is not touched). Training only the top "
+    "layers is several times faster on a CPU; the whole model learns more from more examples."
+)
+DEFAULT_PRESET = next(iter(finetune.PRESETS))
+
+
+def _table(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    return {"headers": HEADERS, "data": [list(pair) for pair in pairs]}
+
+
+def load_preset(name: str) -> dict[str, Any]:
+    """A preset's examples in the training table (the held-out one emptied: a share is held out automatically)."""
+    return {"examples": _table(finetune.PRESETS.get(name, [])), "held_out": _table([])}
+
+
+def load_csv(context: TaskContext, upload: bytes | None) -> dict[str, Any]:
+    """An uploaded CSV (text, label) in the training table."""
+    rows = finetune.read_csv(upload, context.limits)
+    return {"examples": {"headers": HEADERS, "data": rows}} if rows else {}
+
+
+def _finished(result: FineTuned) -> dict[str, Any]:
+    return {
+        "chart": loss_chart(result.update),
+        "status": progress_note(result.update) + "".join(f"\n\nℹ️ {note}" for note in result.notes),
+        "verdicts": {"headers": VERDICT_HEADERS, "data": verdict_rows(result)},
+        "key": result.key,
+        "try_it": gr.update(interactive=True),
+    }
+
+
+def train_view(
+    context: TaskContext,
+    examples: Any,
+    held_out: Any,
+    steps: float,
+    checkpoint: str,
+    learning_rate: float,
+    batch_size: float,
+    max_tokens: float,
+    seed: float,
+    top_layers_only: bool,
+    request: gr.Request,
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
+) -> Iterator[dict[str, Any]]:
+    """Train, streaming the loss after every step; the finished model is held for this page's session (replacing
+    its last one) until the page closes.
+
+    The run's stop switch goes to the page's state first, where the Stop button finds it.
+    """
+    context = reporting(context, progress)
+    recipe = finetune.Recipe(
+        int(steps), float(learning_rate), int(batch_size), int(max_tokens), int(seed), bool(top_layers_only)
+    )
+    read = finetune.read_examples(examples, held_out, context.limits, int(seed))
+    stop = threading.Event()
+    yield {"stop_switch": stop, "status": "Starting…", "verdicts": {"headers": VERDICT_HEADERS, "data": []}}
+    for update in finetune.train(context, read, recipe, checkpoint or None, stop, owner=request.session_hash):
+        if isinstance(update, FineTuned):
+            yield _finished(update) | {"stop_switch": None}
+        else:
+            yield {"chart": loss_chart(update), "status": progress_note(update)}
+
+
+def forgetting(context: TaskContext) -> Callable[[gr.Request], None]:
+    """What runs when a page closes: its fine-tuned model goes at once, not when Gradio drops the session's state
+    (an hour later)."""
+
+    def forget(request: gr.Request) -> None:
+        context.release(request.session_hash)
+
+    return forget
+
+
+def releasing(context: TaskContext) -> Callable[[str | None], None]:
+    """What runs when Gradio drops a session's state: the session's fine-tuned model goes too."""
+
+    def release(key: str | None) -> None:
+        context.release(key)
+
+    return release
+
+
+def stop_view(stop_switch: threading.Event | None) -> dict[str, Any]:
+    """Stop: the run under way ends after its current step and keeps what it learned."""
+    if stop_switch is None:
+        gr.Info("Nothing is training on this page.")
+    else:
+        stop_switch.set()
+    return {}
+
+
+def try_view(context: TaskContext, key: str | None, text: str) -> dict[str, Any]:
+    """The fine-tuned model's answer, and where its <s> looks beside the base model's."""
+    scores = finetune.classify(context, key, text)
+    tokens, before, after = finetune.compare_attention(context, key, text)
+    return {"answer": scores, "attention": attention_comparison(tokens, before, after)}
+
+
+def download_view(context: TaskContext, key: str | None) -> dict[str, Any]:
+    """The fine-tuned model as a zip that `from_pretrained` loads."""
+    return {"download": gr.update(value=str(finetune.export(context, key)), visible=True)}
+
+
+def _settings(catalog: Catalog, context: TaskContext) -> dict[str, Any]:
+    limits, defaults = context.limits, finetune.Recipe()
+    choices = [(catalog.display_name(c), c) for c in catalog.checkpoints("fine_tune")]
+    with gr.Accordion("Settings", open=False):
+        with gr.Row():
+            checkpoint = gr.Dropdown(choices, value=catalog.default("fine_tune"), label="Base model")
+            learning_rate = gr.Number(
+                finetune.UNTRAINED_LEARNING_RATE if catalog.untrained else defaults.learning_rate,
+                label="Learning rate",
+                minimum=0,
+                info="Higher than for a pre-trained model: these untrained models have nothing to forget."
+                if catalog.untrained
+                else "5e-5 is a common choice for a pre-trained RoBERTa.",
+            )
+        with gr.Row():
+            batch_size = gr.Slider(1, 32, value=defaults.batch_size, step=1, label="Batch size")
+            max_tokens = gr.Slider(
+                8, limits.max_train_tokens, value=defaults.max_tokens, step=8, label="Max tokens per text"
+            )
+            seed = gr.Number(defaults.seed, label="Seed", precision=0)
+            top_layers_only = gr.Checkbox(defaults.top_layers_only, label="Train only the top layers (faster)")
+    return {
+        "checkpoint": checkpoint,
+        "learning_rate": learning_rate,
+        "batch_size": batch_size,
+        "max_tokens": max_tokens,
+        "seed": seed,
+        "top_layers_only": top_layers_only,
+    }
+
+
+def build(catalog: Catalog, context: TaskContext) -> TabParts:
+    """The tab's components and events."""
+    notice = gr.Markdown(catalog.missing_notice(TASKS))
+    gr.Markdown(INTRO)
+    with gr.Row():
+        preset = gr.Dropdown(list(finetune.PRESETS), value=DEFAULT_PRESET, label="Start from a preset", scale=3)
+        upload = gr.File(label="…or upload a CSV (text, label)", file_types=[".csv"], type="binary", scale=2)
+    with gr.Row():
+        examples = gr.Dataframe(
+            _table(finetune.PRESETS[DEFAULT_PRESET]),
+            headers=HEADERS,
+            column_count=2,
+            column_limits=(2, 2),
+            label="Training examples",
+            interactive=True,
+            max_height=360,
+            elem_id="tune-examples",
+        )
+        held_out = gr.Dataframe(
+            _table([]),
+            headers=HEADERS,
+            column_count=2,
+            column_limits=(2, 2),
+            interactive=True,
+            max_height=360,
+            label="Held-out examples (empty: a quarter is held out automatically)",
+        )
+    # Steps stay in sight: it is the knob a talk turns ("ten steps, watch the loss"); the rest waits in Settings.
+    with gr.Row(equal_height=True):
+        steps = gr.Slider(
+            1,
+            context.limits.max_train_steps,
+            value=finetune.Recipe().steps,
+            step=1,
+            label="Steps",
+            elem_id="tune-steps",
+            scale=3,
+        )
+        train = gr.Button("Train", variant="primary", elem_id="tune-train", scale=1)
+        stop = gr.Button("Stop", variant="stop", elem_id="tune-stop", scale=1)
+    settings = _settings(catalog, context)
+    with gr.Row():
+        chart = gr.Plot(label="Loss", show_label=False, elem_id="tune-chart")
+        with gr.Column():
+            gr.Code(finetune.CODE, language="python", label="Each step, in PyTorch", interactive=False, wrap_lines=True)
+            status = gr.Markdown(elem_id="tune-status")
+    verdicts = gr.Dataframe(
+        headers=VERDICT_HEADERS,
+        label="Every example, before and after",
+        wrap=True,
+        max_height=420,
+        elem_id="tune-verdicts",
+    )
+    # The session's fine-tuned model: freed when the page closes (on_unload), or else with the session's state.
+    # The callback is a plain function, never a bound method: Gradio puts it in the page config and deep-copies
+    # that config for every page load, and deep-copying a bound method copies its object (here the whole backend).
+    key = gr.State(None, delete_callback=releasing(context))
+    with gr.Row():
+        with gr.Column(scale=2):
+            text = gr.Textbox(label="Try your model", placeholder="A new text to classify", elem_id="tune-text")
+            try_it = gr.Button("Classify with the fine-tuned model", interactive=False, elem_id="tune-try")
+            answer = gr.Label(label="Fine-tuned answer", elem_id="tune-answer")
+        attention = gr.Plot(label="Attention", show_label=False)
+    with gr.Row():
+        download = gr.Button("Download the fine-tuned model (zip)", size="sm")
+        downloaded = gr.File(label="save_pretrained folder, zipped", visible=False)
+    stop_switch = gr.State(None)
+    outputs = {
+        "chart": chart,
+        "status": status,
+        "verdicts": verdicts,
+        "key": key,
+        "try_it": try_it,
+        "stop_switch": stop_switch,
+    }
+    inputs = [examples, held_out, steps, *settings.values()]
+    # One run at a time on this server: another page's run waits in the queue, and its page shows its place.
+    train.click(
+        wire(train_view, context, outputs),
+        inputs,
+        list(outputs.values()),
+        concurrency_limit=1,
+        concurrency_id="fine-tune",
+        api_visibility="private",
+    )
+    stop.click(wire(stop_view, None, {}), stop_switch, None, api_visibility="private", queue=False)
+    preset.change(
+        wire(load_preset, None, {"examples": examples, "held_out": held_out}),
+        preset,
+        [examples, held_out],
+        api_visibility="private",
+    )
+    upload.upload(wire(load_csv, context, {"examples": examples}), upload, examples, api_visibility="private")
+    tried = {"answer": answer, "attention": attention}
+    gr.on(
+        [try_it.click, text.submit],
+        wire(try_view, context, tried),
+        [key, text],
+        list(tried.values()),
+        api_visibility="private",
+    )
+    download.click(wire(download_view, context, {"download": downloaded}), key, downloaded, api_visibility="private")
+    return TabParts(
+        notice,
+        TASKS,
+        text,
+        wire(try_view, context, tried),
+        [key, text],
+        list(tried.values()),
+        on_unload=forgetting(context),
+    )

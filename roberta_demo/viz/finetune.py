@@ -1,0 +1,117 @@
+"""Fine-tuning drawn: the loss falling step by step, accuracy along the way, every example before and after, and
+where the model's `<s>` looks before and after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from roberta_demo.results import FineTuned, TrainingUpdate
+from roberta_demo.viz.charts import ACCENT, GRID, MUTED, plain_figure, plotly_text, unique_labels
+
+__all__ = ["attention_comparison", "loss_chart", "progress_note", "verdict_rows"]
+
+HELD_OUT = "#10b981"
+
+
+def loss_chart(update: TrainingUpdate | None) -> go.Figure:
+    """The training loss of every step (left axis) and the accuracy checks (right axis, training and held-out)."""
+    losses = update.losses if update else []
+    steps = update.steps if update else 1
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": list(range(1, len(losses) + 1)),
+            "y": losses,
+            "name": "loss",
+            "line": {"color": ACCENT, "width": 3},
+            "marker": {"size": 5},
+        },
+    ]
+    checks = update.accuracy if update else []
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": [c[0] for c in checks],
+            "y": [c[1] for c in checks],
+            "name": "accuracy, training",
+            "yaxis": "y2",
+            "line": {"color": MUTED, "dash": "dot"},
+        }
+    )
+    held = [(c[0], c[2]) for c in checks if c[2] is not None]
+    if held:
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": [h[0] for h in held],
+                "y": [h[1] for h in held],
+                "name": "accuracy, held out",
+                "yaxis": "y2",
+                "line": {"color": HELD_OUT, "dash": "dot"},
+            }
+        )
+    layout = {
+        "xaxis": {"title": {"text": "step"}, "range": [0, steps + 0.5], "gridcolor": GRID, "automargin": True},
+        "yaxis": {"title": {"text": "training loss"}, "rangemode": "tozero", "gridcolor": GRID, "automargin": True},
+        "yaxis2": {
+            "title": {"text": "accuracy"},
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1.05],
+            "tickformat": ".0%",
+            "showgrid": False,
+            "automargin": True,
+        },
+        "legend": {"orientation": "h", "y": -0.25},
+    }
+    return plain_figure(traces, layout, "The loss, step by step", 420)
+
+
+def progress_note(update: TrainingUpdate) -> str:
+    """Markdown: where the run is, how fast, and the latest accuracy."""
+    step, held = update.accuracy[-1], update.accuracy[-1][2]
+    note = (
+        f"Step **{update.step} / {update.steps}** · loss **{update.losses[-1]:.3f}** · {update.seconds:.1f} s · "
+        f"{update.steps_per_second:.3g} steps/s · accuracy at step {step[0]}: training **{step[1]:.0%}**"
+    )
+    note += f", held out **{held:.0%}**" if held is not None else ""
+    if update.stopped:
+        note += f"\n\n⏹ Training ended early: {update.stopped}. The model trained so far is kept."
+    return note
+
+
+def verdict_rows(result: FineTuned) -> list[list[Any]]:
+    """Table rows: text, set, label, before (confidence), after (confidence), changed."""
+    return [
+        [
+            v.text,
+            "held out" if v.held_out else "training",
+            v.label,
+            f"{v.before} ({v.before_confidence:.0%})",
+            f"{v.after} ({v.after_confidence:.0%})" if v.after is not None else "",
+            ("✔ now right" if v.after == v.label else "✘ now wrong") if v.changed else "",
+        ]
+        for v in result.verdicts
+    ]
+
+
+def attention_comparison(tokens: list[str], before: np.ndarray, after: np.ndarray) -> go.Figure:
+    """Where `<s>` (whose final vector the classifier reads) looks after the last layer: base model and fine-tuned."""
+    labels = unique_labels([token.replace("Ġ", " ").strip() or "␣" for token in tokens])
+    traces = [
+        {"type": "bar", "name": "base model", "x": labels, "y": np.round(before, 4), "marker": {"color": MUTED}},
+        {"type": "bar", "name": "fine-tuned", "x": labels, "y": np.round(after, 4), "marker": {"color": ACCENT}},
+    ]
+    layout = {
+        "barmode": "group",
+        "yaxis": {"title": {"text": plotly_text("attention rollout from <s>")}, "tickformat": ".0%", "gridcolor": GRID},
+        "xaxis": {"tickangle": -45, "automargin": True},
+        "legend": {"orientation": "h", "y": 1.12},
+    }
+    return plain_figure(traces, layout, plotly_text("Where the classifier's <s> looks, before and after"), 380)
