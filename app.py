@@ -2,7 +2,7 @@
 
 import sys
 
-from roberta_demo.cli import configure_logging, create_app, launch, settings_from_argv
+from roberta_demo.cli import configure_logging, create_app, serve, settings_from_argv
 from roberta_demo.config import ConfigError
 
 configure_logging()
@@ -13,4 +13,4 @@ except ConfigError as exc:
     sys.exit(f"error: {exc}")
 
 if __name__ == "__main__":
-    launch(demo, settings)
+    serve(demo, settings)

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import gradio as gr
 
+from roberta_demo.allocator import tune_malloc
 from roberta_demo.backend import Backend
 from roberta_demo.catalog import Catalog
 from roberta_demo.config import ConfigError, Settings, load_profile, parse_settings, settings_from_env, settings_table
 from roberta_demo.tasks.common import TaskContext
 
-__all__ = ["configure_logging", "create_app", "launch", "main", "settings_from_argv"]
+__all__ = ["configure_logging", "create_app", "drain", "launch", "main", "serve", "settings_from_argv"]
 
 log = logging.getLogger("roberta_demo")
 
@@ -32,6 +37,7 @@ def settings_from_argv(argv: Sequence[str]) -> Settings:
 def create_app(settings: Settings) -> tuple[gr.Blocks, Backend]:
     """The app and its backend, wired: the tabs get a read-only catalog and a task context, never the backend.
     Loads no model unless `settings.preload`."""
+    tune_malloc(settings.malloc_arenas)  # before any request thread exists
     from roberta_demo.ui.app import build_app
 
     backend = Backend(
@@ -47,12 +53,28 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Backend]:
         log.warning(message)
     if settings.preload:
         backend.preload()
-    return build_app(catalog, TaskContext(backend, settings.limits)), backend
+    # Gradio keeps a record of its last N requests for its analytics page; 10,000 by default, which is a lot of
+    # memory for a server that runs all term. Read when the queue is made, so set before the app is built.
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
+    demo = build_app(catalog, TaskContext(backend, settings.limits))
+    keep_files_for(demo, 60 * settings.file_minutes)
+    return demo, backend
+
+
+def keep_files_for(demo: gr.Blocks, age: int) -> None:
+    """Uploaded and generated files go `age` seconds after they were written: Gradio checks this often (and deletes
+    them all when it stops), and the files the app hands out follow the same age."""
+    from roberta_demo.ui import files
+
+    demo.delete_cache = (min(600, max(60, age // 4)), age)
+    files.FILES.max_age_s = age
 
 
 def launch(demo: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
-    """Serve `demo` as configured; extra keyword arguments go to `Blocks.launch` (tests pass prevent_thread_lock)."""
+    """Serve `demo` as configured, uploads capped at `max_file_mb`; extra keyword arguments go to `Blocks.launch`
+    (tests pass prevent_thread_lock)."""
     from roberta_demo.ui.app import APP_JS, CSS_PATHS, THEME
+    from roberta_demo.ui.protocol import EXCEPTION_HANDLERS
 
     # A bounded queue: past it, a client is told the server is busy instead of waiting without end.
     return demo.queue(max_size=settings.queue_size).launch(
@@ -62,8 +84,43 @@ def launch(demo: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
         theme=THEME,
         css_paths=CSS_PATHS,
         js=APP_JS,
+        max_file_size=settings.max_file_mb * gr.FileSize.MB,
+        state_session_capacity=settings.sessions,
+        app_kwargs={"exception_handlers": EXCEPTION_HANDLERS},
         **kwargs,
     )
+
+
+def serve(demo: gr.Blocks, settings: Settings) -> None:
+    """Serve until SIGTERM (what a Space or a container sends to stop) or Ctrl-C, then drain and return. A second
+    signal stops the process at once."""
+    stopping = threading.Event()
+
+    def stop(signum: int, _: object) -> None:
+        signal.signal(signum, signal.SIG_DFL)
+        stopping.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    launch(demo, settings, prevent_thread_lock=True)
+    stopping.wait()
+    log.info("Stopping: no new requests; waiting up to %d s for those under way", settings.drain_seconds)
+    finished = drain(demo, settings.drain_seconds)
+    log.info("All requests finished" if finished else "Stopped with requests still running (drain time over)")
+    demo.close()
+
+
+def drain(demo: gr.Blocks, seconds: float) -> bool:
+    """Refuse new requests (the queue reports itself full) and wait up to `seconds` for the ones queued or running
+    to finish; True if they all did."""
+    queue = demo._queue
+    queue.max_size = 0
+    deadline = time.monotonic() + seconds
+    while queue.get_active_worker_count() or len(queue):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def download_main(argv: Sequence[str]) -> int:
@@ -98,5 +155,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    launch(demo, settings)
+    serve(demo, settings)
     return 0

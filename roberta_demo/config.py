@@ -371,6 +371,34 @@ class Settings:
         "ROBERTA_DEMO_QUEUE_SIZE",
         'requests waiting at once; past it a client is told "Queue is full! Please try again."',
     )
+    sessions: int = option(
+        500,
+        "ROBERTA_DEMO_SESSIONS",
+        "visitor sessions whose page state the server keeps (Gradio keeps about 0.4 MB each); the least recently "
+        "active goes first",
+    )
+    malloc_arenas: int = option(
+        2,
+        "ROBERTA_DEMO_MALLOC_ARENAS",
+        "glibc malloc arenas (as `MALLOC_ARENA_MAX`, which wins when set): few keep a long-running server flat",
+    )
+    max_file_mb: int = option(
+        5,
+        "ROBERTA_DEMO_MAX_FILE_MB",
+        "largest upload accepted, in MB (500 texts as CSV take well under 1 MB)",
+        flag="--max-file-mb",
+        metavar="N",
+    )
+    file_minutes: int = option(
+        60,
+        "ROBERTA_DEMO_FILE_MINUTES",
+        "uploaded and generated files are deleted this long after they were written, and when their page closes",
+    )
+    drain_seconds: int = option(
+        30,
+        "ROBERTA_DEMO_DRAIN_SECONDS",
+        "on SIGTERM the app takes no new requests and waits this long at most for those under way, then exits",
+    )
     limits: Limits = field(default_factory=Limits)
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
+from dataclasses import replace
 
 import httpx
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
+from gradio_client.utils import QueueError, Status
 
-from roberta_demo.cli import create_app, settings_from_argv
+from roberta_demo.cli import create_app, launch, settings_from_argv
 from roberta_demo.config import Settings
 from roberta_demo.hub import weight_patterns
 from roberta_demo.perf.server import start_app
+from roberta_demo.ui.files import FILES
 from tests.conftest import REPO
 
 
@@ -86,3 +91,38 @@ def test_download_fetches_safetensors_or_else_pytorch_weights_only():
     assert "*.safetensors" in with_safetensors and "pytorch_model*.bin" not in with_safetensors
     assert "pytorch_model*.bin" in weight_patterns(["config.json", "pytorch_model.bin", "flax_model.msgpack"])
     assert not any(pattern.endswith((".h5", ".msgpack", ".onnx")) for pattern in with_safetensors)
+
+
+def test_sigterm_lets_the_request_under_way_finish_refuses_new_ones_and_exits_cleanly():
+    app = start_app("tiny", timeout=60)
+    try:
+        client = Client(app.url, verbose=False)
+        examples = {"headers": ["text", "label"], "data": [["great", "pos"], ["awful", "neg"]] * 4}
+        job = client.submit(examples, None, None, 150, api_name="/fine_tune")  # a few seconds of training
+        deadline = time.monotonic() + 60
+        while job.status().code != Status.PROCESSING and time.monotonic() < deadline:
+            time.sleep(0.05)
+        app.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        with pytest.raises(QueueError, match=r"Queue is full! Please try again\."):  # draining: nothing new is taken
+            client.predict("too late", api_name="/sentiment")
+        assert len(job.result(timeout=120)["losses"]) == 150  # the run under way finished
+        assert app.process.wait(timeout=60) == 0
+    finally:
+        log = app.stop()
+    assert "Stopping: no new requests" in log and "All requests finished" in log
+    assert "Traceback" not in log
+
+
+def test_sessions_uploads_and_files_are_bounded_as_configured(monkeypatch):
+    monkeypatch.setattr(FILES, "max_age_s", FILES.max_age_s)  # restored after the test
+    settings = settings_from_argv(["--models", "tiny", "--host", "127.0.0.1", "--max-file-mb", "1"])
+    settings = replace(settings, sessions=7, file_minutes=2)
+    demo, _ = create_app(settings)
+    launch(demo, settings, prevent_thread_lock=True, quiet=True)
+    try:
+        assert demo.state_session_capacity == 7  # Gradio keeps at most this many sessions' page state
+        assert demo.max_file_size == 1024 * 1024
+        assert demo.delete_cache == (60, 120) and FILES.max_age_s == 120  # checked every minute, gone after two
+    finally:
+        demo.close()

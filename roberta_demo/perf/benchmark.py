@@ -80,24 +80,29 @@ def build_checkpoints(root: Path, sizes: Sizes) -> dict[str, Path]:
     """One checkpoint per task at `sizes` with the task's head, random weights, the tiny BPE tokenizer; returns
     task → folder. The fine-tuning base has distilroberta-base's depth."""
     tokenizer = tiny.build_tokenizer(root / "tokenizer")
-    shapes = {task: (labels, sizes.layers) for task, labels in TASK_LABELS.items()}
-    shapes["fine_tune"] = ((), min(sizes.layers, DISTIL_LAYERS))
-    paths = {}
-    for seed, (task, (labels, layers)) in enumerate(shapes.items()):
-        config = tiny.roberta_config(
-            sizes.vocab or len(tokenizer),
-            sizes.hidden,
-            layers,
-            sizes.heads,
-            sizes.intermediate,
-            labels,
-            multi_label=task == "topic",
-        )
-        torch.manual_seed(seed)
-        paths[task] = root / task
-        MODEL_CLASSES[TASKS[task].head].from_config(config).save_pretrained(paths[task])
-        tokenizer.save_pretrained(paths[task])
-    return paths
+    return {task: build_checkpoint(root, task, sizes, tokenizer, seed) for seed, task in enumerate(TASK_LABELS)} | {
+        "fine_tune": build_checkpoint(root, "fine_tune", sizes, tokenizer, len(TASK_LABELS))
+    }
+
+
+def build_checkpoint(root: Path, task: str, sizes: Sizes, tokenizer: Any | None = None, seed: int = 0) -> Path:
+    """`root/task`: a checkpoint for `task` at `sizes` (the fine-tuning base at most distilroberta-base's depth)."""
+    tokenizer = tokenizer or tiny.build_tokenizer(root / "tokenizer")
+    labels = TASK_LABELS.get(task, ())
+    layers = min(sizes.layers, DISTIL_LAYERS) if task == "fine_tune" else sizes.layers
+    config = tiny.roberta_config(
+        sizes.vocab or len(tokenizer),
+        sizes.hidden,
+        layers,
+        sizes.heads,
+        sizes.intermediate,
+        labels,
+        multi_label=task == "topic",
+    )
+    torch.manual_seed(seed)
+    MODEL_CLASSES[TASKS[task].head].from_config(config).save_pretrained(root / task)
+    tokenizer.save_pretrained(root / task)
+    return root / task
 
 
 def write_profile(root: Path, paths: dict[str, Path]) -> Path:

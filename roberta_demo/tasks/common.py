@@ -77,6 +77,8 @@ def too_long(subject: str, size: int, unit: str, limit: int, limit_name: str) ->
 
 def check_text(text: str | None, limits: Limits, limit_name: str = "max_chars") -> str:
     """The text to run on, or an `InputError` that says why it cannot be used. NUL bytes are dropped."""
+    if text is not None and not isinstance(text, str):  # an API caller's number, list or object
+        raise InputError(f"The text must be a string, not {type(text).__name__}.")
     text = (text or "").replace("\x00", "")
     if not text.strip():
         raise InputError("Type or paste some text first.")

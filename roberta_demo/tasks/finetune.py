@@ -12,9 +12,9 @@ import copy
 import csv
 import functools
 import io
+import logging
 import math
 import random
-import shutil
 import tempfile
 import threading
 import time
@@ -51,6 +51,8 @@ __all__ = [
     "train",
     "training_step",
 ]
+
+log = logging.getLogger(__name__)
 
 # The training step, as the page shows it beside the chart: what `training_step` does, in the tutorial's words.
 CODE = """\
@@ -149,9 +151,13 @@ def _rows(table: Any) -> list[list[Any]]:
         return []
     if hasattr(table, "values") and hasattr(table, "columns"):  # pandas, from the page's Dataframe
         return [list(row) for row in table.values.tolist()]
-    if isinstance(table, dict):
-        return [list(row) for row in table.get("data", []) or []]
-    return [list(row) for row in table]
+    rows = table.get("data") or [] if isinstance(table, dict) else table
+    if not isinstance(rows, list) or not all(isinstance(row, (list, tuple)) for row in rows):
+        raise InputError(
+            'The examples must be a table: {"headers": ["text", "label"], "data": [[text, label], ...]} '
+            f"(or a list of [text, label] rows), not {type(table).__name__} {str(table)[:40]!r}."
+        )
+    return [list(row) for row in rows]
 
 
 def _pairs(table: Any) -> tuple[list[tuple[str, str]], int]:
@@ -424,7 +430,12 @@ def train(
         last = step == recipe.steps or stopped is not None
         if last or step % max(1, recipe.steps // CHECKS) == 0:
             accuracy.append((step, *_accuracies(model, examples, recipe.max_tokens)))
-        yield TrainingUpdate(step, recipe.steps, list(losses), list(accuracy), elapsed, last, stopped)
+        try:
+            yield TrainingUpdate(step, recipe.steps, list(losses), list(accuracy), elapsed, last, stopped)
+        except GeneratorExit:
+            # Nobody reads the run any more (the page closed, the API client went away): stop using the CPU.
+            log.info("Fine-tuning abandoned after step %d of %d: its client went away", step, recipe.steps)
+            raise
         if last:
             break
     model.model.eval()
@@ -494,18 +505,16 @@ def compare_attention(context: TaskContext, key: str | None, text: str) -> tuple
     return tokens, before, after
 
 
-def export(context: TaskContext, key: str | None) -> Path:
-    """The fine-tuned model as a zip of `save_pretrained` output (weights, config with the label names, tokenizer),
-    which `AutoModelForSequenceClassification.from_pretrained` loads as it is."""
+def export(context: TaskContext, key: str | None, into: Path) -> Path:
+    """The fine-tuned model as `into/fine-tuned-roberta.zip`: `save_pretrained` output (weights, config with the
+    label names, tokenizer), which `AutoModelForSequenceClassification.from_pretrained` loads as it is."""
     model = _held(context, key)
-    folder = Path(tempfile.mkdtemp(prefix="fine-tuned-"))
-    try:
+    target = into / "fine-tuned-roberta.zip"
+    with tempfile.TemporaryDirectory(prefix="saving-", dir=into) as saving:
+        folder = Path(saving)
         model.model.save_pretrained(folder)
         model.tokenizer.save_pretrained(folder)
-        target = Path(tempfile.mkstemp(prefix="fine-tuned-roberta-", suffix=".zip")[1])
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(folder.iterdir()):
                 archive.write(path, path.name)
-        return target
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    return target

@@ -3,6 +3,7 @@ documents it. The tabs' own events serve the page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
@@ -61,8 +62,11 @@ def data_endpoints(context: TaskContext) -> None:
         max_tokens: int = 64,
         seed: int = 0,
         top_layers_only: bool = True,
-    ) -> dict[str, Any]:
+    ) -> Iterator[dict[str, Any]]:
         """Fine-tune a RoBERTa classifier on a few labelled examples and report how it learned.
+
+        Streams {"step", "steps", "losses"} after every step, then the report as the final output (what
+        `Client.predict` returns). A client that goes away ends the run after the step under way.
 
         Args:
             examples: a table {"headers": ["text", "label"], "data": [[text, label], ...]}.
@@ -83,9 +87,12 @@ def data_endpoints(context: TaskContext) -> None:
         """
         read = finetune.read_examples(examples, held_out, context.limits, seed)
         recipe = finetune.Recipe(steps, learning_rate, batch_size, max_tokens, seed, top_layers_only)
-        result = next(u for u in finetune.train(context, read, recipe, checkpoint or None) if isinstance(u, FineTuned))
-        context.release(result.key)
-        return _training_report(result)
+        for update in finetune.train(context, read, recipe, checkpoint or None):
+            if isinstance(update, FineTuned):
+                context.release(update.key)
+                yield _training_report(update)
+            else:
+                yield {"step": update.step, "steps": update.steps, "losses": update.losses}
 
     # One run at a time on this server, shared with the page's Train button.
     gr.api(friendly_errors(fine_tune), api_name="fine_tune", concurrency_limit=1, concurrency_id="fine-tune")

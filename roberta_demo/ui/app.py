@@ -16,6 +16,8 @@ from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import attention, classification, explainer, fill_mask, finetune, ner, sentiment
 from roberta_demo.ui.api import data_endpoints
 from roberta_demo.ui.common import Handler, TabParts, unchanged
+from roberta_demo.ui.files import forget_session
+from roberta_demo.ui.protocol import DemoBlocks
 
 __all__ = ["APP_JS", "CSS_PATHS", "THEME", "build_app"]
 
@@ -80,7 +82,7 @@ def linked_runner(key: str, parts: TabParts) -> Handler:
 
 def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
     """The whole app. Loads no model: each checkpoint loads on its first request."""
-    demo = gr.Blocks(title="RoBERTa demo")
+    demo = DemoBlocks(title="RoBERTa demo")
     with demo:
         with gr.Row(elem_id="header-row"):
             gr.HTML(header_html(catalog))
@@ -102,6 +104,7 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
                 demo.load(part.on_page_load, None, list(part.outputs), api_visibility="private")
             if part.on_unload is not None:
                 demo.unload(part.on_unload)
+        demo.unload(forget_session)
         link = demo.load(link_reader(tabs, parts), None, link_targets(tabs, parts), api_visibility="private")
         data_endpoints(context)
         for key, part in parts.items():

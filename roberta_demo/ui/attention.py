@@ -6,7 +6,6 @@ Laid out for a projector: a compact row of inputs, the views right under it, the
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +18,7 @@ from roberta_demo.tasks import attention, formula
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import mask_word, maskable_words
 from roberta_demo.ui.common import LATEX, TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.files import FILES
 from roberta_demo.viz.attention import (
     HEAD_STATISTICS,
     VENDOR_DIR,
@@ -230,17 +230,17 @@ def attend_and_capture(
     return views | formula_capture(context, text, text_pair, checkpoint, layer, head, masked_word, None, panel)
 
 
-def export_html(view: AttentionView | None, layer: int, kind_label: str) -> dict[str, Any]:
+def export_html(
+    view: AttentionView | None, layer: int, kind_label: str, request: gr.Request | None = None
+) -> dict[str, Any]:
     """A standalone page of the view (libraries inlined) to open offline or put in a slide deck."""
     if view is None:
         raise gr.Error("Run the attention view first, then export it.")
     kind = VIEWS.get(kind_label, "head")
     document = standalone_document(view, kind, min(int(layer), view.num_layers - 1))
-    with tempfile.NamedTemporaryFile(
-        "w", suffix=f"-{kind}-view.html", prefix="attention-", delete=False, encoding="utf-8"
-    ) as out:
-        out.write(document)
-    return {"exported": gr.update(value=out.name, visible=True)}
+    page = FILES.folder(request) / f"attention-{kind}-view.html"
+    page.write_text(document, encoding="utf-8")
+    return {"exported": gr.update(value=str(page), visible=True)}
 
 
 def _choice_label(catalog: Catalog, checkpoint: str) -> str:

@@ -13,6 +13,7 @@ from roberta_demo.results import FineTuned
 from roberta_demo.tasks import finetune
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.common import TabParts, reporting, wire
+from roberta_demo.ui.files import FILES
 from roberta_demo.viz.finetune import attention_comparison, loss_chart, progress_note, verdict_rows
 
 __all__ = ["TASKS", "build"]
@@ -122,9 +123,10 @@ def try_view(context: TaskContext, key: str | None, text: str) -> dict[str, Any]
     return {"answer": scores, "attention": attention_comparison(tokens, before, after)}
 
 
-def download_view(context: TaskContext, key: str | None) -> dict[str, Any]:
+def download_view(context: TaskContext, key: str | None, request: gr.Request | None = None) -> dict[str, Any]:
     """The fine-tuned model as a zip that `from_pretrained` loads."""
-    return {"download": gr.update(value=str(finetune.export(context, key)), visible=True)}
+    archive = finetune.export(context, key, FILES.folder(request))
+    return {"download": gr.update(value=str(archive), visible=True)}
 
 
 def _settings(catalog: Catalog, context: TaskContext) -> dict[str, Any]:

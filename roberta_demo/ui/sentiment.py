@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 
 import gradio as gr
@@ -12,6 +11,7 @@ from roberta_demo.tasks import sentiment
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
 from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.files import FILES
 from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart
 
 __all__ = ["MODES", "TASKS", "build", "score_many", "score_one"]
@@ -69,18 +69,19 @@ def score_many(
     texts: str,
     mode: str = DEFAULT_MODE,
     upload: bytes | None = None,
+    request: gr.Request | None = None,
     progress: gr.Progress = gr.Progress(track_tqdm=True),
 ) -> dict[str, Any]:
     context = reporting(context, progress)
     file_text = upload.decode("utf-8", errors="replace") if upload else None
     batch = sentiment.parse_texts(texts, file_text, context)
     result = sentiment.classify_many(context, batch, MODES.get(mode, "sentiment"))
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", prefix="sentiment-", delete=False, encoding="utf-8") as out:
-        out.write(result.to_csv())
+    table = FILES.folder(request) / "sentiment.csv"
+    table.write_text(result.to_csv(), encoding="utf-8")
     return {
         "table": [[row.text, row.label, round(row.score, 4)] for row in result.rows],
         "distribution": class_distribution_chart(result.label_counts()),
-        "download": out.name,
+        "download": str(table),
         "info": _batch_note(result),
     }
 

@@ -114,19 +114,19 @@ def test_the_time_limit_stops_training_and_keeps_the_model(fresh):
 
 def test_the_downloaded_zip_loads_and_answers_like_the_tab(fresh, tmp_path):
     _, result = _run(fresh)
-    archive = finetune.export(fresh, result.key)
+    archive = finetune.export(fresh, result.key, tmp_path)
+    assert [path.name for path in tmp_path.iterdir()] == ["fine-tuned-roberta.zip"]  # nothing else left behind
     with zipfile.ZipFile(archive) as zipped:
         assert "config.json" in zipped.namelist() and "tokenizer.json" in zipped.namelist()
-        zipped.extractall(tmp_path)
-    loaded = AutoModelForSequenceClassification.from_pretrained(tmp_path).eval()
-    tokenizer = AutoTokenizer.from_pretrained(tmp_path)
+        zipped.extractall(tmp_path / "model")
+    loaded = AutoModelForSequenceClassification.from_pretrained(tmp_path / "model").eval()
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "model")
     assert loaded.config.id2label == {0: "pos", 1: "neg"}
     for text in ("a great film", "an awful day"):
         with torch.no_grad():
             probabilities = torch.softmax(loaded(**tokenizer(text, return_tensors="pt")).logits[0], -1)
         expected = finetune.classify(fresh, result.key, text)
         np.testing.assert_allclose(probabilities.numpy(), [expected["pos"], expected["neg"]], atol=1e-5)
-    archive.unlink()
 
 
 def test_held_models_are_bounded_and_freed(fresh):

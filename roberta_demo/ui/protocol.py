@@ -1,0 +1,90 @@
+"""How the app's Gradio server treats requests: refusals that name the problem, and sessions that do not grow.
+
+Gradio's own checks raise plain exceptions, which it hides from the client (`{"error": null}`) unless the server shows
+every error, tracebacks' messages included. Here the ones a caller can fix become `gr.Error` messages: too few values
+(plain HTTP does not fill in defaults as gradio_client does), a file path the server did not hand out; and an unknown
+endpoint name is a 404 rather than a 500.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import gradio as gr
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from gradio.exceptions import InvalidPathError
+from gradio.route_utils import FnIndexInferError
+
+__all__ = ["EXCEPTION_HANDLERS", "DemoBlocks"]
+
+# Parameters Gradio fills in itself, never sent by a caller.
+_INJECTED = ("Request", "Progress", "SelectData", "EventData")
+
+
+def parameter_names(fn: Any, count: int) -> list[str]:
+    """The names of the first `count` values an event handler takes, in order (what its API page lists)."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    names = [p.name for p in parameters if not any(kind in str(p.annotation) for kind in _INJECTED)]
+    names = [name for name in names if name not in ("progress", "request")]
+    return names[:count] if len(names) >= count else []
+
+
+class DemoBlocks(gr.Blocks):
+    """`gr.Blocks` whose checks of a request's values answer in words a caller can act on."""
+
+    def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
+        wanted = len(block_fn.inputs)
+        if len(inputs) >= wanted:
+            return
+        names = parameter_names(block_fn.fn, wanted) or [f"value {i + 1}" for i in range(wanted)]
+        endpoint = f"/{block_fn.api_name}" if block_fn.api_name else "This event"
+        raise gr.Error(
+            f"{endpoint} takes {wanted} values, in this order: {', '.join(names)}; the request sent {len(inputs)}. "
+            "gradio_client fills in the defaults; over plain HTTP, send them all (the API page lists them).",
+            title="Missing values",
+            print_exception=False,
+        )
+
+    async def postprocess_data(self, block_fn: Any, predictions: Any, state: Any) -> Any:
+        """Gradio's own postprocessing, then the session's updated components given their original ids.
+
+        A `gr.update` (a slider's new maximum, a dropdown's new choices) replaces the component in the session's
+        state by a new instance, with a new id; the next request that reads it adds it again under that new id. So
+        every update grew the session by a component and its config, for as long as the session lived (measured:
+        +2 entries per attention request). Under its original id the replacement is found again, not added again.
+        """
+        output = await super().postprocess_data(block_fn, predictions, state)
+        if state is not None:
+            for block in block_fn.outputs:
+                replacement = state.blocks_config.blocks.get(block._id)
+                if replacement is not None and replacement is not block:
+                    replacement._id = block._id
+        return output
+
+    async def preprocess_data(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().preprocess_data(*args, **kwargs)
+        except InvalidPathError as exc:
+            raise gr.Error(
+                f"{exc} Upload it first (POST /gradio_api/upload) and send the path that returns.",
+                title="Unknown file",
+                print_exception=False,
+            ) from None
+
+
+async def unknown_endpoint(request: Request, exc: Exception) -> JSONResponse:
+    """404 for an endpoint name the app does not have (Gradio answers 500)."""
+    name = request.path_params.get("api_name", "")
+    return JSONResponse(
+        {"error": f"There is no endpoint /{name}. The API page (?view=api) lists the endpoints and their values."},
+        status_code=404,
+    )
+
+
+# Passed to `launch(app_kwargs=...)`: Gradio's FastAPI app takes them when it is made.
+EXCEPTION_HANDLERS = {FnIndexInferError: unknown_endpoint}

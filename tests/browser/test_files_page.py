@@ -1,0 +1,27 @@
+"""Files the app hands a page (here the batch-sentiment CSV) are removed from the server when the page closes."""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from pathlib import Path
+
+TIMEOUT = 60_000
+
+
+def test_the_csv_a_page_was_handed_is_deleted_when_the_page_closes(open_page):
+    page = open_page("?tab=sentiment")
+    page.get_by_role("tab", name="Many texts").click()
+    page.get_by_label("Texts, one per line").fill("I loved it\nI hated it")
+    page.get_by_role("button", name="Analyse all").click()
+    link = page.locator("a[href*='sentiment.csv']").first
+    link.wait_for(timeout=TIMEOUT)
+    href = urllib.parse.unquote(link.get_attribute("href") or "")
+    served = Path(href.split("file=", 1)[1].split("?", 1)[0])
+    assert served.name == "sentiment.csv" and served.is_file()
+    assert "I loved it" in served.read_text(encoding="utf-8")
+    page.close()  # the heartbeat ends: Gradio runs the page's unload event
+    deadline = time.monotonic() + 60
+    while served.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not served.exists() and not served.parent.exists()

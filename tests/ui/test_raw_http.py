@@ -1,0 +1,134 @@
+"""Plain HTTP, as a script without gradio_client would call: every malformed request gets a message that names the
+problem, nothing of the server leaks, and the server keeps serving."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from gradio.utils import get_upload_folder
+
+MODE = "Sentiment (negative / neutral / positive)"
+TABLE = {"headers": ["text", "label"], "data": [["great", "pos"], ["awful", "neg"]] * 2}
+
+
+def _call(app_url: str, endpoint: str, body: bytes | dict) -> tuple[int, str]:
+    """POST /gradio_api/call/ENDPOINT, then read its event stream to the end: (status, what the client got)."""
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"content-type": "application/json"}
+    posted = httpx.post(f"{app_url}gradio_api/call/{endpoint}", content=content, headers=headers, timeout=30)
+    if posted.status_code != 200:
+        return posted.status_code, posted.text
+    event_id = posted.json()["event_id"]
+    streamed = httpx.get(f"{app_url}gradio_api/call/{endpoint}/{event_id}", timeout=120)
+    return streamed.status_code, streamed.text
+
+
+def _error(reply: str) -> str:
+    """The message of an `event: error` reply."""
+    assert reply.startswith("event: error"), reply[:300]
+    return json.loads(reply.split("data: ", 1)[1])["error"]
+
+
+def _leaks(reply: str) -> bool:
+    return any(mark in reply for mark in ("Traceback", "/work/", "site-packages", "/tmp/", " object at 0x"))
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "data", "message"),
+    [
+        ("sentiment", ["only the text"], "/sentiment takes 2 values, in this order: text, mode; the request sent 1"),
+        ("fill_mask", [], "/fill_mask takes 4 values, in this order: text, top_k, candidates, checkpoint"),
+        ("explain", [5, "sentiment", None, "grad_x_input", 8, None, None], "The text must be a string, not int"),
+        ("sentiment", ["ok", 5], "Value: 5 (type: <class 'int'>) is not in the list of choices"),
+        ("sentiment", ["x" * 10_000_000, MODE], "The text has 10,000,000 characters; this server accepts at most"),
+        (
+            "fine_tune",
+            ["not a table", None, None, 3, 1e-3, 8, 64, 0, True],
+            'The examples must be a table: {"headers": ["text", "label"]',
+        ),
+        (
+            "sentiment_batch",
+            ["", MODE, {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}],
+            "Cannot move /etc/passwd to the gradio cache dir because it was not uploaded by a user",
+        ),
+    ],
+    ids=[
+        "missing-values",
+        "no-values",
+        "number-for-text",
+        "number-for-choice",
+        "10-MB-string",
+        "string-for-table",
+        "file-not-handed-out",
+    ],
+)
+def test_a_malformed_call_gets_a_message_naming_the_problem(app_url, endpoint, data, message):
+    status, reply = _call(app_url, endpoint, {"data": data})
+    assert status == 200 and message in _error(reply) and not _leaks(reply)
+    status, reply = _call(app_url, "sentiment", {"data": ["still serving", MODE]})
+    assert status == 200 and reply.startswith("event: complete")
+
+
+def test_a_list_for_text_is_read_as_its_text(app_url):
+    status, reply = _call(app_url, "sentiment", {"data": [["a", "b"], MODE]})  # the Textbox makes it a string
+    assert status == 200 and reply.startswith("event: complete")
+
+
+def test_malformed_json_and_a_body_without_data_are_422_with_the_reason(app_url):
+    status, reply = _call(app_url, "sentiment", b"{not json")
+    assert status == 422 and "JSON decode error" in reply and not _leaks(reply)
+    status, reply = _call(app_url, "sentiment", {"text": "no data field"})
+    assert status == 422 and '"loc":["body","data"]' in reply and "Field required" in reply
+
+
+def test_an_unknown_endpoint_is_a_404_that_says_where_to_look(app_url):
+    status, reply = _call(app_url, "nope", {"data": ["a"]})
+    assert status == 404
+    assert json.loads(reply) == {
+        "error": "There is no endpoint /nope. The API page (?view=api) lists the endpoints and their values."
+    }
+
+
+def test_a_server_file_that_was_not_handed_out_is_not_served(app_url):
+    reply = httpx.get(f"{app_url}gradio_api/file=/etc/passwd", timeout=10)
+    assert reply.status_code == 403 and "root:" not in reply.text
+
+
+def test_a_client_that_goes_away_mid_run_stops_the_training(app_url, caplog):
+    caplog.set_level(logging.INFO, logger="roberta_demo.tasks.finetune")
+    body = {"data": [TABLE, None, None, 500, 1e-3, 8, 64, 0, True]}
+    event_id = httpx.post(f"{app_url}gradio_api/call/fine_tune", json=body, timeout=30).json()["event_id"]
+    with httpx.stream("GET", f"{app_url}gradio_api/call/fine_tune/{event_id}", timeout=60) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event: generating"):
+                break  # one step reported: hang up
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "Fine-tuning abandoned" not in caplog.text:
+        time.sleep(0.1)
+    abandoned = [r.getMessage() for r in caplog.records if "Fine-tuning abandoned" in r.getMessage()]
+    assert abandoned and "of 500" in abandoned[0] and "after step 500" not in abandoned[0]
+    status, reply = _call(app_url, "sentiment", {"data": ["still serving", MODE]})
+    assert status == 200 and reply.startswith("event: complete")
+
+
+def _big_files() -> set[Path]:
+    """Files of 4 MB and more where an upload could land: Gradio's upload folder, and the top of the temp folder."""
+    upload = Path(get_upload_folder())
+    candidates = [*(upload.rglob("*") if upload.is_dir() else []), *Path(tempfile.gettempdir()).glob("*")]
+    return {path for path in candidates if path.is_file() and path.stat().st_size >= 4 << 20}
+
+
+def test_an_upload_over_the_limit_is_refused_naming_it_and_leaves_nothing_on_disk(app_url):
+    before = _big_files()
+    reply = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("big.csv", b"x" * (6 << 20))}, timeout=60)
+    assert reply.status_code == 413
+    assert reply.text == "File size exceeded maximum allowed size of 5242880 bytes."  # 5 MB, ROBERTA_DEMO_MAX_FILE_MB
+    assert _big_files() - before == set()  # not even the part received before the limit
+    small = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("small.csv", b"text\nhello\n")}, timeout=60)
+    assert small.status_code == 200  # under the limit, uploads work
