@@ -100,7 +100,7 @@ def test_sigterm_lets_the_request_under_way_finish_refuses_new_ones_and_exits_cl
         examples = {"headers": ["text", "label"], "data": [["great", "pos"], ["awful", "neg"]] * 4}
         job = client.submit(examples, None, None, 150, api_name="/fine_tune")  # a few seconds of training
         deadline = time.monotonic() + 60
-        while job.status().code != Status.PROCESSING and time.monotonic() < deadline:
+        while job.status().code not in (Status.PROCESSING, Status.ITERATING) and time.monotonic() < deadline:
             time.sleep(0.05)
         app.process.send_signal(signal.SIGTERM)
         time.sleep(0.5)

@@ -143,7 +143,7 @@ def test_a_second_training_waits_for_the_first(client):
 
     examples = {"headers": ["text", "label"], "data": [["good", "p"], ["fine", "p"], ["bad", "n"], ["poor", "n"]]}
     first = client.submit(examples, steps=300, api_name="/fine_tune")
-    _wait_until(lambda: first.status().code == Status.PROCESSING)
+    _wait_until(lambda: first.status().code in (Status.PROCESSING, Status.ITERATING))  # it streams its steps
     second = client.submit(examples, steps=2, api_name="/fine_tune")
     _wait_until(lambda: second.status().code == Status.IN_QUEUE or second.done())
     assert not second.done() and not first.done()  # queued behind the first, which still trains
