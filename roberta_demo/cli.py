@@ -86,6 +86,7 @@ def launch(demo: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
         js=APP_JS,
         max_file_size=settings.max_file_mb * gr.FileSize.MB,
         state_session_capacity=settings.sessions,
+        run_history=settings.run_history,
         app_kwargs={"exception_handlers": EXCEPTION_HANDLERS},
         **kwargs,
     )

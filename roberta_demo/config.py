@@ -377,6 +377,12 @@ class Settings:
         "visitor sessions whose page state the server keeps (Gradio keeps about 0.4 MB each); the least recently "
         "active goes first",
     )
+    run_history: bool = option(
+        False,
+        "ROBERTA_DEMO_RUN_HISTORY",
+        "Gradio's run history: each visitor's past runs kept in their browser (off: classrooms paste private text)",
+        flag="--run-history",
+    )
     malloc_arenas: int = option(
         2,
         "ROBERTA_DEMO_MALLOC_ARENAS",

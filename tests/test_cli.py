@@ -124,5 +124,6 @@ def test_sessions_uploads_and_files_are_bounded_as_configured(monkeypatch):
         assert demo.state_session_capacity == 7  # Gradio keeps at most this many sessions' page state
         assert demo.max_file_size == 1024 * 1024
         assert demo.delete_cache == (60, 120) and FILES.max_age_s == 120  # checked every minute, gone after two
+        assert demo.run_history is False and "runs" not in demo.footer_links  # off unless --run-history
     finally:
         demo.close()
