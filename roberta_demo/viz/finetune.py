@@ -32,30 +32,10 @@ def loss_chart(update: TrainingUpdate | None) -> go.Figure:
         },
     ]
     checks = update.accuracy if update else []
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "x": [c[0] for c in checks],
-            "y": [c[1] for c in checks],
-            "name": "accuracy, training",
-            "yaxis": "y2",
-            "line": {"color": MUTED, "dash": "dot"},
-        }
-    )
+    traces.append(_accuracy_trace([(c[0], c[1]) for c in checks], "accuracy, training", MUTED))
     held = [(c[0], c[2]) for c in checks if c[2] is not None]
     if held:
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "x": [h[0] for h in held],
-                "y": [h[1] for h in held],
-                "name": "accuracy, held out",
-                "yaxis": "y2",
-                "line": {"color": HELD_OUT, "dash": "dot"},
-            }
-        )
+        traces.append(_accuracy_trace(held, "accuracy, held out", HELD_OUT))
     layout = {
         "xaxis": {"title": {"text": "step"}, "range": [0, steps + 0.5], "gridcolor": GRID, "automargin": True},
         "yaxis": {"title": {"text": "training loss"}, "rangemode": "tozero", "gridcolor": GRID, "automargin": True},
@@ -71,6 +51,19 @@ def loss_chart(update: TrainingUpdate | None) -> go.Figure:
         "legend": {"orientation": "h", "y": -0.25},
     }
     return plain_figure(traces, layout, "The loss, step by step", 420)
+
+
+def _accuracy_trace(points: list[tuple[int, float]], name: str, color: str) -> dict[str, Any]:
+    """A dotted line of (step, accuracy) points on the right-hand axis."""
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "x": [step for step, _ in points],
+        "y": [accuracy for _, accuracy in points],
+        "name": name,
+        "yaxis": "y2",
+        "line": {"color": color, "dash": "dot"},
+    }
 
 
 def progress_note(update: TrainingUpdate) -> str:
