@@ -42,6 +42,7 @@ __all__ = [
     "PipelineCall",
     "choose_device",
     "choose_dtype",
+    "default_compute_slots",
     "quantize_int8",
 ]
 
@@ -82,6 +83,12 @@ def detect_device(requested: str = "auto") -> str:
 def choose_dtype(device: str) -> torch.dtype:
     """Half precision on CUDA; full precision elsewhere (CPU lacks fast fp16, MPS fp16 is unreliable)."""
     return torch.float16 if device.startswith("cuda") else torch.float32
+
+
+def default_compute_slots(device: str) -> int:
+    """Model work at once on `device`: one on a CPU or Apple GPU (a pass already uses every core); two on CUDA, so
+    that one request's tokenising and decoding on the CPU overlaps another's pass on the GPU."""
+    return 2 if device.startswith("cuda") else 1
 
 
 def quantize_int8(model: Any) -> Any:
@@ -204,6 +211,7 @@ class Backend:
         quantize: bool = False,
         batch_observer: BatchObserver | None = None,
         max_held_models: int = 3,
+        compute_slots: int | None = None,
     ):
         self.profile = profile
         self.quantize = quantize
@@ -220,6 +228,9 @@ class Backend:
         self._registry = threading.Lock()
         self.max_held_models = max_held_models
         self._held: OrderedDict[str, LoadedModel] = OrderedDict()
+        self.compute_slots = compute_slots or default_compute_slots(self.device)
+        self._compute = threading.BoundedSemaphore(self.compute_slots)
+        self._inside = threading.local()  # how deep this thread is in model work (work may nest: apply in apply)
 
     def checkpoint_for(self, task: str, requested: str | None = None) -> str:
         """The checkpoint to use for `task`; only checkpoints the profile allows for it."""
@@ -328,7 +339,29 @@ class Backend:
 
     def apply(self, checkpoint: str, fn: Callable[[LoadedModel], R], on_load: LoadListener | None = None) -> R:
         """`fn(model)` on the loaded checkpoint, for work that no pipeline does."""
-        return fn(self.model(checkpoint, on_load))
+        loaded = self.model(checkpoint, on_load)
+        with self.computing():
+            return fn(loaded)
+
+    @contextmanager
+    def computing(self) -> Iterator[None]:
+        """Model work, `compute_slots` at a time on this device however many requests run: on a CPU, torch already
+        spreads one forward pass over every core, and two at once only make both slower (and hold two sets of
+        activations). Work nested in work of the same thread goes straight through."""
+        depth = getattr(self._inside, "depth", 0)
+        if depth:
+            self._inside.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._inside.depth = depth
+            return
+        with self._compute:
+            self._inside.depth = 1
+            try:
+                yield
+            finally:
+                self._inside.depth = 0
 
     def run(
         self, call: PipelineCall, texts: Sequence[str], checkpoint: str, on_load: LoadListener | None = None
@@ -360,10 +393,12 @@ class Backend:
             truncations: tuple[Truncation | None, ...] = (None,) * len(texts)
         else:
             truncations = tuple(loaded.truncation(text, call.reserved_tokens) for text in texts)
-        started = time.perf_counter()
-        # One text goes in alone: a list makes the pipeline build a DataLoader, a few ms for nothing.
-        outputs = [pipe(texts[0], **call.arguments)] if len(texts) == 1 else pipe(texts, **call.arguments)
-        return Inference(outputs, checkpoint, self.device, time.perf_counter() - started, truncations)
+        with self.computing():  # the time reported is the model's, not the wait for a slot
+            started = time.perf_counter()
+            # One text goes in alone: a list makes the pipeline build a DataLoader, a few ms for nothing.
+            outputs = [pipe(texts[0], **call.arguments)] if len(texts) == 1 else pipe(texts, **call.arguments)
+            seconds = time.perf_counter() - started
+        return Inference(outputs, checkpoint, self.device, seconds, truncations)
 
     def _batcher(self, call: PipelineCall, checkpoint: str) -> MicroBatcher[str, Inference]:
         """The batcher that merges concurrent single-text calls alike in every respect, on one checkpoint."""

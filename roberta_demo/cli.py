@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import gradio as gr
@@ -24,7 +25,16 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.config import ConfigError, Settings, load_profile, parse_settings, settings_from_env, settings_table
 from roberta_demo.tasks.common import TaskContext
 
-__all__ = ["configure_logging", "create_app", "drain", "launch", "main", "serve", "settings_from_argv"]
+__all__ = [
+    "configure_logging",
+    "create_app",
+    "drain",
+    "launch",
+    "main",
+    "on_zero_gpu",
+    "serve",
+    "settings_from_argv",
+]
 
 log = logging.getLogger("roberta_demo")
 
@@ -38,6 +48,13 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Backend]:
     """The app and its backend, wired: the tabs get a read-only catalog and a task context, never the backend.
     Loads no model unless `settings.preload`."""
     tune_malloc(settings.malloc_arenas)  # before any request thread exists
+    if on_zero_gpu():
+        # ZeroGPU's way: `spaces` first (it makes CUDA look available in this GPU-less process), then every model
+        # loaded and moved to CUDA at start-up, where ZeroGPU packs them for the GPU workers; a model loaded lazily
+        # inside a GPU handler would be loaded again by each worker.
+        import spaces  # noqa: F401
+
+        settings = replace(settings, preload=True)
     from roberta_demo.ui.app import build_app
 
     backend = Backend(
@@ -59,6 +76,11 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Backend]:
     demo = build_app(catalog, TaskContext(backend, settings.limits))
     keep_files_for(demo, 60 * settings.file_minutes)
     return demo, backend
+
+
+def on_zero_gpu() -> bool:
+    """Running on a Hugging Face Space with ZeroGPU hardware (which sets this variable)."""
+    return os.environ.get("SPACES_ZERO_GPU", "").strip().lower() in {"1", "true"}
 
 
 def keep_files_for(demo: gr.Blocks, age: int) -> None:
@@ -87,6 +109,7 @@ def launch(demo: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
         max_file_size=settings.max_file_mb * gr.FileSize.MB,
         state_session_capacity=settings.sessions,
         run_history=settings.run_history,
+        mcp_server=settings.mcp,
         app_kwargs={"exception_handlers": EXCEPTION_HANDLERS},
         **kwargs,
     )

@@ -383,6 +383,13 @@ class Settings:
         "Gradio's run history: each visitor's past runs kept in their browser (off: classrooms paste private text)",
         flag="--run-history",
     )
+    mcp: bool = option(
+        False,
+        "ROBERTA_DEMO_MCP",
+        "serve the data endpoints as MCP tools for AI agents, at /gradio_api/mcp/ (on by default on Hugging Face "
+        "Spaces)",
+        flag="--mcp",
+    )
     malloc_arenas: int = option(
         2,
         "ROBERTA_DEMO_MALLOC_ARENAS",
@@ -446,8 +453,9 @@ def _from_env(cls: type, env: Mapping[str, str]) -> dict[str, Any]:
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from `ROBERTA_DEMO_*` variables; the defaults where a variable is unset."""
     env = os.environ if env is None else env
+    on_spaces = {"mcp": True} if env.get("SPACE_ID", "").strip() else {}  # a Space is a tool agents can call
     try:
-        return Settings(**_from_env(Settings, env), limits=Limits(**_from_env(Limits, env)))
+        return Settings(**(on_spaces | _from_env(Settings, env)), limits=Limits(**_from_env(Limits, env)))
     except ValueError as exc:
         raise ConfigError(f"Invalid ROBERTA_DEMO_* setting: {exc}") from exc
 

@@ -148,12 +148,14 @@ class NerResult:
 class Filler:
     """A word the model would put in a mask.
 
-    token: the vocabulary entry (`Ġcat`: a word that starts after a space); text: what it adds to the sentence.
+    token: the vocabulary entry (`Ġcat`: a word that starts after a space); text: what it adds to the sentence;
+    sequence: the input with this mask filled by it (any other mask left as it is).
     """
 
     token: str
     text: str
     score: float
+    sequence: str = ""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from roberta_demo.cli import launch  # noqa: E402
 from roberta_demo.config import Limits, Profile, Settings, load_profile  # noqa: E402
 from roberta_demo.tasks.common import TaskContext  # noqa: E402
 from roberta_demo.ui.app import build_app  # noqa: E402
+from tests.planted import planted_backend  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -55,6 +56,12 @@ def backend(tiny_profile: Profile) -> Backend:
 def context(backend: Backend) -> TaskContext:
     """Tasks on the tiny checkpoints, with the server's default limits."""
     return TaskContext(backend, Limits())
+
+
+@pytest.fixture(scope="session")
+def planted(tiny_profile: Profile, tmp_path_factory: pytest.TempPathFactory) -> TaskContext:
+    """Tasks on planted checkpoints whose right answers are known in advance (see tests/planted.py)."""
+    return TaskContext(planted_backend(tiny_profile, tmp_path_factory.mktemp("planted")), Limits())
 
 
 @pytest.fixture(scope="session")

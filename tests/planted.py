@@ -12,6 +12,7 @@ language model with every weight zero predicts the softmax of its head's bias, t
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -22,7 +23,19 @@ from transformers import (
     AutoTokenizer,
 )
 
+from roberta_demo.backend import Backend
+from roberta_demo.config import Profile, TaskModels
+
 SCALE = 10.0
+
+SENTIMENT_WORDS = {"great": "positive", "cold": "negative", "nothing": "neutral"}
+EMOTION_WORDS = {"disgust": "disgust", "happ": "joy"}
+NLI_WORDS = {"sports": "entailment", "business": "contradiction"}
+TOPIC_WORDS = {"sports": "sports", "music": "music"}
+NER_WORDS = {"Paris": "LOC", "Obama": "PER", "United": "ORG"}
+# The masked LM's logits: "good" is its first choice everywhere; "he" after a space (Ġhe) is likelier than at the
+# start of a text (he).
+MLM_LOGITS = {"Ġgood": 9.0, "Ġthe": 7.0, "Ġhe": 5.0, "he": 2.0}
 
 
 def single_token_id(tokenizer, word: str) -> int:
@@ -113,3 +126,23 @@ def planted_probabilities(vocab_size: int, logits: dict[int, float]) -> dict[int
     """The probability of each planted token id, and of any other token (key -1), under `plant_masked_lm`."""
     total = (vocab_size - len(logits)) + sum(math.exp(logit) for logit in logits.values())
     return {**{token: math.exp(logit) / total for token, logit in logits.items()}, -1: 1 / total}
+
+
+def planted_backend(profile: Profile, root: Path) -> Backend:
+    """A backend whose tasks run on planted copies of `profile`'s tiny checkpoints, saved under `root`."""
+
+    def source(task: str) -> str:
+        return profile.models(task).checkpoints[0]
+
+    checkpoints = {
+        "sentiment": plant_sequence_classifier(source("sentiment"), root / "sentiment", SENTIMENT_WORDS),
+        "emotion": plant_sequence_classifier(source("emotion"), root / "emotion", EMOTION_WORDS),
+        "zero_shot": plant_sequence_classifier(source("zero_shot"), root / "nli", NLI_WORDS),
+        "topic": plant_sequence_classifier(source("topic"), root / "topic", TOPIC_WORDS),
+        "ner": plant_token_classifier(source("ner"), root / "ner", NER_WORDS),
+        "fill_mask": plant_masked_lm(source("fill_mask"), root / "mlm", MLM_LOGITS),
+    }
+    tasks = dict(profile.tasks)
+    for task, path in checkpoints.items():
+        tasks[task] = TaskModels(task, (str(path),))
+    return Backend(replace(profile, name="planted", tasks=tasks), "cpu")

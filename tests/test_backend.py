@@ -5,13 +5,15 @@ from __future__ import annotations
 import ast
 import shutil
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
 
-from roberta_demo.backend import Backend, PipelineCall, choose_device, choose_dtype
+from roberta_demo.backend import Backend, PipelineCall, choose_device, choose_dtype, default_compute_slots
 from roberta_demo.catalog import Catalog
 from roberta_demo.config import TASKS, Limits, TaskModels, UnknownCheckpoint, load_profile
 from roberta_demo.errors import ModelLoadError
@@ -207,3 +209,28 @@ def test_int8_quantisation_is_an_option_on_cpu(tiny_profile):
     model = small.model(checkpoint).model
     assert any(type(m).__module__.startswith("torch.ao.nn.quantized.dynamic") for m in model.modules())
     assert expected.keys() == got.keys() and max(abs(expected[k] - got[k]) for k in expected) < 0.05
+
+
+@pytest.mark.parametrize(("device", "slots"), [("cpu", 1), ("mps", 1), ("cuda", 2), ("cuda:1", 2)])
+def test_model_work_runs_as_many_at_once_as_the_device_takes(device, slots):
+    assert default_compute_slots(device) == slots
+
+
+def test_concurrent_model_work_takes_turns_on_a_cpu_and_nested_work_goes_through(backend):
+    checkpoint = backend.checkpoint_for("sentiment")
+    running, most = [0], [0]
+    guard = threading.Lock()
+
+    def work(_: object) -> str:
+        with guard:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        inner = backend.apply(checkpoint, lambda loaded: loaded.checkpoint)  # work inside work: no deadlock
+        with guard:
+            running[0] -= 1
+        return inner
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _: backend.apply(checkpoint, work), range(6)))
+    assert answers == [checkpoint] * 6 and most[0] == backend.compute_slots == 1

@@ -25,7 +25,7 @@ from tests.conftest import REPO
 def test_app_serves_the_tiny_profile_and_loads_models_on_demand():
     app = start_app("tiny", timeout=60)
     try:
-        top, _, _ = Client(app.url, verbose=False).predict("served", api_name="/sentiment")
+        top, _, _ = Client(app.url, verbose=False).predict("served", api_name="/sentiment_page")
         assert top["label"] in {"negative", "neutral", "positive"}
     finally:
         log = app.stop()
@@ -38,9 +38,9 @@ def test_offline_start_names_missing_checkpoints_and_tabs_answer_clearly():
     try:
         client = Client(app.url, verbose=False)
         with pytest.raises(AppError, match="twitter-roberta-base-sentiment-latest is not in the local cache"):
-            client.predict("offline", api_name="/sentiment")
+            client.predict("offline", api_name="/sentiment_page")
         with pytest.raises(AppError, match=r"roberta-large-ner-english.*python -m roberta_demo download"):
-            client.predict("offline", api_name="/ner")
+            client.predict("offline", api_name="/ner_page")
         page = httpx.get(app.url + "config", timeout=10).text
         assert "nli-distilroberta-base is not in the local cache" in page  # the tab's notice
     finally:
@@ -105,7 +105,7 @@ def test_sigterm_lets_the_request_under_way_finish_refuses_new_ones_and_exits_cl
         app.process.send_signal(signal.SIGTERM)
         time.sleep(0.5)
         with pytest.raises(QueueError, match=r"Queue is full! Please try again\."):  # draining: nothing new is taken
-            client.predict("too late", api_name="/sentiment")
+            client.predict("too late", api_name="/sentiment_page")
         assert len(job.result(timeout=120)["losses"]) == 150  # the run under way finished
         assert app.process.wait(timeout=60) == 0
     finally:

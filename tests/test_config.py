@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from roberta_demo.config import TASKS, ConfigError, Limits, Settings, load_profile, settings_from_env, settings_table
+from roberta_demo.config import (
+    TASKS,
+    ConfigError,
+    Limits,
+    Settings,
+    load_profile,
+    parse_settings,
+    settings_from_env,
+    settings_table,
+)
 from tests.conftest import REPO
 
 
@@ -129,3 +138,12 @@ def test_a_checkpoint_cannot_carry_two_heads():
     env = {"ROBERTA_DEMO_NER_ADD": "cardiffnlp/twitter-roberta-base-sentiment-latest"}
     with pytest.raises(ConfigError, match=r"different heads.*sequence-classification, token-classification"):
         load_profile("default", env=env)
+
+
+@pytest.mark.parametrize(
+    ("env", "mcp"),
+    [({}, False), ({"SPACE_ID": "user/roberta"}, True), ({"SPACE_ID": "user/roberta", "ROBERTA_DEMO_MCP": "0"}, False)],
+)
+def test_the_mcp_server_is_on_by_default_on_spaces_only(env, mcp):
+    assert settings_from_env(env).mcp is mcp
+    assert parse_settings(["--mcp"], settings_from_env({})).mcp is True

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from roberta_demo.catalog import Catalog
-from roberta_demo.config import load_profile
+from roberta_demo.cli import create_app
+from roberta_demo.config import load_profile, settings_from_env
 from roberta_demo.ui import common
 from roberta_demo.ui.app import build_app
 from tests.conftest import REPO
@@ -47,11 +48,12 @@ def test_app_module_builds_demo_from_the_environment_alone():
 
 @pytest.fixture
 def fake_zero_gpu(monkeypatch):
-    """A stand-in for the `spaces` package, which exists only on Spaces: it records what it decorates."""
-    decorated: list[object] = []
+    """A stand-in for the `spaces` package, which exists only on Spaces: it records what it decorates, and for how
+    long each handler asks for a GPU."""
+    decorated: dict[str, object] = {}
 
-    def gpu(function):
-        decorated.append(function)
+    def gpu(function, *, duration=60):
+        decorated[getattr(function, "__name__", "")] = duration
         return function
 
     monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=gpu))
@@ -60,8 +62,25 @@ def fake_zero_gpu(monkeypatch):
 
 def test_model_handlers_go_through_spaces_gpu_when_present(fake_zero_gpu, backend, context):
     build_app(Catalog(backend.profile, backend.device), context)
-    names = {getattr(getattr(f, "func", f), "__name__", "") for f in fake_zero_gpu}
-    assert {"classify", "score_one", "score_many", "tag", "attend"} <= names
+    page = {"classify", "score_one", "score_many", "tag", "attend", "predict", "explain_one", "train_view"}
+    data = {"classify", "sentiment", "sentiment_batch", "ner", "fill_mask", "attention", "explain", "fine_tune"}
+    assert page | data <= set(fake_zero_gpu)
+
+
+def test_each_gpu_handler_declares_a_duration_fitting_its_work(fake_zero_gpu, backend, context):
+    build_app(Catalog(backend.profile, backend.device), context)
+    assert fake_zero_gpu["sentiment"] == fake_zero_gpu["ner"] == fake_zero_gpu["attend"] == 20  # one forward pass
+    assert fake_zero_gpu["explain"] == fake_zero_gpu["explain_one"] == 60  # up to 64 forward and backward passes
+    # Fine-tuning: a minute, and half a second per step, read from the call's own arguments.
+    assert fake_zero_gpu["fine_tune"]({"data": []}, None, None, 400) == 260
+    assert fake_zero_gpu["train_view"](context, {"data": []}, None, 400, "", 1e-3, 8, 64, 0, True) == 260
+
+
+def test_on_zero_gpu_every_model_loads_at_start_up(fake_zero_gpu, monkeypatch):
+    monkeypatch.setenv("SPACES_ZERO_GPU", "true")
+    _, backend = create_app(settings_from_env({"ROBERTA_DEMO_MODELS": "tiny", "ROBERTA_DEMO_DEVICE": "cpu"}))
+    assert set(backend.load_counts) == set(backend.profile.checkpoints())  # before any request
+    assert set(backend.load_counts.values()) == {1}
 
 
 def test_without_spaces_handlers_are_unchanged(monkeypatch):

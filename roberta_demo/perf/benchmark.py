@@ -17,12 +17,15 @@ import functools
 import json
 import os
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +48,6 @@ from roberta_demo.viz.attention import attention_figures
 
 __all__ = ["Sizes", "build_checkpoints", "main"]
 
-SENTIMENT_MODE = "Sentiment (negative / neutral / positive)"
 TEXT_32 = "The new phone is fast and the camera is great, but the battery life is so bad."
 
 
@@ -171,7 +173,7 @@ def _start_empty_app() -> ServedApp:
 def bench_http(url: str, repeats: int) -> dict[str, float]:
     """Round trips through the HTTP API: the sentiment endpoint, and an endpoint that does nothing."""
     client = Client(url, verbose=False)
-    sentiment = median_seconds(lambda: client.predict(TEXT_32, api_name="/sentiment"), repeats)
+    sentiment = median_seconds(lambda: client.predict(TEXT_32, api_name="/sentiment_page"), repeats)
     empty_app = _start_empty_app()
     try:
         empty = Client(empty_app.url, verbose=False)
@@ -192,22 +194,130 @@ def rest_predict(http: httpx.Client, url: str, endpoint: str, inputs: list) -> s
     return lines[-1]
 
 
-def bench_throughput(url: str, clients: int, per_client: int) -> float:
-    """Requests per second from `clients` concurrent clients, each sending `per_client` sentiment requests."""
+_NAIVE_APP = """
+import sys, gradio as gr
+from transformers import pipeline
+classify = pipeline("text-classification", model=sys.argv[2], top_k=None, device="cpu")
+def sentiment(text: str) -> list:
+    return classify(text)
+with gr.Blocks() as demo:
+    gr.api(sentiment, api_name="sentiment")
+demo.queue().launch(server_name="127.0.0.1", server_port=int(sys.argv[1]), quiet=True)
+"""
+
+
+def _sentiment_call(client: int, number: int) -> list[Any]:
+    """The values of one client's request: a distinct text each time (no cache can answer it)."""
+    return [f"{TEXT_32} ({client}, {number})"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """Requests per second under `clients` concurrent clients, and the CPU each side used meanwhile, as a share of
+    the whole machine (1.0: every core busy for the whole run)."""
+
+    per_second: float
+    server_cpu: float
+    client_cpu: float
+
+
+def load(
+    url: str, endpoint: str, values: Callable[[int, int], list[Any]], clients: int, per_client: int, pid: int
+) -> Throughput:
+    """`clients` threads of plain HTTP calls (light: the load generator shares the machine with the server)."""
 
     def one_client(index: int) -> None:
         with httpx.Client(timeout=120) as http:
             for number in range(per_client):
-                rest_predict(http, url, "/sentiment", [f"{TEXT_32} ({index}, {number})", SENTIMENT_MODE])
+                rest_predict(http, url, endpoint, values(index, number))
 
     one_client(-1)  # warm: the model is loaded and the code paths are hot
     threads = [threading.Thread(target=one_client, args=(i,)) for i in range(clients)]
+    server_before, client_before = cpu_seconds(pid), time.process_time()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return clients * per_client / (time.perf_counter() - started)
+    wall, cores = time.perf_counter() - started, os.cpu_count() or 1
+    server, client = cpu_seconds(pid) - server_before, time.process_time() - client_before
+    return Throughput(clients * per_client / wall, server / wall / cores, client / wall / cores)
+
+
+# Where a sampled stack spends its time, by the first of these found in it (innermost first): the model's own
+# layers, the tokenizer, the rest of the transformers pipeline, the web server, the app's own code.
+PROFILE_KINDS = (
+    ("model forward (torch)", ("torch/nn/", "torch/_tensor", "torch/functional")),
+    ("tokenizer", ("tokenizers", "tokenization_")),
+    ("pipeline pre/post-processing", ("transformers/pipelines",)),
+    (
+        "web server (Gradio, HTTP, JSON)",
+        (
+            "gradio",
+            "fastapi",
+            "starlette",
+            "uvicorn",
+            "anyio",
+            "asyncio",
+            "httpx",
+            "h11",
+            "orjson",
+            "pydantic",
+            "json/",
+        ),
+    ),
+    ("the app (tasks, batching)", ("roberta_demo",)),
+)
+
+
+@contextmanager
+def sampled(pid: int, out: Path) -> Iterator[None]:
+    """Samples every thread of process `pid` with py-spy while the block runs (nothing if py-spy is missing)."""
+    if shutil.which("py-spy") is None:
+        yield
+        return
+    command = ["py-spy", "record", "--pid", str(pid), "--rate", "50", "--format", "raw", "--output", str(out)]
+    sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        sampler.send_signal(signal.SIGINT)  # py-spy writes its samples when interrupted
+        sampler.wait(timeout=60)
+
+
+def profile_shares(raw: Path) -> dict[str, float]:
+    """Share of the busy samples in each of `PROFILE_KINDS` (and "other"), from py-spy's collapsed stacks."""
+    counts: dict[str, float] = {}
+    for line in raw.read_text().splitlines():
+        stack, _, number = line.rpartition(" ")
+        frames = stack.split(";")[::-1]
+        kind = next(
+            (name for frame in frames for name, marks in PROFILE_KINDS if any(mark in frame for mark in marks)),
+            "other",
+        )
+        counts[kind] = counts.get(kind, 0.0) + float(number)
+    total = sum(counts.values()) or 1.0
+    return {kind: count / total for kind, count in sorted(counts.items(), key=lambda item: -item[1])}
+
+
+def bench_bare_model(backend: Backend, batch: int, repeats: int) -> float:
+    """Texts per second of the sentiment model's forward pass alone at `batch` texts a pass (tokenised beforehand):
+    what no server on this machine can beat."""
+    loaded = backend.model(backend.checkpoint_for("sentiment"))
+    texts = [f"{TEXT_32} ({number})" for number in range(batch)]
+    encoded = loaded.tokenizer(texts, return_tensors="pt", padding=True)
+
+    def forward() -> None:
+        with torch.inference_mode():
+            loaded.model(**encoded)
+
+    return batch / median_seconds(forward, repeats)
 
 
 def bench_batch_bound(backend: Backend, batch: int, repeats: int) -> float:
@@ -238,7 +348,7 @@ def bench_startup(config: Path, preload: bool) -> dict[str, float]:
     started = time.perf_counter()
     app = start_app(str(config), extra=["--preload"] if preload else [])
     try:
-        Client(app.url, verbose=False).predict(TEXT_32, api_name="/sentiment")
+        Client(app.url, verbose=False).predict(TEXT_32, api_name="/sentiment_page")
         seconds = time.perf_counter() - started
         if not preload:
             return {"first_answer": seconds}
@@ -423,12 +533,12 @@ def part_http(run: Run) -> list[Row]:
     app = start_app(str(run.config))
     try:
         http = bench_http(app.url, run.repeats)
-        batched = bench_throughput(app.url, run.clients, run.per_client)
+        batched = load(app.url, "/sentiment", _sentiment_call, run.clients, run.per_client, app.pid).per_second
     finally:
         app.stop()
     app = start_app(str(run.config), extra=["--no-batching"])
     try:
-        unbatched = bench_throughput(app.url, run.clients, run.per_client)
+        unbatched = load(app.url, "/sentiment", _sentiment_call, run.clients, run.per_client, app.pid).per_second
     finally:
         app.stop()
     added = http["http"] - http["empty"]
@@ -438,6 +548,40 @@ def part_http(run: Run) -> list[Row]:
         ("HTTP minus empty", _ms(added), ""),
         (f"{run.clients} clients, dynamic batching", f"{batched:.1f} req/s", ""),
         (f"{run.clients} clients, no batching", f"{unbatched:.1f} req/s", f"batching: {batched / unbatched:.1f} ×"),
+    ]
+
+
+def part_throughput(run: Run) -> list[Row]:
+    """8-client throughput on /sentiment: the app, a naive Gradio app over the same pipeline, and the model's own
+    limit; with the CPU each side used, since the load generator runs on the same cores."""
+    checkpoint = run.backend.checkpoint_for("sentiment")
+    bare = bench_bare_model(run.backend, run.clients, run.repeats)
+    app = start_app(str(run.config))
+    try:
+        ours = load(app.url, "/sentiment", _sentiment_call, run.clients, run.per_client, app.pid)
+        with sampled(app.pid, run.root / "profile.txt"):  # a second load, sampled: where the server's CPU goes
+            load(app.url, "/sentiment", _sentiment_call, run.clients, run.per_client, app.pid)
+    finally:
+        app.stop()
+    naive_app = serve([sys.executable, "-c", _NAIVE_APP, "{port}", checkpoint])
+    try:
+        naive = load(naive_app.url, "/sentiment", _sentiment_call, run.clients, run.per_client, naive_app.pid)
+    finally:
+        naive_app.stop()
+
+    def cpu(result: Throughput) -> str:
+        return f"server {result.server_cpu:.0%}, load generator {result.client_cpu:.0%} of the CPU"
+
+    profile = run.root / "profile.txt"
+    shares = profile_shares(profile) if profile.exists() else {}
+    where = [(f"server CPU: {kind}", f"{share:.0%}", "py-spy samples, busy threads") for kind, share in shares.items()]
+    return [
+        (f"(c) the bare model, batches of {run.clients}", f"{bare:.1f} texts/s", "forward pass only: the limit"),
+        (f"(a) this app, {run.clients} clients, /sentiment", f"{ours.per_second:.1f} req/s", cpu(ours)),
+        ("(b) a naive Gradio app, same pipeline", f"{naive.per_second:.1f} req/s", cpu(naive)),
+        ("(a) / (c)", f"{ours.per_second / bare:.0%}", "target ≥ 85 %"),
+        ("(a) / (b)", f"{ours.per_second / naive.per_second:.1f} ×", ""),
+        *where,
     ]
 
 
@@ -533,6 +677,7 @@ def part_explain(run: Run) -> list[Row]:
 PARTS: dict[str, Callable[[Run], list[Row]]] = {
     "overhead": part_overhead,
     "http": part_http,
+    "throughput": part_throughput,
     "startup": part_startup,
     "fill_mask": part_fill_mask,
     "attention_views": part_attention_views,

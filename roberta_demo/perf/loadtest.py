@@ -42,20 +42,23 @@ _TUNE_EXAMPLES = {
         ["waste of money", "negative"],
     ],
 }
-# Every public endpoint but fine-tuning, which the first client alone adds to its round (the server trains one model at
-# a time: a visitor fine-tuning while the others use the other tabs).
+# What pages do (the tabs' events) and what programs do (the data endpoints), every task but fine-tuning, which the
+# first client alone adds to its round (the server trains one model at a time: a visitor fine-tuning while the others
+# use the other tabs).
 REQUESTS: list[tuple[str, tuple[Any, ...]]] = [
-    ("/sentiment", ("I love how fast this is!",)),
-    ("/classify", ("Apple shares jump after record iPhone sales",)),
-    ("/ner", ("Angela Merkel met Emmanuel Macron in Berlin.",)),
-    ("/attention", ("The animal didn't cross the street because it was too tired.",)),
+    ("/sentiment_page", ("I love how fast this is!",)),
+    ("/classify_page", ("Apple shares jump after record iPhone sales",)),
+    ("/ner_page", ("Angela Merkel met Emmanuel Macron in Berlin.",)),
+    ("/attention_page", ("The animal didn't cross the street because it was too tired.",)),
     ("/sentiment", ("Oh great, another delay. 😡",)),
-    ("/sentiment_batch", ("first text\nsecond text\nthird text",)),
-    ("/sentiment", ("Finally got the job!!! 🎉", "Emotion (7 classes)")),
-    ("/classify", ("What a night! Messi scores twice 🏆", "Topic model")),
-    ("/fill_mask", ("The capital of France is <mask>.",)),
+    ("/sentiment_batch_page", ("first text\nsecond text\nthird text",)),
+    ("/sentiment_page", ("Finally got the job!!! 🎉", "Emotion (7 classes)")),
+    ("/classify", ("What a night! Messi scores twice 🏆", None, "topic")),
+    ("/fill_mask_page", ("The capital of France is <mask>.",)),
     ("/explain", ("Not bad at all, I would buy it again.", "sentiment")),
-    ("/sentiment", ("<b>markup</b> stays text",)),
+    ("/ner", ("Zoë Müller flew from Paris to Berlin.",)),
+    ("/fill_mask", ("I parked the <mask> outside.",)),
+    ("/attention", ("<b>markup</b> stays text", None, None, 0)),
 ]
 FINE_TUNE = ("/fine_tune", (_TUNE_EXAMPLES, None, None, 3))
 SAMPLE_EVERY_S = 30.0

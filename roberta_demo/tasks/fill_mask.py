@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -291,6 +291,11 @@ def _filled(
     return "".join(parts), where
 
 
+def _in_sequence(raw: _Raw, span: tuple[int, int], fillers: list[Filler]) -> list[Filler]:
+    """The fillers of one mask, each with the text it makes (what a fill-mask pipeline calls its `sequence`)."""
+    return [replace(f, sequence=_filled(raw.text, [span], [f.text], raw.absorbs_space)[0]) for f in fillers]
+
+
 def _notes(raw: _Raw) -> list[str]:
     notes = []
     if raw.converted:
@@ -325,7 +330,7 @@ def predict(
     chosen = context.checkpoint_for("fill_mask", checkpoint)
     raw = context.apply(chosen, functools.partial(_predict, text=text, top_k=top, words=words, lens=layers))
     masks = [
-        MaskPrediction(start, end, fillers, scored, lens)
+        MaskPrediction(start, end, _in_sequence(raw, (start, end), fillers), scored, lens)
         for (start, end), fillers, scored, lens in zip(raw.spans, raw.fillers, raw.candidates, raw.lenses, strict=True)
     ]
     filled, filled_spans = _filled(raw.text, raw.spans, [mask.fillers[0].text for mask in masks], raw.absorbs_space)

@@ -28,10 +28,13 @@ def classify(context: TaskContext, text: str, mode: Mode = "sentiment", checkpoi
     return ClassScores.from_pairs(pairs, exclusive=True, run=run_info(inference))
 
 
-def parse_texts(block: str | None, file_text: str | None, context: TaskContext) -> list[str]:
-    """Texts from one-per-line input and/or an uploaded file's content (TXT: one per line; CSV: the `text`
-    column, else the first column)."""
-    texts = [line.strip() for line in (block or "").splitlines() if line.strip()]
+def parse_texts(block: str | list[str] | None, file_text: str | None, context: TaskContext) -> list[str]:
+    """Texts from one-per-line input (or a list, one text per item) and/or an uploaded file's content (TXT: one per
+    line; CSV: the `text` column, else the first column). Blank ones are skipped."""
+    lines = block if isinstance(block, list) else (block or "").splitlines()
+    if not all(isinstance(line, str) for line in lines):
+        raise InputError("The texts must be strings: one text per line, or a list of strings.")
+    texts = [line.strip() for line in lines if line.strip()]
     if file_text:
         texts += _texts_from_file(file_text)
     if not texts:

@@ -1,30 +1,302 @@
-"""Endpoints for programs (and, over MCP, for agents): plain JSON in and out, each a typed function whose docstring
-documents it. The tabs' own events serve the page."""
+"""Endpoints for programs (and, over MCP, for agents): plain JSON in and out, one per task, each a typed function
+whose docstring documents it (Gradio turns the hints into the API page's types and the MCP tools' schemas, the
+docstring into their descriptions). The tabs' own events serve the page and stay out of these listings.
+
+Every endpoint that runs a model is in the one concurrency group of model work (`ui.common.share_the_device`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
 
 import gradio as gr
+import numpy as np
 
-from roberta_demo.results import FineTuned
+from roberta_demo.errors import InputError
+from roberta_demo.results import AttentionView, ClassScores, FineTuned, RunInfo
+from roberta_demo.tasks import attention as attention_task
+from roberta_demo.tasks import classification, finetune
 from roberta_demo.tasks import explain as explain_task
-from roberta_demo.tasks import finetune
+from roberta_demo.tasks import fill_mask as fill_mask_task
+from roberta_demo.tasks import ner as ner_task
+from roberta_demo.tasks import sentiment as sentiment_task
 from roberta_demo.tasks.common import TaskContext
-from roberta_demo.ui.common import friendly_errors
+from roberta_demo.ui.common import (
+    EXPLAIN_GPU_SECONDS,
+    FINE_TUNE_WORK,
+    fine_tune_seconds,
+    friendly_errors,
+    on_gpu,
+    runs_model,
+)
 
-__all__ = ["data_endpoints"]
+__all__ = ["ENDPOINTS", "attention_json", "class_json", "data_endpoints"]
+
+ENDPOINTS = ["classify", "sentiment", "sentiment_batch", "ner", "fill_mask", "attention", "explain", "fine_tune"]
+DECIMALS = 4  # attention weights on the wire: enough to tell heads apart, a third of the bytes of full floats
+# ZeroGPU bills a handler for the seconds it declares: short for one forward pass, longer for gradients.
+GPU_SECONDS = {"explain": EXPLAIN_GPU_SECONDS}
+
+
+def run_json(run: RunInfo) -> dict[str, Any]:
+    """Who answered, where, in how long, and whether the input was cut."""
+    truncation = run.truncation
+    return {
+        "checkpoint": run.checkpoint,
+        "device": run.device,
+        "ms": round(run.seconds * 1000, 1),
+        "truncation": None
+        if truncation is None
+        else {"tokens_total": truncation.tokens_total, "tokens_kept": truncation.tokens_kept},
+    }
+
+
+def class_json(result: ClassScores) -> dict[str, Any]:
+    return {
+        "labels": result.labels,
+        "scores": result.scores,
+        "multi_label": not result.exclusive,
+        **run_json(result.run),
+    }
+
+
+def _rounded(weights: np.ndarray) -> Any:
+    return np.round(weights.astype(np.float64), DECIMALS).tolist()
+
+
+def attention_json(view: AttentionView, layer: int | None, head: int | None) -> dict[str, Any]:
+    """The tokens and the weights asked for: one head of one layer <[num_tokens, num_tokens]>, every head of a layer
+    <[num_heads, n, n]>, one head in every layer <[num_layers, n, n]>, or everything <[num_layers, num_heads, n, n]>."""
+    for name, value, count in (("layer", layer, view.num_layers), ("head", head, view.num_heads)):
+        if value is not None and not 0 <= value < count:
+            raise InputError(f"The model has {count} {name}s, numbered 0 to {count - 1}; {name} {value} is not one.")
+    weights = view.weights
+    weights = weights if layer is None else weights[layer]
+    if head is not None:
+        weights = weights[..., head, :, :]
+    return {
+        "tokens": view.tokens,
+        "special": view.special,
+        "pair_start": view.pair_start,
+        "layers": view.num_layers,
+        "heads": view.num_heads,
+        "layer": layer,
+        "head": head,
+        "weights": _rounded(weights),
+        **run_json(view.run),
+    }
 
 
 def data_endpoints(context: TaskContext) -> None:
-    """Register the data endpoints on the Blocks being built."""
+    """Register the data endpoints on the Blocks being built, each named after its function; on a ZeroGPU Space,
+    each runs with a GPU for the time its work needs."""
+    for make in (_classify, _sentiment, _sentiment_batch, _ner, _fill_mask, _attention, _explain):
+        fn = make(context)
+        handler = runs_model(friendly_errors(on_gpu(fn, duration=GPU_SECONDS.get(fn.__name__, 20))))
+        gr.api(handler, api_name=fn.__name__)
+    trainer = friendly_errors(on_gpu(_fine_tune(context), duration=_fine_tune_seconds))
+    gr.api(trainer, api_name="fine_tune", concurrency_limit=1, concurrency_id=FINE_TUNE_WORK)
 
+
+def _fine_tune_seconds(_examples: Any, _held_out: Any = None, _checkpoint: Any = None, steps: Any = 30, *_: Any) -> int:
+    return fine_tune_seconds(steps)
+
+
+def _classify(context: TaskContext) -> Callable[..., dict[str, Any]]:
+    def classify(
+        text: str,
+        labels: list[str] | str | None = None,
+        mode: Literal["zero-shot", "topic"] = "zero-shot",
+        template: str | None = None,
+        multi_label: bool = False,
+        checkpoint: str | None = None,
+    ) -> dict[str, Any]:
+        """Classify a text into labels you choose (zero-shot, with an NLI model) or into the topic model's topics.
+
+        Args:
+            text: the text to classify.
+            labels: zero-shot's candidate labels, a list or comma-separated; empty for a default set of topics.
+            mode: zero-shot (your labels) or topic (the fine-tuned topic model's own classes; labels are ignored).
+            template: zero-shot's hypothesis, with {} where a label goes; empty for "This example is about {}.".
+            multi_label: zero-shot only: score each label on its own (scores do not sum to 1).
+            checkpoint: one of the checkpoints the server configures for the mode; empty for its default.
+
+        Returns:
+            {"labels", "scores", "multi_label", "checkpoint", "device", "ms", "truncation"}: every label with its
+            score, highest first; multi_label is true when each score stands alone (the topic model, or
+            multi_label); truncation is null, or {"tokens_total", "tokens_kept"} when the text was cut.
+        """
+        if mode == "topic":
+            return class_json(classification.topic(context, text, checkpoint or None))
+        if mode != "zero-shot":
+            raise InputError(f"mode must be zero-shot or topic, not {mode!r}.")
+        result = classification.zero_shot(
+            context,
+            text,
+            labels or classification.DEFAULT_LABELS,
+            template or classification.DEFAULT_TEMPLATE,
+            bool(multi_label),
+            checkpoint or None,
+        )
+        return class_json(result)
+
+    return classify
+
+
+def _sentiment_mode(mode: str) -> sentiment_task.Mode:
+    if mode not in ("sentiment", "emotion"):
+        raise InputError(f"mode must be sentiment or emotion, not {mode!r}.")
+    return "sentiment" if mode == "sentiment" else "emotion"
+
+
+def _sentiment(context: TaskContext) -> Callable[..., dict[str, Any]]:
+    def sentiment(
+        text: str, mode: Literal["sentiment", "emotion"] = "sentiment", checkpoint: str | None = None
+    ) -> dict[str, Any]:
+        """The sentiment (negative, neutral, positive) or emotion (seven classes) of a text, with every class's
+        probability.
+
+        Args:
+            text: the text to score.
+            mode: sentiment or emotion.
+            checkpoint: one of the checkpoints the server configures for the mode; empty for its default.
+
+        Returns:
+            {"labels", "scores", "multi_label": false, "checkpoint", "device", "ms", "truncation"}: every class
+            with its probability (they sum to 1), highest first; truncation is null, or {"tokens_total",
+            "tokens_kept"} when the text was cut.
+        """
+        return class_json(sentiment_task.classify(context, text, _sentiment_mode(mode), checkpoint or None))
+
+    return sentiment
+
+
+def _sentiment_batch(context: TaskContext) -> Callable[..., dict[str, Any]]:
+    def sentiment_batch(texts: list[str] | str, mode: Literal["sentiment", "emotion"] = "sentiment") -> dict[str, Any]:
+        """The sentiment or emotion of many texts at once, in batched forward passes.
+
+        Args:
+            texts: a list of texts, or one string with a text per line (blank ones are skipped).
+            mode: sentiment or emotion.
+
+        Returns:
+            {"results": [{"text", "label", "score", "scores", "truncated"}], "classes", "counts", "checkpoint",
+            "device", "ms"}: each text's top class, its probability and every class's, in input order; the
+            classes in the model's order; how many texts got each class.
+        """
+        read = sentiment_task.parse_texts(texts, None, context)
+        result = sentiment_task.classify_many(context, read, _sentiment_mode(mode))
+        rows = [
+            {"text": r.text, "label": r.label, "score": r.score, "scores": r.scores, "truncated": r.truncated}
+            for r in result.rows
+        ]
+        run = run_json(result.run)
+        del run["truncation"]
+        return {"results": rows, "classes": result.classes, "counts": result.label_counts(), **run}
+
+    return sentiment_batch
+
+
+def _ner(context: TaskContext) -> Callable[..., dict[str, Any]]:
+    def ner(text: str, threshold: float = 0.0, checkpoint: str | None = None) -> dict[str, Any]:
+        """The named entities of a text (people, organisations, places, …) with their character offsets.
+
+        Args:
+            text: the text to read; long texts are read in overlapping windows, so nothing is cut.
+            threshold: the least confidence an entity needs to be listed, 0 to 1.
+            checkpoint: one of the checkpoints the server configures for NER; empty for the default.
+
+        Returns:
+            {"entities": [{"word", "label", "score", "start", "end"}], "types", "checkpoint", "device", "ms",
+            "truncation": null}: each entity in text order, `text[start:end] == word`; types lists every entity
+            type the model knows.
+        """
+        if not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+            raise InputError(f"threshold must be a number from 0 to 1, not {threshold!r}.")
+        result = ner_task.tag(context, text, checkpoint or None)
+        entities = [
+            {"word": e.word, "label": e.label, "score": e.score, "start": e.start, "end": e.end}
+            for e in result.above(threshold)
+        ]
+        return {"entities": entities, "types": result.labels, **run_json(result.run)}
+
+    return ner
+
+
+def _fill_mask(context: TaskContext) -> Callable[..., dict[str, Any]]:
+    def fill_mask(
+        text: str, top_k: int = 5, candidates: list[str] | str | None = None, checkpoint: str | None = None
+    ) -> dict[str, Any]:
+        """RoBERTa's pre-training task: the words most likely to fill each <mask> in a text, and how likely the
+        words you name are there.
+
+        Args:
+            text: a text with one or more <mask> (or [MASK] or ___), each predicted on its own.
+            top_k: how many fillers to return for each mask, 1 to 50.
+            candidates: words to score at every mask, a list or comma-separated (a word of several tokens is
+                scored by the chain rule).
+            checkpoint: one of the checkpoints the server configures for fill-mask; empty for the default.
+
+        Returns:
+            {"masks": [{"start", "end", "predictions": [{"token", "score", "sequence"}], "candidates": [{"word",
+            "tokens", "score", "rank"}]}], "text", "notes", "checkpoint", "device", "ms", "truncation"}: for each
+            mask (start and end in "text", the input as the model read it): its fillers, best first, each with
+            the text it makes; the candidates' probabilities and rank among every token (null for several tokens).
+        """
+        result = fill_mask_task.predict(context, text, top_k, candidates, checkpoint or None, layers=False)
+        masks = [
+            {
+                "start": mask.start,
+                "end": mask.end,
+                "predictions": [{"token": f.token, "score": f.score, "sequence": f.sequence} for f in mask.fillers],
+                "candidates": [
+                    {"word": c.word, "tokens": c.pieces, "score": c.score, "rank": c.rank} for c in mask.candidates
+                ],
+            }
+            for mask in result.masks
+        ]
+        return {"masks": masks, "text": result.text, "notes": result.notes, **run_json(result.run)}
+
+    return fill_mask
+
+
+def _attention(context: TaskContext) -> Callable[..., dict[str, Any]]:
+    def attention(
+        text: str,
+        text_pair: str | None = None,
+        checkpoint: str | None = None,
+        layer: int | None = None,
+        head: int | None = None,
+    ) -> dict[str, Any]:
+        """The attention weights of a RoBERTa model on a text (or a pair of sentences), per layer and head.
+
+        Args:
+            text: the text (the first sentence of a pair).
+            text_pair: an optional second sentence, read as the model reads sentence pairs.
+            checkpoint: one of the checkpoints the server configures for attention; empty for the default.
+            layer: a layer, from 0; empty for every layer.
+            head: a head, from 0; empty for every head.
+
+        Returns:
+            {"tokens", "special", "pair_start", "layers", "heads", "layer", "head", "weights", "checkpoint",
+            "device", "ms", "truncation"}: the tokens (special tokens included, marked in "special"); weights
+            rounded to 4 decimals, each row summing to 1: [n][n] for a layer and a head, [heads][n][n] for a layer,
+            [layers][n][n] for a head, [layers][heads][n][n] for neither (n = number of tokens, at most the
+            server's attention limit).
+        """
+        view = attention_task.inspect(context, text, text_pair, checkpoint or None)
+        return attention_json(view, layer, head)
+
+    return attention
+
+
+def _explain(context: TaskContext) -> Callable[..., dict[str, Any]]:
     def explain(
         text: str,
-        task: str = "sentiment",
+        task: Literal["sentiment", "emotion", "topic", "zero_shot", "ner"] = "sentiment",
         target: str | None = None,
-        method: str = "grad_x_input",
+        method: Literal["grad_x_input", "integrated_gradients"] = "grad_x_input",
         steps: int = 32,
         labels: str | None = None,
         checkpoint: str | None = None,
@@ -50,8 +322,10 @@ def data_endpoints(context: TaskContext) -> None:
         words = [{"word": w.word, "start": w.start, "end": w.end, "attribution": w.attribution} for w in result.words]
         return {"words": words, "target": result.target, "method": result.method, "delta": result.delta}
 
-    gr.api(friendly_errors(explain), api_name="explain")
+    return explain
 
+
+def _fine_tune(context: TaskContext) -> Callable[..., Iterator[dict[str, Any]]]:
     def fine_tune(
         examples: dict[str, Any],
         held_out: dict[str, Any] | None = None,
@@ -82,8 +356,8 @@ def data_endpoints(context: TaskContext) -> None:
 
         Returns:
             {"losses": [one per step], "accuracy_before": {"train", "held_out"}, "accuracy_after": {"train",
-            "held_out"}, "predictions": [{"text", "label", "held_out", "before", "after", "confidence"}]}. The
-            fine-tuned model itself is not kept for API calls.
+            "held_out"}, "predictions": [{"text", "label", "held_out", "before", "after", "confidence"}],
+            "stopped"}. The fine-tuned model itself is not kept for API calls.
         """
         read = finetune.read_examples(examples, held_out, context.limits, seed)
         recipe = finetune.Recipe(steps, learning_rate, batch_size, max_tokens, seed, top_layers_only)
@@ -94,8 +368,7 @@ def data_endpoints(context: TaskContext) -> None:
             else:
                 yield {"step": update.step, "steps": update.steps, "losses": update.losses}
 
-    # One run at a time on this server, shared with the page's Train button.
-    gr.api(friendly_errors(fine_tune), api_name="fine_tune", concurrency_limit=1, concurrency_id="fine-tune")
+    return fine_tune
 
 
 def _training_report(result: FineTuned) -> dict[str, Any]:

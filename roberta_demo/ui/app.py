@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
@@ -15,7 +16,7 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import attention, classification, explainer, fill_mask, finetune, ner, sentiment
 from roberta_demo.ui.api import data_endpoints
-from roberta_demo.ui.common import Handler, TabParts, unchanged
+from roberta_demo.ui.common import Handler, TabParts, runs_model, share_the_device, unchanged
 from roberta_demo.ui.files import forget_session
 from roberta_demo.ui.protocol import DemoBlocks
 
@@ -47,22 +48,44 @@ def header_html(catalog: Catalog) -> str:
     )
 
 
-def link_targets(tabs: gr.Tabs, parts: Mapping[str, TabParts]) -> list[Block]:
-    """Every component a deep link may set: the tabs, each tab's text box, and what its views change."""
+def readable_link_js(keys: list[str]) -> str:
+    """Page script for "Copy a link to this text": `?tab=KEY&text=TEXT` from the selected tab and its text box, shown
+    in a box and copied to the clipboard. It runs in the browser, with no request to the server."""
+    return f"""(tab, ...texts) => {{
+        const keys = {json.dumps(keys)};
+        const text = texts[keys.indexOf(tab)] || "";
+        const link = new URL(window.location.pathname, window.location.origin);
+        link.searchParams.set("tab", tab);
+        if (text.trim()) link.searchParams.set("text", text);
+        navigator.clipboard && navigator.clipboard.writeText(link.toString()).catch(() => {{}});
+        return {{ value: link.toString(), visible: true, __type__: "update" }};
+    }}"""
+
+
+def link_targets(tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts]) -> list[Block]:
+    """Every component a deep link may set: the tabs (and the page's note of the selected one), each tab's text box,
+    and what its views change."""
     views = (block for part in parts.values() for updates in part.views.values() for block in updates)
-    return list(dict.fromkeys([tabs, *(part.text for part in parts.values()), *views]))
+    return list(dict.fromkeys([tabs, current, *(part.text for part in parts.values()), *views]))
 
 
-def link_reader(tabs: gr.Tabs, parts: Mapping[str, TabParts]) -> Handler:
+def link_reader(tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts]) -> Handler:
     """Reads a deep link, `?tab=ner&text=…` (and `&view=formula` where a tab has views): selects the tab, puts the
-    text in its box and opens the view (a slide can link to a live example)."""
+    text in its box and opens the view (a slide can link to a live example). A page shared with "Share this result"
+    (`?deep_link=…`) comes back with its values and results; this selects the tab it showed."""
 
-    def read_link(request: gr.Request) -> dict[Block, Any]:
+    def read_link(shown_tab: str, request: gr.Request) -> dict[Block, Any]:
         query = request.query_params
         tab, text, view = query.get("tab", "").lower(), query.get("text", ""), query.get("view", "").lower()
+        if not tab and query.get("deep_link"):  # Gradio restored a shared page's values: show the tab it showed
+            return (
+                {tabs: gr.Tabs(selected=shown_tab)}
+                if shown_tab in parts
+                else unchanged(link_targets(tabs, current, parts))
+            )
         if tab not in parts:
-            return unchanged(link_targets(tabs, parts))
-        updates: dict[Block, Any] = {tabs: gr.Tabs(selected=tab), **parts[tab].views.get(view, {})}
+            return unchanged(link_targets(tabs, current, parts))
+        updates: dict[Block, Any] = {tabs: gr.Tabs(selected=tab), current: tab, **parts[tab].views.get(view, {})}
         return updates | ({parts[tab].text: text} if text else {})
 
     return read_link
@@ -77,7 +100,7 @@ def linked_runner(key: str, parts: TabParts) -> Handler:
             return parts.run(*values)
         return unchanged(parts.outputs)
 
-    return run_if_linked
+    return runs_model(run_if_linked)
 
 
 def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
@@ -86,14 +109,22 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
     with demo:
         with gr.Row(elem_id="header-row"):
             gr.HTML(header_html(catalog))
+            readable = gr.Button("Copy a link to this text", size="sm", variant="secondary", elem_id="readable-link")
+            # Gradio's own: a link that reopens this page with everything on it, results included (stored on
+            # the server as a file, so it lasts as long as the server keeps files).
+            gr.DeepLinkButton("Share this result", "Link copied", size="sm")
             present = gr.Button("Presentation mode", size="sm", variant="secondary", elem_id="present-toggle")
+        link_box = gr.Textbox(
+            label="Link to this tab and text (copied)", visible=False, elem_id="readable-link-box", buttons=["copy"]
+        )
         present.click(None, js="() => { document.body.classList.toggle('present'); }")
         if catalog.untrained:
             gr.Markdown(UNTRAINED, elem_id="untrained")
         parts: dict[str, TabParts] = {}
+        tab_of: dict[str, gr.Tab] = {}
         with gr.Tabs() as tabs:
             for key, (title, tab) in TABS.items():
-                with gr.Tab(title, id=key):
+                with gr.Tab(title, id=key) as tab_of[key]:
                     parts[key] = tab.build(catalog, context)
         for part in parts.values():
             # Re-checked on each page load, so a model downloaded meanwhile clears its notice.
@@ -105,8 +136,16 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
             if part.on_unload is not None:
                 demo.unload(part.on_unload)
         demo.unload(forget_session)
-        link = demo.load(link_reader(tabs, parts), None, link_targets(tabs, parts), api_visibility="private")
+        current = gr.Textbox(next(iter(TABS)), visible=False)  # the selected tab's key, kept in the page
+        for key in parts:
+            # Through the server (a light request), so that the session, and a shared result, remember the tab.
+            tab_of[key].select(lambda key=key: key, None, current, queue=False, api_visibility="private")
+        texts = [current, *(part.text for part in parts.values())]
+        readable.click(None, texts, link_box, js=readable_link_js(list(parts)))
+        targets = link_targets(tabs, current, parts)
+        link = demo.load(link_reader(tabs, current, parts), current, targets, api_visibility="private")
         data_endpoints(context)
         for key, part in parts.items():
             link.then(linked_runner(key, part), part.inputs, part.outputs, api_visibility="private")
+    share_the_device(demo, catalog.concurrency)
     return demo

@@ -426,7 +426,13 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     inputs = [parts[name] for name in INPUTS]
     handler = wire(attend, context, outputs)
     triggers = [parts["run"].click, parts["text"].submit, parts["text_pair"].submit]
-    _then_formula(gr.on(triggers, handler, inputs, list(outputs.values()), api_name="attention"), parts, context)
+    _then_formula(
+        gr.on(
+            triggers, handler, inputs, list(outputs.values()), api_name="attention_page", api_visibility="undocumented"
+        ),
+        parts,
+        context,
+    )
     _wire_views(parts, context, outputs)
     _wire_formula(parts)
     _wire_text(parts, outputs)

@@ -10,7 +10,7 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.tasks import classification
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
-from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, wire
 from roberta_demo.viz.charts import class_scores_chart
 
 __all__ = ["TASKS", "build", "classify"]
@@ -108,7 +108,10 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     why_outputs = {name: why[name] for name in ("words", "chart", "note", "target")}
     why_inputs = [text, mode, labels, template, checkpoint, why["target"], why["method"], why["steps"]]
     why["button"].click(
-        wire(explain_label, context, why_outputs), why_inputs, list(why_outputs.values()), api_visibility="private"
+        wire(explain_label, context, why_outputs, EXPLAIN_GPU_SECONDS),
+        why_inputs,
+        list(why_outputs.values()),
+        api_visibility="private",
     )
     examples(EXAMPLES, [text, mode, labels], handler, list(outputs.values()))
     gr.on(
@@ -116,8 +119,8 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         handler,
         inputs,
         list(outputs.values()),
-        api_name="classify",
-        concurrency_limit=catalog.concurrency,
+        api_name="classify_page",
+        api_visibility="undocumented",
     )
     mode.change(lambda m: gr.update(interactive=m == ZERO_SHOT), mode, labels, api_visibility="private")
     return TabParts(notice, TASKS, text, handler, inputs, list(outputs.values()))

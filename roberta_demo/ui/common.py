@@ -23,15 +23,22 @@ from roberta_demo.results import RunInfo
 from roberta_demo.tasks.common import TaskContext
 
 __all__ = [
+    "EXPLAIN_GPU_SECONDS",
+    "FINE_TUNE_WORK",
     "LATEX",
+    "MODEL_WORK",
+    "GpuSeconds",
     "Handler",
     "TabParts",
     "examples",
+    "fine_tune_seconds",
     "friendly_errors",
     "on_gpu",
     "on_spaces",
     "reporting",
     "run_note",
+    "runs_model",
+    "share_the_device",
     "unchanged",
     "wire",
 ]
@@ -44,6 +51,11 @@ LATEX: list[dict[str, str | bool]] = [
 ]
 F = TypeVar("F", bound=Callable[..., Any])
 Handler = Callable[..., dict[Block, Any]]  # what Gradio calls: values keyed by the components they fill
+GpuSeconds = int | Callable[..., int]  # a ZeroGPU duration: fixed, or computed from the call's arguments
+EXPLAIN_GPU_SECONDS = 60  # attributions: up to 64 forward and backward passes, where a prediction takes one forward
+# The concurrency group of every event that runs a model: the page's and the API's share the device's slots.
+MODEL_WORK = "model"
+FINE_TUNE_WORK = "fine-tune"  # one run at a time on the server, the page's and the API's together
 
 
 @dataclass
@@ -88,13 +100,20 @@ def examples(
     return created
 
 
-def on_gpu(handler: F) -> F:
-    """On a ZeroGPU Space, run `handler` with a GPU attached (`spaces.GPU`); elsewhere, unchanged."""
+def on_gpu(handler: F, duration: GpuSeconds = 20) -> F:
+    """On a ZeroGPU Space, run `handler` with a GPU attached (`spaces.GPU`) for at most `duration` seconds (or what
+    `duration(*args)` says for the call); elsewhere, unchanged. ZeroGPU schedules short declared durations first, so
+    each handler declares what its work needs rather than the default minute."""
     try:
         import spaces  # present on Hugging Face Spaces only
     except ImportError:
         return handler
-    return spaces.GPU(handler)  # type: ignore[no-any-return]
+    return spaces.GPU(handler, duration=duration)  # type: ignore[no-any-return]
+
+
+def fine_tune_seconds(steps: Any) -> int:
+    """A fine-tuning run's GPU time: a minute to copy the model and evaluate it twice, then half a second a step."""
+    return 60 + int(0.5 * (steps if isinstance(steps, (int, float)) else 30))
 
 
 def _message(exc: Exception) -> gr.Error:
@@ -136,15 +155,17 @@ def friendly_errors(handler: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
-def wire(fn: Callable[..., Any], context: TaskContext | None, outputs: Mapping[str, Component]) -> Handler:
+def wire(
+    fn: Callable[..., Any], context: TaskContext | None, outputs: Mapping[str, Component], gpu_seconds: GpuSeconds = 20
+) -> Handler:
     """The handler Gradio calls: `fn` (given `context` first, when there is one) returns its values by name, or
     yields them if it streams; they go to the components of the same name. Model work runs on a ZeroGPU GPU where
-    there is one; failures become messages.
+    there is one (for `gpu_seconds`); failures become messages.
 
     Gradio reads a handler's signature (how many inputs, which parameter takes a `gr.SelectData`, a `gr.Progress`),
     so the handler shows `fn`'s own signature, less the context it is given here.
     """
-    run = on_gpu(fn) if context is not None else fn
+    run = on_gpu(fn, gpu_seconds) if context is not None else fn
     bound: Callable[..., Any] = functools.partial(run, context) if context is not None else run
 
     def named(values: Mapping[str, Any]) -> dict[Block, Any]:
@@ -166,7 +187,22 @@ def wire(fn: Callable[..., Any], context: TaskContext | None, outputs: Mapping[s
     if context is not None:
         signature = inspect.signature(fn)
         handler.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
-    return friendly_errors(handler)
+    return runs_model(friendly_errors(handler)) if context is not None else friendly_errors(handler)
+
+
+def runs_model(handler: F) -> F:
+    """Mark `handler` as model work: the app puts its events in the `MODEL_WORK` concurrency group."""
+    handler.runs_model = True  # type: ignore[attr-defined]
+    return handler
+
+
+def share_the_device(demo: gr.Blocks, concurrency: int) -> None:
+    """Put every event whose handler runs a model (`runs_model`) in one concurrency group of `concurrency` slots,
+    so that tabs and API calls together never run more model work at once than the device takes (each event alone
+    would get its own slots). Fine-tuning keeps its own group of one."""
+    for block_fn in demo.fns.values():
+        if getattr(block_fn.fn, "runs_model", False) and block_fn.concurrency_id != FINE_TUNE_WORK:
+            block_fn.concurrency_id, block_fn.concurrency_limit = MODEL_WORK, concurrency
 
 
 def unchanged(components: Iterable[Block]) -> dict[Block, Any]:

@@ -176,7 +176,14 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     inputs = [text, top_k, candidates, checkpoint]
     handler = wire(predict, context, outputs)
     examples(EXAMPLES, [text, candidates], handler, list(outputs.values()))
-    gr.on([run.click, text.submit], handler, inputs, list(outputs.values()), api_name="fill_mask")
+    gr.on(
+        [run.click, text.submit],
+        handler,
+        inputs,
+        list(outputs.values()),
+        api_name="fill_mask_page",
+        api_visibility="undocumented",
+    )
     # Whatever changes the text (typing, a link, an example, a click) redraws its words; clicks add masks.
     text.change(wire(words_of, None, {"words": words}), text, words, api_visibility="private", show_progress="hidden")
     clicked = {"text": text, **outputs}

@@ -11,7 +11,7 @@ from roberta_demo.results import NerResult
 from roberta_demo.tasks import ner
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
-from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, wire
 from roberta_demo.viz.entities import ENTITY_NAMES, entity_colours, entity_rows, highlighted
 
 __all__ = ["TASKS", "build", "tag"]
@@ -109,20 +109,27 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             )
             gr.Markdown(_legend(ENTITY_TYPES))
             table = gr.Dataframe(headers=HEADERS, label="Spans", wrap=True, max_height=360)
-            info = gr.Markdown(label="details")
+            info = gr.Markdown(label="details", elem_id="ner-info")
     outputs = {"spans": spans, "table": table, "info": info, "result": gr.State()}
     inputs = [text, threshold, checkpoint]
     handler = wire(tag, context, outputs)
     why = explain_ui.controls("ner", "Entity to explain (or click one)")
     why_outputs = {name: why[name] for name in ("words", "chart", "note", "target")}
     why_inputs = [text, checkpoint, why["target"], why["method"], why["steps"]]
-    explain_handler = wire(explain_entity, context, why_outputs)
+    explain_handler = wire(explain_entity, context, why_outputs, EXPLAIN_GPU_SECONDS)
     why["button"].click(explain_handler, why_inputs, list(why_outputs.values()), api_visibility="private")
     click_inputs = [spans, text, checkpoint, why["method"], why["steps"]]
-    why_clicked = wire(explain_clicked, context, why_outputs)
+    why_clicked = wire(explain_clicked, context, why_outputs, EXPLAIN_GPU_SECONDS)
     spans.select(why_clicked, click_inputs, list(why_outputs.values()), api_visibility="private")
     examples([[e] for e in EXAMPLES], [text], handler, list(outputs.values()))
-    gr.on([run.click, text.submit], handler, inputs, list(outputs.values()), api_name="ner")
+    gr.on(
+        [run.click, text.submit],
+        handler,
+        inputs,
+        list(outputs.values()),
+        api_name="ner_page",
+        api_visibility="undocumented",
+    )
     redraw = wire(shown, None, outputs)
     threshold.release(redraw, [outputs["result"], threshold], [spans, table], api_visibility="private")
     return TabParts(notice, TASKS, text, handler, inputs, list(outputs.values()))

@@ -1,9 +1,9 @@
 """How the app's Gradio server treats requests: refusals that name the problem, and sessions that do not grow.
 
 Gradio's own checks raise plain exceptions, which it hides from the client (`{"error": null}`) unless the server shows
-every error, tracebacks' messages included. Here the ones a caller can fix become `gr.Error` messages: too few values
-(plain HTTP does not fill in defaults as gradio_client does), a file path the server did not hand out; and an unknown
-endpoint name is a 404 rather than a 500.
+every error, tracebacks' messages included. Here too few values (plain HTTP does not fill in defaults as gradio_client
+does) get their defaults, and the ones a caller can fix become `gr.Error` messages: a required value missing, a file
+path the server did not hand out; an unknown endpoint name is a 404 rather than a 500.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from gradio.components.api_component import Api
 from gradio.exceptions import InvalidPathError
 from gradio.route_utils import FnIndexInferError
 
@@ -23,29 +24,53 @@ __all__ = ["EXCEPTION_HANDLERS", "DemoBlocks"]
 _INJECTED = ("Request", "Progress", "SelectData", "EventData")
 
 
-def parameter_names(fn: Any, count: int) -> list[str]:
-    """The names of the first `count` values an event handler takes, in order (what its API page lists)."""
+def _parameters(fn: Any) -> list[inspect.Parameter]:
+    """The parameters a caller sends values for, in order (what the API page lists): Gradio injects the rest."""
     try:
         parameters = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         return []
-    names = [p.name for p in parameters if not any(kind in str(p.annotation) for kind in _INJECTED)]
-    names = [name for name in names if name not in ("progress", "request")]
-    return names[:count] if len(names) >= count else []
+    return [
+        p
+        for p in parameters
+        if not any(kind in str(p.annotation) for kind in _INJECTED) and p.name not in ("progress", "request")
+    ]
+
+
+_NONE = object()  # no default: the caller must send a value
+
+
+def _default(block: Any, parameter: inspect.Parameter | None) -> Any:
+    """What a missing value becomes: a data endpoint's (`gr.api`) parameter default, a page component's value."""
+    if isinstance(block, Api):
+        return _NONE if parameter is None or parameter.default is parameter.empty else parameter.default
+    return block.value
 
 
 class DemoBlocks(gr.Blocks):
     """`gr.Blocks` whose checks of a request's values answer in words a caller can act on."""
 
     def validate_inputs(self, block_fn: Any, inputs: list[Any]) -> None:
+        """Too few values (plain HTTP sends what the caller wrote, and gradio_client only fills in the defaults of
+        the endpoints the API page lists): each missing value gets its default, as gradio_client would fill it in:
+        a data endpoint's parameter default, a page component's initial value. If one without a default is
+        missing, the message names it and the order of them all."""
         wanted = len(block_fn.inputs)
         if len(inputs) >= wanted:
             return
-        names = parameter_names(block_fn.fn, wanted) or [f"value {i + 1}" for i in range(wanted)]
+        parameters = _parameters(block_fn.fn)
+        parameters = parameters if len(parameters) == wanted else []
+        defaults = [_default(block, parameters[i] if parameters else None) for i, block in enumerate(block_fn.inputs)]
+        missing = range(len(inputs), wanted)
+        required = [parameters[i].name if parameters else f"value {i + 1}" for i in missing if defaults[i] is _NONE]
+        if not required:
+            inputs.extend(defaults[i] for i in missing)
+            return
+        names = [p.name for p in parameters] or [f"value {i + 1}" for i in range(wanted)]
         endpoint = f"/{block_fn.api_name}" if block_fn.api_name else "This event"
         raise gr.Error(
-            f"{endpoint} takes {wanted} values, in this order: {', '.join(names)}; the request sent {len(inputs)}. "
-            "gradio_client fills in the defaults; over plain HTTP, send them all (the API page lists them).",
+            f"{endpoint} takes {wanted} values, in this order: {', '.join(names)}; the request sent {len(inputs)}, "
+            f"without {', '.join(required)}. Send at least the values without a default (the API page lists them).",
             title="Missing values",
             print_exception=False,
         )

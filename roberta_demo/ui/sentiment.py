@@ -10,7 +10,7 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.tasks import sentiment
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
-from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, wire
 from roberta_demo.ui.files import FILES
 from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart
 
@@ -106,7 +106,10 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         why_outputs = {name: why[name] for name in ("words", "chart", "note", "target")}
         why_inputs = [text, mode, why["target"], why["method"], why["steps"]]
         why["button"].click(
-            wire(explain_one, context, why_outputs), why_inputs, list(why_outputs.values()), api_visibility="private"
+            wire(explain_one, context, why_outputs, EXPLAIN_GPU_SECONDS),
+            why_inputs,
+            list(why_outputs.values()),
+            api_visibility="private",
         )
         examples([[e] for e in EXAMPLES], [text], one, list(one_outputs.values()))
     with gr.Tab("Many texts"):
@@ -139,8 +142,14 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         one,
         [text, mode],
         list(one_outputs.values()),
-        api_name="sentiment",
-        concurrency_limit=catalog.concurrency,
+        api_name="sentiment_page",
+        api_visibility="undocumented",
     )
-    run_many.click(many, [texts, mode, upload], list(many_outputs.values()), api_name="sentiment_batch")
+    run_many.click(
+        many,
+        [texts, mode, upload],
+        list(many_outputs.values()),
+        api_name="sentiment_batch_page",
+        api_visibility="undocumented",
+    )
     return TabParts(notice, TASKS, text, one, [text, mode], list(one_outputs.values()))

@@ -13,8 +13,7 @@ from roberta_demo.config import Limits
 from roberta_demo.errors import InputError
 from roberta_demo.tasks import fill_mask
 from roberta_demo.tasks.encoding import encode
-from tests.planted import planted_probabilities
-from tests.tasks.conftest import MLM_LOGITS
+from tests.planted import MLM_LOGITS, planted_probabilities
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Whatever people type, every endpoint answers with a result or a clear message, and the server keeps serving."""
+"""Whatever people type, every endpoint (the page's events and the data endpoints) answers with a result or a clear
+message, and the server keeps serving."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 import pytest
 from gradio_client.exceptions import AppError
 
-ENDPOINTS = ["/classify", "/sentiment", "/sentiment_batch", "/ner", "/attention", "/fill_mask"]
+PAGE = ["/classify_page", "/sentiment_page", "/sentiment_batch_page", "/ner_page", "/attention_page", "/fill_mask_page"]
+DATA = ["/classify", "/sentiment", "/sentiment_batch", "/ner", "/attention", "/fill_mask", "/explain"]
 ODD_TEXTS = {
     "emoji": "Loved it 😍🔥👍🏽 but the ending 😭… 🇫🇷",
     "cjk": "東京は日本の首都です。北京是中国的首都。서울은 한국의 수도입니다.",
@@ -22,17 +24,17 @@ ODD_TEXTS = {
 
 
 def _call(client, endpoint: str, text: str):
-    if endpoint == "/fill_mask" and text.strip("\x00").strip():
+    if endpoint.startswith("/fill_mask") and text.strip("\x00").strip():
         text = "<mask> " + text  # fill-mask needs somewhere to predict, within the tokens it reads
     return client.predict(text, api_name=endpoint)
 
 
 def _assert_still_serving(client) -> None:
-    top, _, _ = client.predict("still serving?", api_name="/sentiment")
+    top, _, _ = client.predict("still serving?", api_name="/sentiment_page")
     assert top["label"] in {"negative", "neutral", "positive"}
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@pytest.mark.parametrize("endpoint", PAGE + DATA)
 @pytest.mark.parametrize("text", ["", "   \n\t  ", "\x00\x00"])
 def test_empty_input_gets_a_clear_message(client, endpoint, text):
     with pytest.raises(AppError, match="Type") as error:
@@ -42,45 +44,70 @@ def test_empty_input_gets_a_clear_message(client, endpoint, text):
     _assert_still_serving(client)
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@pytest.mark.parametrize("endpoint", PAGE)
 @pytest.mark.parametrize("kind", sorted(ODD_TEXTS))
-def test_odd_text_gets_a_result(client, endpoint, kind):
+def test_odd_text_gets_a_result_on_the_page(client, endpoint, kind):
     text = ODD_TEXTS[kind]
     result = _call(client, endpoint, text)
     assert len(result) >= 3 and result[0]  # every output, the first (the answer) filled
-    if endpoint == "/ner":
+    if endpoint == "/ner_page":
         pieces = result[0]
         assert "".join(piece["token"] for piece in pieces) == text.replace("\x00", "")
-    if endpoint == "/fill_mask":
+    if endpoint == "/fill_mask_page":
         filled = [piece for piece in result[0] if piece["class_or_confidence"]]
         assert len(filled) == 1 + text.count("<mask>")  # every mask filled, the typed ones included
-    if endpoint == "/attention":
+    if endpoint == "/attention_page":
         data = result[5]
         assert data["tokens"][0] == "<s>" and data["pair_start"] is None  # typed </s></s> is not a separator
     _assert_still_serving(client)
 
 
-def test_typed_special_tokens_are_read_as_characters(client):
-    data = client.predict("a <mask> b", api_name="/attention")[5]
+@pytest.mark.parametrize("endpoint", DATA)
+@pytest.mark.parametrize("kind", sorted(ODD_TEXTS))
+def test_odd_text_gets_a_result_as_data(client, endpoint, kind):
+    text = ODD_TEXTS[kind]
+    result = _call(client, endpoint, text)
+    read = text.replace("\x00", "")
+    if endpoint in ("/classify", "/sentiment"):
+        assert result["labels"] and len(result["scores"]) == len(result["labels"])
+    if endpoint == "/sentiment_batch":
+        assert [row["text"] for row in result["results"]] == [
+            line.strip() for line in read.splitlines() if line.strip()
+        ]
+    if endpoint == "/ner":
+        assert all(read[e["start"] : e["end"]] == e["word"] for e in result["entities"])
+    if endpoint == "/fill_mask":
+        assert len(result["masks"]) == 1 + text.count("<mask>")
+    if endpoint == "/attention":
+        assert result["tokens"][0] == "<s>" and result["pair_start"] is None
+    if endpoint == "/explain":
+        assert all(read[w["start"] : w["end"]] == w["word"] for w in result["words"])
+    _assert_still_serving(client)
+
+
+def test_typed_special_tokens_are_read_as_characters(client, backend):
+    data = client.predict("a <mask> b", api_name="/attention_page")[5]
     assert "<mask>" not in data["tokens"] and data["tokens"].count("<s>") == 1
-    merged = client.predict("a <mask> b", merge_words=True, api_name="/attention")[5]
+    merged = client.predict(
+        "a <mask> b", "", backend.checkpoint_for("attention"), 0, 0, False, True, api_name="/attention_page"
+    )[5]
     assert merged["tokens"] == ["<s>", "a", "<mask>", "b", "</s>"]  # the typed word, as text
 
 
 def test_100k_characters_are_cut_or_refused_with_the_limit_named(client):
     text = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 1800)[:100_000]
-    _, _, details = client.predict(text, api_name="/sentiment")
+    _, _, details = client.predict(text, api_name="/sentiment_page")
     assert "only the first 512 tokens were used" in details
-    _, _, details = client.predict(text, api_name="/classify")
+    _, _, details = client.predict(text, api_name="/classify_page")
     assert "only the first" in details
-    details = client.predict(text, api_name="/attention")[6]
+    details = client.predict(text, api_name="/attention_page")[6]
     assert "only the first 128 tokens were used" in details
     with pytest.raises(
         AppError, match=r"100,000 characters; this server accepts at most 20,000.*ROBERTA_DEMO_MAX_NER_CHARS"
     ):
-        client.predict(text, api_name="/ner")
+        client.predict(text, api_name="/ner_page")
     with pytest.raises(AppError, match="ROBERTA_DEMO_MAX_CHARS"):
-        client.predict(text + "!", api_name="/sentiment")
+        client.predict(text + "!", api_name="/sentiment_page")
     _assert_still_serving(client)
 
 
@@ -95,20 +122,20 @@ def test_100k_characters_are_cut_or_refused_with_the_limit_named(client):
 )
 def test_bad_zero_shot_labels_get_clear_messages(client, labels, message):
     with pytest.raises(AppError, match=message):
-        client.predict("A text.", "Zero-shot (your labels)", labels, api_name="/classify")
+        client.predict("A text.", "Zero-shot (your labels)", labels, api_name="/classify_page")
     _assert_still_serving(client)
 
 
 def test_duplicate_labels_are_merged(client):
-    top, _, _ = client.predict("A text.", "Zero-shot (your labels)", "a, b, a, A, b ", api_name="/classify")
+    top, _, _ = client.predict("A text.", "Zero-shot (your labels)", "a, b, a, A, b ", api_name="/classify_page")
     assert sorted(item["label"] for item in top["confidences"]) == ["A", "a", "b"]
 
 
 def test_too_many_texts_in_a_batch_names_the_limit(client):
     with pytest.raises(AppError, match=r"501 texts; this server accepts at most 500.*ROBERTA_DEMO_MAX_TEXTS"):
-        client.predict("\n".join(f"t{i}" for i in range(501)), api_name="/sentiment_batch")
+        client.predict("\n".join(f"t{i}" for i in range(501)), api_name="/sentiment_batch_page")
 
 
 def test_a_bad_template_gets_a_clear_message(client):
     with pytest.raises(AppError, match=re.escape('exactly one "{}"')):
-        client.predict("A text.", "Zero-shot (your labels)", "a, b", "No placeholder.", api_name="/classify")
+        client.predict("A text.", "Zero-shot (your labels)", "a, b", "No placeholder.", api_name="/classify_page")

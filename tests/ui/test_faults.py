@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 import time
@@ -36,11 +37,11 @@ def test_a_broken_checkpoint_breaks_only_its_tabs_and_is_retried(tiny_profile, t
     try:
         client = Client(url, verbose=False)
         with pytest.raises(AppError, match="sentiment-model does not exist"):
-            client.predict("hello", api_name="/sentiment")
-        assert client.predict("Angela in Berlin", api_name="/ner")[0]  # other tabs keep answering
-        assert client.predict("hello", "Emotion (7 classes)", api_name="/sentiment")[0]["label"]
+            client.predict("hello", api_name="/sentiment_page")
+        assert client.predict("Angela in Berlin", api_name="/ner_page")[0]  # other tabs keep answering
+        assert client.predict("hello", "Emotion (7 classes)", api_name="/sentiment_page")[0]["label"]
         shutil.copytree(tiny_profile.models("sentiment").checkpoints[0], missing)  # the model arrives
-        top, _, _ = client.predict("hello", api_name="/sentiment")  # …and the next request loads it
+        top, _, _ = client.predict("hello", api_name="/sentiment_page")  # …and the next request loads it
         assert top["label"] in {"negative", "neutral", "positive"}
     finally:
         demo.close()
@@ -53,7 +54,7 @@ def test_a_full_queue_answers_busy_try_again(backend):
 
     def call(_: int) -> str:
         try:
-            client.predict(texts, api_name="/sentiment_batch")
+            client.predict(texts, api_name="/sentiment_batch_page")
             return "answered"
         except Exception as exc:  # the kind of failure is what the test checks
             return f"{type(exc).__name__}: {exc}"
@@ -64,7 +65,7 @@ def test_a_full_queue_answers_busy_try_again(backend):
         busy = [o for o in outcomes if o != "answered"]
         assert busy and all("Queue is full" in o and "try again" in o for o in busy), outcomes
         assert "answered" in outcomes
-        assert client.predict("after the rush", api_name="/sentiment")[0]["label"]
+        assert client.predict("after the rush", api_name="/sentiment_page")[0]["label"]
     finally:
         demo.close()
 
@@ -93,11 +94,20 @@ def test_no_code_from_a_checkpoint_is_ever_run():
     assert sources.count("trust_remote_code=False") >= 2  # tokenizer and model loads say so explicitly
 
 
-def test_unlisted_checkpoints_are_refused_on_every_endpoint(client):
+@pytest.mark.parametrize("endpoint", ["classify", "sentiment", "ner", "fill_mask", "attention", "explain"])
+def test_unlisted_checkpoints_are_refused_on_every_data_endpoint(client, endpoint):
+    for checkpoint in ("FacebookAI/roberta-base", "../../etc"):
+        with pytest.raises(
+            AppError, match=f"Checkpoint '{re.escape(checkpoint)}' is not configured for .*choose one of"
+        ):
+            client.predict("hi <mask>", checkpoint=checkpoint, api_name=f"/{endpoint}")
+
+
+def test_unlisted_checkpoints_are_refused_on_the_page(client):
     with pytest.raises(AppError, match="FacebookAI/roberta-base is not in the list of choices"):
-        client.predict("hi", checkpoint="FacebookAI/roberta-base", api_name="/ner")
+        client.predict("hi", 0.5, "FacebookAI/roberta-base", api_name="/ner_page")
     with pytest.raises(AppError, match=r"\.\./\.\./etc is not in the list of choices"):
-        client.predict("hi", checkpoint="../../etc", api_name="/attention")
+        client.predict("hi", "", "../../etc", api_name="/attention_page")
 
 
 class RecordedProgress:

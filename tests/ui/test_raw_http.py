@@ -42,27 +42,39 @@ def _leaks(reply: str) -> bool:
 @pytest.mark.parametrize(
     ("endpoint", "data", "message"),
     [
-        ("sentiment", ["only the text"], "/sentiment takes 2 values, in this order: text, mode; the request sent 1"),
+        (
+            "sentiment",
+            [],
+            "/sentiment takes 3 values, in this order: text, mode, checkpoint; the request sent 0, without text",
+        ),
         ("fill_mask", [], "/fill_mask takes 4 values, in this order: text, top_k, candidates, checkpoint"),
         ("explain", [5, "sentiment", None, "grad_x_input", 8, None, None], "The text must be a string, not int"),
-        ("sentiment", ["ok", 5], "Value: 5 (type: <class 'int'>) is not in the list of choices"),
-        ("sentiment", ["x" * 10_000_000, MODE], "The text has 10,000,000 characters; this server accepts at most"),
+        ("sentiment_page", ["ok", 5], "Value: 5 (type: <class 'int'>) is not in the list of choices"),
+        ("sentiment", ["ok", 5], "mode must be sentiment or emotion, not 5"),
+        ("ner", ["Paris", "high"], "threshold must be a number from 0 to 1, not 'high'"),
+        ("attention", ["Paris", None, None, 99], "The model has 4 layers, numbered 0 to 3; layer 99 is not one"),
+        ("sentiment_batch", [[1, 2]], "The texts must be strings"),
+        ("sentiment", ["x" * 10_000_000], "The text has 10,000,000 characters; this server accepts at most"),
         (
             "fine_tune",
             ["not a table", None, None, 3, 1e-3, 8, 64, 0, True],
             'The examples must be a table: {"headers": ["text", "label"]',
         ),
         (
-            "sentiment_batch",
+            "sentiment_batch_page",
             ["", MODE, {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}],
             "Cannot move /etc/passwd to the gradio cache dir because it was not uploaded by a user",
         ),
     ],
     ids=[
-        "missing-values",
+        "no-text",
         "no-values",
         "number-for-text",
         "number-for-choice",
+        "number-for-mode",
+        "word-for-threshold",
+        "layer-out-of-range",
+        "numbers-for-texts",
         "10-MB-string",
         "string-for-table",
         "file-not-handed-out",
@@ -71,12 +83,18 @@ def _leaks(reply: str) -> bool:
 def test_a_malformed_call_gets_a_message_naming_the_problem(app_url, endpoint, data, message):
     status, reply = _call(app_url, endpoint, {"data": data})
     assert status == 200 and message in _error(reply) and not _leaks(reply)
-    status, reply = _call(app_url, "sentiment", {"data": ["still serving", MODE]})
+    status, reply = _call(app_url, "sentiment", {"data": ["still serving"]})
     assert status == 200 and reply.startswith("event: complete")
 
 
+@pytest.mark.parametrize("endpoint", ["sentiment", "sentiment_page", "ner", "fill_mask", "attention", "classify"])
+def test_only_the_text_gets_the_result_with_the_other_values_defaulted(app_url, endpoint):
+    status, reply = _call(app_url, endpoint, {"data": ["Paris is <mask>, Zoë said."]})
+    assert status == 200 and reply.startswith("event: complete"), reply[:300]
+
+
 def test_a_list_for_text_is_read_as_its_text(app_url):
-    status, reply = _call(app_url, "sentiment", {"data": [["a", "b"], MODE]})  # the Textbox makes it a string
+    status, reply = _call(app_url, "sentiment_page", {"data": [["a", "b"], MODE]})  # the Textbox makes it a string
     assert status == 200 and reply.startswith("event: complete")
 
 
@@ -113,7 +131,7 @@ def test_a_client_that_goes_away_mid_run_stops_the_training(app_url, caplog):
         time.sleep(0.1)
     abandoned = [r.getMessage() for r in caplog.records if "Fine-tuning abandoned" in r.getMessage()]
     assert abandoned and "of 500" in abandoned[0] and "after step 500" not in abandoned[0]
-    status, reply = _call(app_url, "sentiment", {"data": ["still serving", MODE]})
+    status, reply = _call(app_url, "sentiment", {"data": ["still serving"]})
     assert status == 200 and reply.startswith("event: complete")
 
 

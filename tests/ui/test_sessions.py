@@ -13,11 +13,11 @@ def test_updated_components_do_not_pile_up_in_the_session(backend):
     try:
         client = Client(url, verbose=False)
         for _ in range(2):  # the attention view updates its layer and head sliders on every run
-            client.predict("The cat sat on the mat.", api_name="/attention")
+            client.predict("The cat sat on the mat.", api_name="/attention_page")
         session = demo.state_holder.session_data[client.session_hash]
         size = (len(session.blocks_config.blocks), len(session.config_values))
         for _ in range(5):
-            client.predict("The cat sat on the mat.", api_name="/attention")
+            client.predict("The cat sat on the mat.", api_name="/attention_page")
         assert (len(session.blocks_config.blocks), len(session.config_values)) == size
         assert set(session.blocks_config.blocks) <= set(demo.blocks)  # no component under an id the app lacks
     finally:

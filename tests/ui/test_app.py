@@ -1,0 +1,24 @@
+"""How the app is assembled: which events run models, and how many at once."""
+
+from __future__ import annotations
+
+from roberta_demo.catalog import Catalog
+from roberta_demo.ui.app import build_app
+from roberta_demo.ui.common import FINE_TUNE_WORK, MODEL_WORK
+
+
+def test_every_model_event_shares_one_group_sized_for_the_device(backend, context):
+    catalog = Catalog(backend.profile, backend.device, concurrency=8)
+    demo = build_app(catalog, context)
+    groups: dict[str, set[str]] = {}
+    for block_fn in demo.fns.values():
+        groups.setdefault(block_fn.concurrency_id, set()).add(block_fn.api_name or block_fn.name)
+        if block_fn.concurrency_id == MODEL_WORK:
+            assert block_fn.concurrency_limit == 8
+    model_work = groups[MODEL_WORK]
+    page = {"classify_page", "sentiment_page", "sentiment_batch_page", "ner_page", "fill_mask_page", "attention_page"}
+    data = {"classify", "sentiment", "sentiment_batch", "ner", "fill_mask", "attention", "explain"}
+    assert page | data | {"explain_one", "explain_entity", "page_figures", "try_view"} <= model_work
+    assert groups[FINE_TUNE_WORK] == {"train_view", "fine_tune"}
+    drawing = {"redraw", "shown", "words_of", "redraw_lens"}  # redraws from a result in hand run no model
+    assert not drawing & model_work

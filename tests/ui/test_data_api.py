@@ -1,0 +1,157 @@
+"""The data endpoints, served by the real app on planted checkpoints (answers known in advance) and called with
+gradio_client: the documented JSON, with its values checked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from roberta_demo.config import Settings
+from roberta_demo.tasks.common import TaskContext
+from roberta_demo.ui.api import ENDPOINTS
+from tests.conftest import serve_app
+from tests.planted import MLM_LOGITS, planted_probabilities
+
+RUN_KEYS = {"checkpoint", "device", "ms", "truncation"}
+
+
+@pytest.fixture(scope="module")
+def planted_client(planted: TaskContext) -> Iterator[Client]:
+    demo, url = serve_app(planted.backend, Settings())
+    client = Client(url, verbose=False)
+    yield client
+    client.close()
+    demo.close()
+
+
+def _ran_on(result: dict, planted: TaskContext, task: str) -> None:
+    assert result["checkpoint"] == planted.checkpoint_for(task) and result["device"] == "cpu"
+    assert result["ms"] > 0 and result["truncation"] is None
+
+
+def test_the_api_lists_the_data_endpoints_and_nothing_of_the_page(planted_client):
+    listed = planted_client.view_api(print_info=False, return_format="dict")
+    assert sorted(listed["named_endpoints"]) == sorted(f"/{name}" for name in ENDPOINTS)
+    assert listed["unnamed_endpoints"] == {}
+
+
+def test_sentiment_is_every_class_highest_first(planted_client, planted):
+    result = planted_client.predict("The weather was great today.", api_name="/sentiment")
+    assert set(result) == {"labels", "scores", "multi_label"} | RUN_KEYS
+    assert result["labels"][0] == "positive" and result["scores"][0] > 0.99  # the planted word's class
+    assert sorted(result["labels"]) == ["negative", "neutral", "positive"] and result["multi_label"] is False
+    assert result["scores"] == sorted(result["scores"], reverse=True) and sum(result["scores"]) == pytest.approx(1)
+    _ran_on(result, planted, "sentiment")
+
+
+def test_emotion_mode_and_a_cut_text_say_so(planted_client, planted):
+    result = planted_client.predict("I am so happ", "emotion", api_name="/sentiment")
+    assert result["labels"][0] == "joy" and len(result["labels"]) == 7
+    _ran_on(result, planted, "emotion")
+    text = "great " * 1000
+    long = planted_client.predict(text, api_name="/sentiment")
+    total = planted.count_tokens(planted.checkpoint_for("sentiment"), text)
+    assert total > 1000 and long["truncation"] == {"tokens_total": total, "tokens_kept": 512}
+
+
+def test_sentiment_batch_keeps_the_order_and_counts(planted_client, planted):
+    texts = ["a great film", "", "the soup was cold", "I have nothing"]
+    result = planted_client.predict(texts, api_name="/sentiment_batch")
+    assert [row["text"] for row in result["results"]] == ["a great film", "the soup was cold", "I have nothing"]
+    assert [row["label"] for row in result["results"]] == ["positive", "negative", "neutral"]
+    assert result["counts"] == {"negative": 1, "neutral": 1, "positive": 1}
+    row = result["results"][0]
+    assert row["score"] == max(row["scores"].values()) and row["truncated"] is False
+    assert result["checkpoint"] == planted.checkpoint_for("sentiment")
+    as_lines = planted_client.predict("a great film\n\nthe soup was cold\nI have nothing", api_name="/sentiment_batch")
+    assert [row["label"] for row in as_lines["results"]] == ["positive", "negative", "neutral"]
+
+
+def test_zero_shot_classify_with_labels_as_a_list_or_a_string(planted_client, planted):
+    result = planted_client.predict("The match ended late today", ["business", "sports"], api_name="/classify")
+    assert result["labels"] == ["sports", "business"] and result["scores"][0] > 0.99
+    assert result["multi_label"] is False
+    _ran_on(result, planted, "zero_shot")
+    several = planted_client.predict("a text", "sports, business", multi_label=True, api_name="/classify")
+    assert several["multi_label"] is True and several["labels"][0] == "sports" and several["scores"][1] < 0.01
+
+
+def test_topic_mode_scores_each_topic_alone(planted_client, planted):
+    result = planted_client.predict("live music tonight", mode="topic", api_name="/classify")
+    assert result["labels"][0] == "music" and result["multi_label"] is True
+    assert len(result["labels"]) == len(planted.labels(planted.checkpoint_for("topic")))
+    _ran_on(result, planted, "topic")
+
+
+def test_ner_spans_slice_the_text(planted_client, planted):
+    text = "Zoë said Obama flew to Paris to meet the United team."
+    result = planted_client.predict(text, api_name="/ner")
+    found = [(e["word"], e["label"], e["start"], e["end"]) for e in result["entities"]]
+    assert found == [("Obama", "PER", 9, 14), ("Paris", "LOC", 23, 28), ("United", "ORG", 41, 47)]
+    assert all(text[e["start"] : e["end"]] == e["word"] and e["score"] > 0.99 for e in result["entities"])
+    assert set(result["types"]) >= {"PER", "LOC", "ORG"}
+    _ran_on(result, planted, "ner")
+
+
+def test_fill_mask_gives_the_planted_probabilities_and_sequences(planted_client, planted):
+    tokenizer = planted.backend.model(planted.checkpoint_for("fill_mask")).tokenizer
+    ids = {tokenizer.convert_tokens_to_ids(token): logit for token, logit in MLM_LOGITS.items()}
+    probability = planted_probabilities(len(tokenizer), ids)
+    result = planted_client.predict("It was a <mask> day.", 3, ["he"], api_name="/fill_mask")
+    (mask,) = result["masks"]
+    assert result["text"][mask["start"] : mask["end"]] == "<mask>"
+    assert [p["token"] for p in mask["predictions"]] == ["Ġgood", "Ġthe", "Ġhe"]
+    assert mask["predictions"][0]["score"] == pytest.approx(probability[tokenizer.convert_tokens_to_ids("Ġgood")])
+    assert mask["predictions"][0]["sequence"] == "It was a good day."
+    (candidate,) = mask["candidates"]
+    assert candidate["word"] == "he" and candidate["tokens"] == ["Ġhe"] and candidate["rank"] == 3
+    assert candidate["score"] == pytest.approx(probability[tokenizer.convert_tokens_to_ids("Ġhe")])
+    _ran_on(result, planted, "fill_mask")
+
+
+def test_fill_mask_without_a_mask_says_how(planted_client):
+    with pytest.raises(AppError, match="Put <mask> where a word should be predicted"):
+        planted_client.predict("No mask here.", api_name="/fill_mask")
+
+
+@pytest.mark.parametrize(
+    ("layer", "head", "shape"),
+    [(1, 2, "nn"), (1, None, "hnn"), (None, 2, "lnn"), (None, None, "lhnn")],
+)
+def test_attention_weights_have_the_documented_shape(planted_client, planted, layer, head, shape):
+    # The planted sentiment model's queries and keys are zero: every head attends uniformly, 1/n to each token.
+    checkpoint = planted.checkpoint_for("sentiment")
+    result = planted_client.predict("a great day", None, checkpoint, layer, head, api_name="/attention")
+    n = len(result["tokens"])
+    assert result["tokens"][0] == "<s>" and result["special"][0] is True and result["pair_start"] is None
+    sizes = {"l": result["layers"], "h": result["heads"], "n": n}
+    weights = np.asarray(result["weights"])
+    assert weights.shape == tuple(sizes[axis] for axis in shape)
+    np.testing.assert_array_equal(weights, np.round(1 / n, 4))
+    assert (result["layer"], result["head"]) == (layer, head)
+
+
+def test_attention_of_a_pair_marks_the_second_sentence(planted_client):
+    result = planted_client.predict("Great movie.", "Terrible ending.", layer=0, head=0, api_name="/attention")
+    second = result["pair_start"]
+    assert result["tokens"][second - 2 : second] == ["</s>", "</s>"] and result["tokens"][-1] == "</s>"
+    np.testing.assert_allclose(np.asarray(result["weights"]).sum(-1), 1.0, atol=5e-4)  # 4 decimals each
+
+
+def test_explain_names_the_planted_word(planted_client):
+    result = planted_client.predict("what a great day at the office", api_name="/explain")
+    assert result["target"] == "positive" and result["method"] == "grad_x_input" and result["delta"] is None
+    strongest = max(result["words"], key=lambda w: w["attribution"])
+    assert strongest["word"] == "great" and strongest["start"] == 7
+
+
+def test_only_the_first_value_of_each_endpoint_is_required(planted_client):
+    listed = planted_client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for name in ENDPOINTS:
+        parameters = [p["parameter_name"] for p in listed[f"/{name}"]["parameters"]]
+        assert parameters[0] in {"text", "texts", "examples"}
+        assert all(p["parameter_has_default"] for p in listed[f"/{name}"]["parameters"][1:]), name
