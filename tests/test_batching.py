@@ -66,6 +66,30 @@ def test_a_lone_request_runs_at_once():
     assert batcher.submit("alone") == "alone" and recorder.sizes == [1]
 
 
+def test_clients_answered_together_come_back_as_one_batch():
+    held, recorder = HeldBatches(), Recorder(expected=3)
+    batcher = MicroBatcher(held, max_size=16, observer=recorder, gather_s=TIMEOUT)
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(batcher.submit, 0)
+        assert held.started.wait(TIMEOUT)
+        cohort = [pool.submit(batcher.submit, i) for i in (1, 2, 3)]
+        assert recorder.all_queued.wait(TIMEOUT)
+        held.release.set()
+        assert [f.result(TIMEOUT) for f in [first, *cohort]] == [0, 1, 4, 9]
+        # The three come back one after another: the first waits for the others instead of running alone.
+        again = [pool.submit(batcher.submit, i) for i in (4, 5, 6)]
+        assert [f.result(TIMEOUT) for f in again] == [16, 25, 36]
+    assert recorder.sizes == [1, 3, 3]
+
+
+def test_a_lone_user_never_waits_to_gather():
+    recorder = Recorder()
+    batcher = MicroBatcher(lambda items: items, max_size=4, observer=recorder, gather_s=3600)
+    with ThreadPoolExecutor(1) as pool:
+        answers = [pool.submit(batcher.submit, n).result(TIMEOUT) for n in range(3)]  # an hour's wait would fail
+    assert answers == [0, 1, 2] and recorder.sizes == [1, 1, 1]
+
+
 def test_batches_respect_their_size():
     held, recorder = HeldBatches(), Recorder(expected=9)
     batcher = MicroBatcher(held, max_size=4, observer=recorder)

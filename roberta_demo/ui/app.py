@@ -18,7 +18,7 @@ from roberta_demo.ui import attention, classification, explainer, fill_mask, fin
 from roberta_demo.ui.api import data_endpoints
 from roberta_demo.ui.common import Handler, TabParts, runs_model, share_the_device, unchanged
 from roberta_demo.ui.files import forget_session
-from roberta_demo.ui.protocol import DemoBlocks
+from roberta_demo.ui.protocol import DemoBlocks, lighten_new_sessions
 
 __all__ = ["APP_JS", "CSS_PATHS", "THEME", "build_app"]
 
@@ -148,4 +148,5 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
         for key, part in parts.items():
             link.then(linked_runner(key, part), part.inputs, part.outputs, api_visibility="private")
     share_the_device(demo, catalog.concurrency)
+    lighten_new_sessions(demo)
     return demo

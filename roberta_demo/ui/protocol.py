@@ -8,7 +8,9 @@ path the server did not hand out; an unknown endpoint name is a 404 rather than 
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
+import sys
 from typing import Any
 
 import gradio as gr
@@ -18,7 +20,7 @@ from gradio.components.api_component import Api
 from gradio.exceptions import InvalidPathError
 from gradio.route_utils import FnIndexInferError
 
-__all__ = ["EXCEPTION_HANDLERS", "DemoBlocks"]
+__all__ = ["EXCEPTION_HANDLERS", "DemoBlocks", "lighten_new_sessions"]
 
 # Parameters Gradio fills in itself, never sent by a caller.
 _INJECTED = ("Request", "Progress", "SelectData", "EventData")
@@ -45,6 +47,25 @@ def _default(block: Any, parameter: inspect.Parameter | None) -> Any:
     if isinstance(block, Api):
         return _NONE if parameter is None or parameter.default is parameter.empty else parameter.default
     return block.value
+
+
+def lighten_new_sessions(demo: gr.Blocks) -> None:
+    """Make the description of the app that Gradio builds for each new session (each page load, each plain HTTP call
+    without a session) cheaper, leaving what it describes unchanged. Measured under load, these were half the
+    server's CPU:
+
+    - every component's constructor signature, which `inspect.signature` computes afresh unless the function carries
+      `__signature__`: given once here;
+    - `gr.Plot` tries `import bokeh` for each plot; absent, the failed import searches the disk every time: marked as
+      absent in `sys.modules`, where Python's import looks first.
+    """
+    classes = {cls for block in demo.blocks.values() for cls in type(block).__mro__}
+    for cls in classes:
+        constructor = cls.__dict__.get("__init__")
+        if inspect.isfunction(constructor) and "__signature__" not in constructor.__dict__:
+            constructor.__signature__ = inspect.signature(constructor)  # type: ignore[attr-defined]
+    if "bokeh" not in sys.modules and importlib.util.find_spec("bokeh") is None:
+        sys.modules["bokeh"] = None  # type: ignore[assignment]  # Python's own mark for "no such module"
 
 
 class DemoBlocks(gr.Blocks):
