@@ -40,6 +40,7 @@ __all__ = [
     "LoadListener",
     "LoadedModel",
     "PipelineCall",
+    "as_bio_tags",
     "choose_device",
     "choose_dtype",
     "default_compute_slots",
@@ -89,6 +90,19 @@ def default_compute_slots(device: str) -> int:
     """Model work at once on `device`: one on a CPU or Apple GPU (a pass already uses every core); two on CUDA, so
     that one request's tokenising and decoding on the CPU overlaps another's pass on the GPU."""
     return 2 if device.startswith("cuda") else 1
+
+
+def as_bio_tags(config: Any) -> None:
+    """Rename a token classifier's BIOES tags to the BIO tags transformers' entity grouping knows: `S-x` (an
+    entity of one token, as CLUENER's models tag a one-character name) begins an entity, `B-x`; `E-x` ends one,
+    `I-x`. Left as they are, transformers reads an unknown prefix as a continuation: two one-character places side
+    by side ("杭京") would come back as one entity."""
+    renamed = {"S": "B", "E": "I"}
+    labels = {
+        index: f"{renamed[label[0]]}{label[1:]}" if label[:2] in ("S-", "E-") else label
+        for index, label in config.id2label.items()
+    }
+    config.id2label, config.label2id = labels, {label: index for index, label in labels.items()}
 
 
 def quantize_int8(model: Any) -> Any:
@@ -274,6 +288,8 @@ class Backend:
         except Exception as exc:  # any failure (network, missing files, bad weights) becomes one clear error
             raise _load_error(checkpoint, exc) from exc
         model.to(self.device).eval()
+        if head == "token-classification":
+            as_bio_tags(model.config)
         if self.quantize and self.device == "cpu":
             model = quantize_int8(model)
         tokenizer.model_max_length = min(tokenizer.model_max_length, _position_limit(model.config))

@@ -31,6 +31,11 @@ class Catalog:
     def untrained(self) -> bool:
         return self.profile.untrained
 
+    @property
+    def language(self) -> str:
+        """The language of the profile's models: the tabs offer examples in it."""
+        return self.profile.language
+
     def checkpoints(self, task: str) -> list[str]:
         """The checkpoints a task may run on."""
         return self.profile.allowed(task)

@@ -88,6 +88,8 @@ class TaskModels:
     gpu_default: str | None = None
 
     def default_for(self, device: str) -> str:
+        if not self.checkpoints:
+            raise UnknownCheckpoint(f"{TASKS[self.task].title} has no model in this profile.")
         if self.gpu_default and device.startswith("cuda"):
             return self.gpu_default
         return self.checkpoints[0]
@@ -103,6 +105,7 @@ class Profile:
     name: str
     tasks: Mapping[str, TaskModels]
     untrained: bool = False
+    language: Literal["en", "zh"] = "en"  # of its models, and so of the examples the tabs offer
 
     def models(self, task: str) -> TaskModels:
         return self.tasks[task]
@@ -148,8 +151,12 @@ class Profile:
         return next(iter(sorted(heads - {"base"})), "base")
 
     def validate(self) -> None:
-        """Every task has a checkpoint, and no checkpoint is asked to carry two different heads."""
+        """Every task is listed (a task may have no checkpoint in a profile: no Chinese emotion model, say), every
+        task the others need has one, and no checkpoint is asked to carry two different heads."""
         for task in TASKS:
+            if task not in self.tasks:
+                raise ConfigError(f"Profile {self.name!r} does not list task {task!r}.")
+        for task in ESSENTIAL_TASKS:
             if not self.tasks[task].checkpoints:
                 raise ConfigError(f"Profile {self.name!r} lists no checkpoint for task {task!r}.")
         for checkpoint in self.checkpoints():
@@ -179,19 +186,43 @@ DEFAULT_PROFILE = Profile(
         "attention": TaskModels("attention", ("FacebookAI/roberta-base", "distilbert/distilroberta-base")),
     },
 )
-PROFILE_NAMES = ("default", "tiny")
+# The tutorial's own language. These are RoBERTa by their training recipe (whole-word masking, no next-sentence
+# task) but BERT by architecture and vocabulary (`model_type: bert`, WordPiece, one token per Chinese character);
+# the Auto classes load them as such. Several ship only `pytorch_model.bin`. No Chinese emotion model: that mode
+# says so.
+ZH_PROFILE = Profile(
+    name="zh",
+    language="zh",
+    tasks={
+        "sentiment": TaskModels(
+            "sentiment",
+            ("uer/roberta-base-finetuned-jd-binary-chinese", "uer/roberta-base-finetuned-dianping-chinese"),
+        ),
+        "emotion": TaskModels("emotion", ()),
+        "zero_shot": TaskModels("zero_shot", ("joeddav/xlm-roberta-large-xnli",)),
+        "topic": TaskModels("topic", ("uer/roberta-base-finetuned-chinanews-chinese",)),
+        "ner": TaskModels("ner", ("uer/roberta-base-finetuned-cluener2020-chinese",)),
+        "fill_mask": TaskModels("fill_mask", ("hfl/chinese-roberta-wwm-ext",)),
+        "fine_tune": TaskModels("fine_tune", ("hfl/chinese-roberta-wwm-ext",)),
+        "attention": TaskModels("attention", ("hfl/chinese-roberta-wwm-ext",)),
+    },
+)
+PROFILE_NAMES = ("default", "tiny", "zh", "tiny-zh")
+_PROFILE_CHOICES = ", ".join(f"'{name}'" for name in PROFILE_NAMES)
+# Tasks every profile serves: the others (emotion) may have no model in a language.
+ESSENTIAL_TASKS = ("sentiment", "ner", "fill_mask", "attention", "fine_tune")
 TINY_DIR_VARIABLE = "ROBERTA_DEMO_TINY_DIR"
 
 
-def _tiny_profile() -> Profile:
+def _tiny_profile(chinese: bool = False) -> Profile:
     from roberta_demo import tiny  # builds on first use only; imported lazily to keep start-up light
 
     paths = tiny.ensure_built()
-    tasks = {
-        task: TaskModels(task, tuple(str(paths[name]) for name in names))
-        for task, names in tiny.TASK_CHECKPOINTS.items()
-    }
-    return Profile(name="tiny", tasks=tasks, untrained=True)
+    names = tiny.ZH_TASK_CHECKPOINTS if chinese else tiny.TASK_CHECKPOINTS
+    tasks = {task: TaskModels(task, tuple(str(paths[name]) for name in listed)) for task, listed in names.items()}
+    return Profile(
+        name="tiny-zh" if chinese else "tiny", tasks=tasks, untrained=True, language="zh" if chinese else "en"
+    )
 
 
 def _task_env_name(task: str, suffix: str) -> str:
@@ -243,7 +274,11 @@ def _base_profile(name: str) -> Profile:
         return DEFAULT_PROFILE
     if name == "tiny":
         return _tiny_profile()
-    raise ConfigError(f"Unknown profile {name!r}: use 'default', 'tiny' or the path of a TOML config file.")
+    if name == "zh":
+        return ZH_PROFILE
+    if name == "tiny-zh":
+        return _tiny_profile(chinese=True)
+    raise ConfigError(f"Unknown profile {name!r}: use {_PROFILE_CHOICES} or the path of a TOML config file.")
 
 
 def load_profile(spec: str = "default", env: Mapping[str, str] | None = None) -> Profile:
@@ -257,7 +292,7 @@ def load_profile(spec: str = "default", env: Mapping[str, str] | None = None) ->
     else:
         path = Path(spec)
         if not path.is_file():
-            raise ConfigError(f"Unknown profile {spec!r}: use 'default', 'tiny' or the path of a TOML config file.")
+            raise ConfigError(f"Unknown profile {spec!r}: use {_PROFILE_CHOICES} or the path of a TOML config file.")
         data = _read_toml(path)
         profile = _apply_file(_base_profile(data.get("profile", "default")), path, data)
     profile = _apply_env(profile, env)
@@ -326,9 +361,9 @@ class Settings:
     models: str = option(
         "default",
         "ROBERTA_DEMO_MODELS",
-        "which checkpoints serve which task: a profile or a TOML config file",
+        "which checkpoints serve which task: a profile (zh: the Chinese checkpoints) or a TOML config file",
         flag="--models",
-        metavar="default|tiny|FILE.toml",
+        metavar="default|zh|tiny|tiny-zh|FILE.toml",
     )
     device: str = option(
         "auto",

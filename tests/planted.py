@@ -61,11 +61,11 @@ def _plant_encoder(model, token_axes: dict[int, int], mix: bool) -> None:
         if isinstance(module, torch.nn.LayerNorm):
             module.weight.fill_(1.0)
     for token_id, axis in token_axes.items():
-        model.roberta.embeddings.word_embeddings.weight[token_id, axis] = SCALE
+        model.base_model.embeddings.word_embeddings.weight[token_id, axis] = SCALE
     # Every position adds the same unit vector on the last axis (no label's): without it each token's embedding would
     # be the only thing LayerNorm sees, and LayerNorm ignores scale, which leaves gradient attributions nothing to do.
-    model.roberta.embeddings.position_embeddings.weight[:, -1] = 0.1
-    for layer in model.roberta.encoder.layer:
+    model.base_model.embeddings.position_embeddings.weight[:, -1] = 0.1
+    for layer in model.base_model.encoder.layer:
         if mix:  # uniform attention that averages every token's vector into every position
             _identity(layer.attention.self.value)
             _identity(layer.attention.output.dense)

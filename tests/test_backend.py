@@ -234,3 +234,18 @@ def test_concurrent_model_work_takes_turns_on_a_cpu_and_nested_work_goes_through
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(lambda _: backend.apply(checkpoint, work), range(6)))
     assert answers == [checkpoint] * 6 and most[0] == backend.compute_slots == 1
+
+
+def test_a_checkpoint_with_only_pytorch_weights_loads(tiny_profile, tmp_path: Path):
+    # Several Chinese checkpoints ship pytorch_model.bin and no safetensors.
+    source = Path(load_profile("tiny-zh", env={}).models("sentiment").checkpoints[0])
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model = AutoModelForSequenceClassification.from_pretrained(source)
+    model.config.save_pretrained(tmp_path)
+    torch.save(model.state_dict(), tmp_path / "pytorch_model.bin")  # what save_pretrained wrote before safetensors
+    AutoTokenizer.from_pretrained(source).save_pretrained(tmp_path)
+    assert (tmp_path / "pytorch_model.bin").exists() and not list(tmp_path.glob("*.safetensors"))
+    tasks = {**tiny_profile.tasks, "sentiment": TaskModels("sentiment", (str(tmp_path),))}
+    backend = Backend(replace(tiny_profile, tasks=tasks), "cpu")
+    assert backend.model(str(tmp_path)).model.config.model_type == "bert"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from roberta_demo.config import (
     ConfigError,
     Limits,
     Settings,
+    TaskModels,
+    UnknownCheckpoint,
     load_profile,
     parse_settings,
     settings_from_env,
@@ -147,3 +150,22 @@ def test_a_checkpoint_cannot_carry_two_heads():
 def test_the_mcp_server_is_on_by_default_on_spaces_only(env, mcp):
     assert settings_from_env(env).mcp is mcp
     assert parse_settings(["--mcp"], settings_from_env({})).mcp is True
+
+
+def test_the_zh_profile_is_the_chinese_roberta_family():
+    profile = load_profile("zh", env={})
+    assert profile.models("fill_mask").checkpoints == ("hfl/chinese-roberta-wwm-ext",)
+    assert profile.models("attention").checkpoints == profile.models("fine_tune").checkpoints
+    assert profile.models("ner").checkpoints == ("uer/roberta-base-finetuned-cluener2020-chinese",)
+    assert "uer/roberta-base-finetuned-dianping-chinese" in profile.models("sentiment").checkpoints
+    assert profile.models("zero_shot").checkpoints == ("joeddav/xlm-roberta-large-xnli",)
+    assert profile.models("emotion").checkpoints == ()  # no Chinese emotion model; the mode says so
+    with pytest.raises(UnknownCheckpoint, match="Emotion has no model in this profile"):
+        profile.checkpoint_for("emotion", None, "cpu")
+
+
+def test_a_profile_without_an_essential_task_is_refused():
+    profile = load_profile("zh", env={})
+    broken = replace(profile, tasks={**profile.tasks, "ner": TaskModels("ner", ())})
+    with pytest.raises(ConfigError, match="lists no checkpoint for task 'ner'"):
+        broken.validate()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import re
 import time
 from dataclasses import dataclass, replace
 
@@ -19,7 +18,7 @@ import torch
 from roberta_demo.backend import LoadedModel
 from roberta_demo.results import AttentionView, RunInfo, Truncation
 from roberta_demo.tasks.common import TaskContext, check_text
-from roberta_demo.tasks.encoding import Encoded, encode
+from roberta_demo.tasks.encoding import Encoded, encode, reading_words
 
 __all__ = [
     "attention_rollout",
@@ -122,10 +121,6 @@ def hide_special_tokens(view: AttentionView) -> AttentionView:
     )
 
 
-def _word_spans(text: str) -> list[tuple[int, int]]:
-    return [match.span() for match in re.finditer(r"\S+", text)]
-
-
 def word_of(spans: list[tuple[int, int]], start: int) -> int:
     """The word a piece belongs to: the one holding its first character, or for a whitespace-only piece (RoBERTa's
     bare `Ġ` or a newline) the word it precedes."""
@@ -136,9 +131,9 @@ def word_of(spans: list[tuple[int, int]], start: int) -> int:
 
 
 def word_groups(encoded: Encoded, texts: tuple[str, ...]) -> tuple[list[int], list[str]]:
-    """The word index of each position, and each word's text. Words are the input's whitespace-separated words
-    (so the merged tokens spell them); every special token is a word of its own."""
-    spans = [_word_spans(text) for text in texts]
+    """The word index of each position, and each word's text. Words are the input's whitespace-separated words, each
+    Chinese character one (so the merged tokens spell them); every special token is a word of its own."""
+    spans = [reading_words(text) for text in texts]
     keys: list[tuple[int, int]] = []  # (segment, word); segment -1 for a special token at that position
     for index, ((start, _), segment) in enumerate(zip(encoded.offsets, encoded.segments, strict=True)):
         if segment is None or not spans[segment]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from roberta_demo.backend import PipelineCall
+from dataclasses import replace
+
+from roberta_demo.backend import LoadedModel, PipelineCall
 from roberta_demo.errors import InputError, ModelLoadError
 from roberta_demo.results import ClassScores
 from roberta_demo.tasks.common import TaskContext, check_text, run_info, too_long
@@ -12,9 +14,12 @@ __all__ = ["DEFAULT_LABELS", "DEFAULT_TEMPLATE", "parse_labels", "topic", "zero_
 DEFAULT_LABELS = "politics, sports, technology, business, entertainment"
 DEFAULT_TEMPLATE = "This example is {}."
 # The topic model was trained as multi-label: each topic gets its own sigmoid score.
+# A topic model scores each topic on its own (tweet-topic-21-multi: several topics at once) unless its config says it
+# was trained to pick one (a news classifier such as chinanews: a softmax over the topics).
 TOPIC_CALL = PipelineCall(
     "text-classification", {"top_k": None, "function_to_apply": "sigmoid", "truncation": True}, batchable=True
 )
+SINGLE_TOPIC_CALL = replace(TOPIC_CALL, arguments={**TOPIC_CALL.arguments, "function_to_apply": "softmax"})
 
 
 def parse_labels(labels: str | list[str] | None, context: TaskContext) -> list[str]:
@@ -84,8 +89,15 @@ def zero_shot(
 
 
 def topic(context: TaskContext, text: str, checkpoint: str | None = None) -> ClassScores:
-    """The fine-tuned topic model's independent (sigmoid) score for each of its topics."""
+    """The topic model's score for each of its topics: each on its own (sigmoid), or for a model trained to pick
+    one topic, a softmax over them."""
     text = check_text(text, context.limits)
-    inference = context.run(TOPIC_CALL, [text], context.checkpoint_for("topic", checkpoint))
+    chosen = context.checkpoint_for("topic", checkpoint)
+    exclusive = context.apply(chosen, _picks_one)
+    inference = context.run(SINGLE_TOPIC_CALL if exclusive else TOPIC_CALL, [text], chosen)
     pairs = [(item["label"], item["score"]) for item in inference.outputs[0]]
-    return ClassScores.from_pairs(pairs, exclusive=False, run=run_info(inference))
+    return ClassScores.from_pairs(pairs, exclusive=exclusive, run=run_info(inference))
+
+
+def _picks_one(model: LoadedModel) -> bool:
+    return bool(model.model.config.problem_type == "single_label_classification")

@@ -13,10 +13,25 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MASK_MARKERS", "Encoded", "MaskedText", "encode", "find_masks", "mask_word", "maskable_words", "word_spans"]
+__all__ = [
+    "MASK_MARKERS",
+    "Encoded",
+    "MaskedText",
+    "encode",
+    "find_masks",
+    "mask_word",
+    "maskable_words",
+    "reading_words",
+    "word_spans",
+]
 
 MASK_MARKERS = re.compile(r"<mask>|\[MASK\]|_{3,}")
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
+# Chinese (and Japanese kanji) is written without spaces, and each character is a word to a reader and a token to
+# a Chinese model's WordPiece: ideographs, and the CJK and full-width punctuation around them (，。《》（）…).
+_IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+_CJK = _IDEOGRAPHS + "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+_WORD = re.compile(rf"[{_IDEOGRAPHS}]|[^\W{_CJK}]+(?:['’][^\W{_CJK}]+)*")
+_READ = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
 
 
 @dataclass(frozen=True)
@@ -53,8 +68,15 @@ def find_masks(text: str, mask_token: str) -> MaskedText:
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
-    """The words of a text (letters and digits, with inner apostrophes), for a person to pick one to mask."""
+    """The words of a text (letters and digits, with inner apostrophes; each Chinese character), for a person to pick
+    one to mask."""
     return [match.span() for match in _WORD.finditer(text)]
+
+
+def reading_words(text: str) -> list[tuple[int, int]]:
+    """The text as words to show tokens merged into: whitespace-separated, punctuation attached ("Paris."), except
+    that each Chinese character and CJK punctuation mark is a word of its own."""
+    return [match.span() for match in _READ.finditer(text)]
 
 
 def maskable_words(text: str) -> list[tuple[int, int]]:

@@ -15,7 +15,6 @@ No parameter receives a gradient, and the weights are never changed.
 from __future__ import annotations
 
 import functools
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +29,7 @@ from roberta_demo.results import Explanation, RunInfo, Truncation, WordAttributi
 from roberta_demo.tasks import classification, ner
 from roberta_demo.tasks.attention import attention_rollout, word_of
 from roberta_demo.tasks.common import TaskContext, check_text
-from roberta_demo.tasks.encoding import Encoded, encode
+from roberta_demo.tasks.encoding import Encoded, encode, reading_words
 
 __all__ = ["METHODS", "TASKS", "explain"]
 
@@ -185,9 +184,10 @@ def _entity_token(encoded: Encoded, start: int, end: int) -> int:
 
 
 def _words(raw: _Raw) -> list[WordAttribution]:
-    """The first text's whitespace-separated words, each with its pieces' attributions and attention summed."""
+    """The first text's words (whitespace-separated; each Chinese character), each with its pieces' attributions and
+    attention summed."""
     text = raw.texts[0]
-    spans = [match.span() for match in re.finditer(r"\S+", text)]
+    spans = reading_words(text)
     attribution, attention = np.zeros(len(spans)), np.zeros(len(spans))
     for (start, end), segment, value, share in zip(
         raw.encoded.offsets, raw.encoded.segments, raw.attributions, raw.attention, strict=True

@@ -38,6 +38,8 @@ from roberta_demo.tasks.common import TaskContext, check_text, too_long
 __all__ = [
     "CODE",
     "PRESETS",
+    "PRESETS_BY_LANGUAGE",
+    "ZH_PRESETS",
     "Examples",
     "Recipe",
     "classifier_copy",
@@ -112,6 +114,54 @@ PRESETS: dict[str, list[tuple[str, str]]] = {
         ("The sky looks very blue this morning.", "statement"),
     ],
 }
+# The tutorial's own: product-review and news classification, in Chinese.
+ZH_PRESETS: dict[str, list[tuple[str, str]]] = {
+    "商品评论：好评还是差评": [
+        ("物流很快，东西很好用，非常满意。", "好评"),
+        ("电池很耐用，性价比很高。", "好评"),
+        ("质量不错，下次还会再买。", "好评"),
+        ("穿着舒服，和描述的一样。", "好评"),
+        ("孩子很喜欢，做工扎实。", "好评"),
+        ("五星好评，安装只用了两分钟。", "好评"),
+        ("外观漂亮，音质也很棒。", "好评"),
+        ("用了一个星期就坏了，浪费钱。", "差评"),
+        ("屏幕容易刮花，客服一直不回复。", "差评"),
+        ("比图片上小很多，做工粗糙。", "差评"),
+        ("第三天就充不进电了。", "差评"),
+        ("味道很难闻，已经退货了。", "差评"),
+        ("说明书没用，还少了一个零件。", "差评"),
+        ("声音大，速度慢，还发烫。", "差评"),
+    ],
+    "新闻标题：什么主题": [
+        ("前锋梅开二度，球队赢下同城德比", "体育"),
+        ("网球冠军因膝伤退出公开赛", "体育"),
+        ("奥运代表队公布接力名单", "体育"),
+        ("主教练在五连败后下课", "体育"),
+        ("央行再次上调利率", "财经"),
+        ("车企下调业绩预期，股价下跌", "财经"),
+        ("零售商节日销售额创新高", "财经"),
+        ("航空公司合并获监管部门批准", "财经"),
+        ("新款手机芯片让续航翻倍", "科技"),
+        ("创业公司发布会叠衣服的机器人", "科技"),
+        ("常用浏览器被发现安全漏洞", "科技"),
+        ("研究人员训练出更快的语音识别模型", "科技"),
+    ],
+    "问句还是陈述句": [
+        ("最近的火车站在哪里？", "问句"),
+        ("你能帮我看看作业吗", "问句"),
+        ("博物馆几点开门", "问句"),
+        ("明天会下雨吗？", "问句"),
+        ("怎么重置密码", "问句"),
+        ("天空为什么是蓝色的？", "问句"),
+        ("火车站就在两个路口外。", "陈述句"),
+        ("我今天很早就写完了作业", "陈述句"),
+        ("博物馆九点开门", "陈述句"),
+        ("明天会下雨。", "陈述句"),
+        ("我的密码昨天重置了", "陈述句"),
+        ("今天早上的天空很蓝。", "陈述句"),
+    ],
+}
+PRESETS_BY_LANGUAGE = {"en": PRESETS, "zh": ZH_PRESETS}
 TOP_LAYERS = 2  # "train only the top layers": these last encoder layers and the head; the rest stays frozen
 FUSED_ADAMW_DEVICES = {"cpu", "cuda"}
 # Pre-trained weights need small steps not to forget what they know; untrained ones (the tiny profile) have nothing to

@@ -14,8 +14,8 @@ __all__ = ["CALL", "STRIDE", "tag"]
 STRIDE = 64  # tokens shared by neighbouring windows, so an entity cut by one window is whole in the next
 # `first`: a word takes the label of its first piece. Long texts are read whole, in overlapping windows.
 CALL = PipelineCall("token-classification", {"aggregation_strategy": "first", "stride": STRIDE}, windowed=True)
-LEADING_MARKS = "\"'([{“‘«¿¡"
-TRAILING_MARKS = "\"').,;:!?]}”’»…"
+LEADING_MARKS = "\"'([{“‘«¿¡" + "（［｛《〈「『【〔"  # and their Chinese (full-width) counterparts
+TRAILING_MARKS = "\"').,;:!?]}”’»…" + "）］｝》〉」』】〕，。、；：！？"
 
 # RoBERTa's tokenizer marks word starts but has no word ids of its own, so the pipeline groups pieces into words by
 # whitespace and warns on every call; that heuristic is what we want, the warning is noise in the server log.

@@ -27,7 +27,6 @@ INTRO = (
     "nudges its weights towards your labels (the base model everyone else uses is not touched). Training only the top "
     "layers is several times faster on a CPU; the whole model learns more from more examples."
 )
-DEFAULT_PRESET = next(iter(finetune.PRESETS))
 
 
 def _table(pairs: list[tuple[str, str]]) -> dict[str, Any]:
@@ -36,7 +35,8 @@ def _table(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 
 def load_preset(name: str) -> dict[str, Any]:
     """A preset's examples in the training table (the held-out one emptied: a share is held out automatically)."""
-    return {"examples": _table(finetune.PRESETS.get(name, [])), "held_out": _table([])}
+    every = {name: pairs for presets in finetune.PRESETS_BY_LANGUAGE.values() for name, pairs in presets.items()}
+    return {"examples": _table(every.get(name, [])), "held_out": _table([])}
 
 
 def load_csv(context: TaskContext, upload: bytes | None) -> dict[str, Any]:
@@ -170,11 +170,13 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     notice = gr.Markdown(catalog.missing_notice(TASKS))
     gr.Markdown(INTRO)
     with gr.Row():
-        preset = gr.Dropdown(list(finetune.PRESETS), value=DEFAULT_PRESET, label="Start from a preset", scale=3)
+        presets = finetune.PRESETS_BY_LANGUAGE[catalog.language]
+        first = next(iter(presets))
+        preset = gr.Dropdown(list(presets), value=first, label="Start from a preset", scale=3)
         upload = gr.File(label="…or upload a CSV (text, label)", file_types=[".csv"], type="binary", scale=2)
     with gr.Row():
         examples = gr.Dataframe(
-            _table(finetune.PRESETS[DEFAULT_PRESET]),
+            _table(presets[first]),
             headers=HEADERS,
             column_count=2,
             column_limits=(2, 2),

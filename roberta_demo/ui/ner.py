@@ -19,13 +19,22 @@ __all__ = ["TASKS", "build", "tag"]
 TASKS = ["ner"]
 HEADERS = ["entity", "type", "score", "start", "end"]
 ENTITY_TYPES = ["PER", "ORG", "LOC", "MISC"]
-EXAMPLES = [
+EN_EXAMPLES = [
     "Angela Merkel met Emmanuel Macron in Berlin to discuss the future of the European Union.",
     "Apple was founded by Steve Jobs and Steve Wozniak in Cupertino, California.",
     "josé garcía flew from são paulo to new york to meet the team at the united nations.",
     "Zoë Müller studied physics at the Technische Universität München before joining CERN in Geneva.",
     "Lionel Messi won the World Cup with Argentina in Qatar, and the BBC called it the greatest final ever.",
 ]
+# People, places and organisations, as the tutorial's Chinese NER (CLUENER adds books, games, films, positions…).
+ZH_EXAMPLES = [
+    "李明在清华大学读书，他的老师是王教授。",
+    "华为公司今天在深圳发布了新款手机。",
+    "国务院总理在人民大会堂会见了来访的法国总统马克龙。",
+    "他最喜欢的书是《红楼梦》，最喜欢的游戏是《王者荣耀》。",
+    "刘德华在香港举办了演唱会，吸引了数万名歌迷。",
+]
+EXAMPLES = {"en": EN_EXAMPLES, "zh": ZH_EXAMPLES}
 
 
 def _legend(entity_types: list[str]) -> str:
@@ -121,7 +130,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     click_inputs = [spans, text, checkpoint, why["method"], why["steps"]]
     why_clicked = wire(explain_clicked, context, why_outputs, EXPLAIN_GPU_SECONDS)
     spans.select(why_clicked, click_inputs, list(why_outputs.values()), api_visibility="private")
-    examples([[e] for e in EXAMPLES], [text], handler, list(outputs.values()))
+    examples([[e] for e in EXAMPLES[catalog.language]], [text], handler, list(outputs.values()))
     gr.on(
         [run.click, text.submit],
         handler,

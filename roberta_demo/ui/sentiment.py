@@ -22,7 +22,7 @@ MODES: dict[str, sentiment.Mode] = {
     "Emotion (7 classes)": "emotion",
 }
 DEFAULT_MODE = next(iter(MODES))
-EXAMPLES = [
+EN_EXAMPLES = [
     "I absolutely love how this phone takes photos at night!",
     "Oh great, my flight is delayed again. Just what I needed today.",
     "The food was amazing but the service was painfully slow.",
@@ -30,7 +30,16 @@ EXAMPLES = [
     "Worst. Update. Ever. 😡😡",
     "Finally got the job!!! 🎉🥳",
 ]
-BATCH_EXAMPLE = "\n".join(EXAMPLES)
+# The tutorial's applications: product reviews, film reviews, social media.
+ZH_EXAMPLES = [
+    "手机质量很好，运行速度快，拍照效果也不错，五星好评！",
+    "物流太慢了，等了一个星期才收到货，包装也破了。",
+    "这部电影的剧情非常感人，演员的表演也很出色。",
+    "剧情拖沓，逻辑混乱，完全看不下去。",
+    "终于考完试了！！！开心得想飞起来🎉",
+    "排队排了两个小时，结果卖完了，气死我了😡",
+]
+EXAMPLES = {"en": EN_EXAMPLES, "zh": ZH_EXAMPLES}
 
 
 def score_one(
@@ -111,7 +120,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             list(why_outputs.values()),
             api_visibility="private",
         )
-        examples([[e] for e in EXAMPLES], [text], one, list(one_outputs.values()))
+        examples([[e] for e in EXAMPLES[catalog.language]], [text], one, list(one_outputs.values()))
     with gr.Tab("Many texts"):
         with gr.Row():
             with gr.Column(scale=5):
@@ -136,7 +145,8 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         # The API's order (table first), which differs from the page's.
         many_outputs = {"table": table, "distribution": distribution, "download": download, "info": info}
         many = wire(score_many, context, many_outputs)
-        examples([[BATCH_EXAMPLE]], [texts], many, list(many_outputs.values()), example_labels=["Six mixed texts"])
+        batch = "\n".join(EXAMPLES[catalog.language])
+        examples([[batch]], [texts], many, list(many_outputs.values()), example_labels=["Six mixed texts"])
     gr.on(
         [run_one.click, text.submit],
         one,

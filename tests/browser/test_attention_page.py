@@ -31,7 +31,7 @@ def test_model_view_draws_every_head_and_opens_one(app_page):
     assert frame.locator("canvas.thumb").count() == 16
     app_page.locator("iframe.bertviz-frame[data-fitted]").wait_for(timeout=30_000)  # sized to its content
     frame.locator("canvas.thumb").nth(5).click()  # layer 1, head 1
-    frame.get_by_text("Layer 1, head 1").wait_for(timeout=10_000)
+    frame.get_by_text("Layer 1, head 1").wait_for(timeout=30_000)
     assert frame.locator("#lines line").count() > 0 and frame.locator("#lines text").count() > 2
     frame.get_by_role("button", name="← every head").click()
     frame.locator("#grid").wait_for(timeout=10_000)
