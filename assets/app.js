@@ -5,6 +5,9 @@
   const query = new URLSearchParams(window.location.search);
   if (query.get("present") === "1") document.body.classList.add("present");
 
+  // `?lang=` (applied by the server before Gradio starts) is kept by links within the app.
+  const lang = query.get("lang");
+
   // Links within the app (`?tab=…`, the explainer's "Try it") keep presentation mode and the theme.
   document.addEventListener("click", (event) => {
     const link = event.target.closest && event.target.closest("a[href^='?']");
@@ -12,6 +15,7 @@
     const target = new URLSearchParams(link.getAttribute("href").slice(1));
     if (document.body.classList.contains("present")) target.set("present", "1");
     if (query.get("__theme")) target.set("__theme", query.get("__theme"));
+    if (lang && !target.get("lang")) target.set("lang", lang);
     event.preventDefault();
     window.location.search = target.toString();
   }, true);

@@ -96,7 +96,8 @@ def launch(demo: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
     """Serve `demo` as configured, uploads capped at `max_file_mb`; extra keyword arguments go to `Blocks.launch`
     (tests pass prevent_thread_lock)."""
     from roberta_demo.ui.app import APP_JS, CSS_PATHS, THEME
-    from roberta_demo.ui.protocol import EXCEPTION_HANDLERS
+    from roberta_demo.ui.i18n import translations
+    from roberta_demo.ui.protocol import EXCEPTION_HANDLERS, MIDDLEWARE
 
     # A bounded queue: past it, a client is told the server is busy instead of waiting without end.
     return demo.queue(max_size=settings.queue_size).launch(
@@ -106,11 +107,12 @@ def launch(demo: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
         theme=THEME,
         css_paths=CSS_PATHS,
         js=APP_JS,
+        i18n=translations(),
         max_file_size=settings.max_file_mb * gr.FileSize.MB,
         state_session_capacity=settings.sessions,
         run_history=settings.run_history,
         mcp_server=settings.mcp,
-        app_kwargs={"exception_handlers": EXCEPTION_HANDLERS},
+        app_kwargs={"exception_handlers": EXCEPTION_HANDLERS, "middleware": MIDDLEWARE},
         **kwargs,
     )
 

@@ -1,8 +1,10 @@
 """Regenerate the README's screenshots: every tab after its first example, in Debian's Chromium.
 
-    python -m roberta_demo.screenshots            # starts `python app.py --models tiny` and writes assets/*.png
+    python -m roberta_demo.screenshots            # starts `python app.py --models tiny` (then tiny-zh) and writes
+                                                  # assets/*.png
 
-Needs Chromium (`apt-get install chromium`) and the `playwright` package; nothing leaves this machine.
+Needs Chromium (`apt-get install chromium`; `fonts-noto-cjk` for the Chinese ones) and the `playwright` package;
+nothing leaves this machine.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from roberta_demo import ASSETS_DIR
 from roberta_demo.browser import CHROMIUM, CHROMIUM_ARGS
 from roberta_demo.perf.server import start_app
 
-__all__ = ["SHOTS", "take_screenshots"]
+__all__ = ["SHOTS", "ZH_SHOTS", "take_screenshots"]
 
 SENTENCE = quote("The animal didn't cross the street because it was too tired.")
 
@@ -92,6 +94,14 @@ SHOTS = [
 ]
 
 
+# The Chinese interface on the tiny-zh profile (`?lang=zh`, whatever the browser's language).
+ZH_SENTENCE = quote("李明在清华大学读书，他最喜欢的书是《红楼梦》。")
+ZH_SHOTS = [
+    Shot("screenshot-zh.png", "#ner-info", query=f"?lang=zh&tab=ner&text={ZH_SENTENCE}"),
+    Shot("screenshot-zh-explainer.png", "#explainer .katex", query="?lang=zh"),
+]
+
+
 def _run_first_example(page: Any, shot: Shot) -> None:
     page.get_by_role("tab", name=shot.tab, exact=True).click()
     if shot.example:
@@ -101,13 +111,15 @@ def _run_first_example(page: Any, shot: Shot) -> None:
     page.get_by_role("button", name=shot.button, exact=True).click()
 
 
-def take_screenshots(url: str, out_dir: Path = ASSETS_DIR, chromium: str = CHROMIUM) -> list[Path]:
+def take_screenshots(
+    url: str, out_dir: Path = ASSETS_DIR, chromium: str = CHROMIUM, shots: list[Shot] = SHOTS
+) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     written = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        for shot in SHOTS:
+        for shot in shots:
             print(f"{shot.name} …", flush=True)
             page = browser.new_page(viewport={"width": 1440, "height": 1000}, device_scale_factor=1)
             page.goto(url + shot.query)
@@ -139,12 +151,13 @@ def main(argv: list[str] | None = None) -> int:
         for path in take_screenshots(args.url, args.out):
             print(path)
         return 0
-    served = start_app("tiny")
-    try:
-        for path in take_screenshots(served.url, args.out):
-            print(path)
-    finally:
-        served.stop()
+    for profile, shots in (("tiny", SHOTS), ("tiny-zh", ZH_SHOTS)):
+        served = start_app(profile)
+        try:
+            for path in take_screenshots(served.url, args.out, shots=shots):
+                print(path)
+        finally:
+            served.stop()
     return 0
 
 

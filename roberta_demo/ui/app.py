@@ -18,6 +18,7 @@ from roberta_demo.ui import attention, classification, explainer, fill_mask, fin
 from roberta_demo.ui.api import data_endpoints
 from roberta_demo.ui.common import Handler, TabParts, runs_model, share_the_device, unchanged
 from roberta_demo.ui.files import forget_session
+from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.ui.protocol import DemoBlocks, lighten_new_sessions
 
 __all__ = ["APP_JS", "CSS_PATHS", "THEME", "build_app"]
@@ -34,9 +35,15 @@ TABS: Mapping[str, tuple[str, ModuleType]] = {
     "attention": ("Attention", attention),
     "fine-tune": ("Fine-tune", finetune),
 }
+# The page in the other language: `?lang=` (assets/app.js applies it), the rest of the address kept.
+SWITCH_LANGUAGE_JS = """() => {
+    const link = new URL(window.location.href);
+    link.searchParams.set("lang", document.documentElement.lang.startsWith("zh") ? "en" : "zh");
+    window.location.href = link.toString();
+}"""
 UNTRAINED = (
-    "**Test models.** This app runs the `tiny` profile: small RoBERTa models with random weights, built on this "
-    "machine. Their predictions are meaningless; start with `--models default` for the real checkpoints."
+    "**Test models.** This app runs the `{profile}` profile: small models with random weights, built on this machine. "
+    "Their predictions are meaningless; start with `--models default` (or `--models zh`) for the real checkpoints."
 )
 
 
@@ -109,27 +116,35 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
     with demo:
         with gr.Row(elem_id="header-row"):
             gr.HTML(header_html(catalog))
-            readable = gr.Button("Copy a link to this text", size="sm", variant="secondary", elem_id="readable-link")
+            readable = gr.Button(_("Copy a link to this text"), size="sm", variant="secondary", elem_id="readable-link")
             # Gradio's own: a link that reopens this page with everything on it, results included (stored on
             # the server as a file, so it lasts as long as the server keeps files).
-            gr.DeepLinkButton("Share this result", "Link copied", size="sm")
-            present = gr.Button("Presentation mode", size="sm", variant="secondary", elem_id="present-toggle")
+            # Gradio writes the "copied" text into its page script inside double quotes: escaped, so that a
+            # translation marker (JSON) stays a string there.
+            copied = json.dumps(str(_("Link copied")))[1:-1]
+            gr.DeepLinkButton(str(_("Share this result")), copied, size="sm")
+            present = gr.Button(_("Presentation mode"), size="sm", variant="secondary", elem_id="present-toggle")
+            language = gr.Button(_("中文 / English"), size="sm", variant="secondary", elem_id="language-switch")
         link_box = gr.Textbox(
-            label="Link to this tab and text (copied)", visible=False, elem_id="readable-link-box", buttons=["copy"]
+            label=_("Link to this tab and text (copied)"), visible=False, elem_id="readable-link-box", buttons=["copy"]
         )
         present.click(None, js="() => { document.body.classList.toggle('present'); }")
+        language.click(None, js=SWITCH_LANGUAGE_JS)
         if catalog.untrained:
-            gr.Markdown(UNTRAINED, elem_id="untrained")
+            gr.Markdown(_(UNTRAINED, profile=catalog.profile_name), elem_id="untrained")
         parts: dict[str, TabParts] = {}
         tab_of: dict[str, gr.Tab] = {}
         with gr.Tabs() as tabs:
             for key, (title, tab) in TABS.items():
-                with gr.Tab(title, id=key) as tab_of[key]:
+                with gr.Tab(_(title), id=key) as tab_of[key]:
                     parts[key] = tab.build(catalog, context)
         for part in parts.values():
             # Re-checked on each page load, so a model downloaded meanwhile clears its notice.
             demo.load(
-                lambda tasks=part.tasks: catalog.missing_notice(tasks), None, part.notice, api_visibility="private"
+                lambda tasks=part.tasks: in_language(catalog.missing_notice(tasks)),
+                None,
+                part.notice,
+                api_visibility="private",
             )
             if part.on_page_load is not None:
                 demo.load(part.on_page_load, None, list(part.outputs), api_visibility="private")

@@ -19,6 +19,7 @@ from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import mask_word, maskable_words
 from roberta_demo.ui.common import LATEX, TabParts, examples, reporting, run_note, wire
 from roberta_demo.ui.files import FILES
+from roberta_demo.ui.i18n import LANGUAGE, _, in_language
 from roberta_demo.viz.attention import (
     HEAD_STATISTICS,
     VENDOR_DIR,
@@ -96,12 +97,14 @@ def redraw(
 
 
 def _note(view: AttentionView) -> str:
-    note = run_note(view.run) + f" {len(view.tokens)} tokens, {view.num_layers} layers × {view.num_heads} heads."
+    shape = f" {len(view.tokens)} tokens, {view.num_layers} layers × {view.num_heads} heads."
+    note = run_note(view.run) + in_language(shape)
     if (size := model_view_bytes(view)) > 1_000_000:
-        note += (
-            f"\n\nThe model view of this input is {size / 1e6:.1f} MB of attention data (it holds every head of "
+        heavy = (
+            f"The model view of this input is {size / 1e6:.1f} MB of attention data (it holds every head of "
             "every layer); the head view sends one layer at a time."
         )
+        note += f"\n\n{in_language(heavy)}"
     return note
 
 
@@ -113,6 +116,8 @@ def _masked(text: str, index: int | None) -> str | None:
 
 def _fill_mask_link(masked: str) -> str:
     query = urlencode({"tab": "fill-mask", "text": masked})
+    if LANGUAGE.get() == "zh":
+        return f"\n\n模型在原来那个词的位置看到的是一个遮罩。[它会猜什么？在完形填空中打开 →](?{query})"
     return f"\n\nThe model sees a mask where the word was. [What does it guess there? Open it in Fill-mask →](?{query})"
 
 
@@ -166,7 +171,7 @@ def formula_step(captured: FormulaCapture | None, head: int, query: int | None) 
     query = int(query) if query is not None and 0 <= int(query) < len(captured.tokens) else _first_word(captured)
     step = formula.step(captured, head, query)
     return {
-        "formula_text": formula_markdown(captured, step),
+        "formula_text": formula_markdown(captured, step, LANGUAGE.get()),
         "strips": vector_strips(step, captured.tokens),
         "bars": score_bars(step, captured.tokens),
         "output": output_chart(step, captured.tokens),
@@ -258,28 +263,28 @@ def _inputs(catalog: Catalog) -> dict[str, Any]:
     choices = [(_choice_label(catalog, c), c) for c in catalog.checkpoints("attention")]
     with gr.Row(equal_height=True):
         text = gr.Textbox(
-            label="Text", lines=2, placeholder="A sentence to look inside…", elem_id="attention-text", scale=5
+            label=_("Text"), lines=2, placeholder=_("A sentence to look inside…"), elem_id="attention-text", scale=5
         )
         text_pair = gr.Textbox(
-            label="Second sentence (optional)", lines=2, value="", info="Joined by </s></s>, as a pair.", scale=3
+            label=_("Second sentence (optional)"), lines=2, value="", info=_("Joined by </s></s>, as a pair."), scale=3
         )
         with gr.Column(scale=2, min_width=220):
-            checkpoint = gr.Dropdown(choices, value=catalog.default("attention"), label="Model to inspect")
-            run = gr.Button("Show attention", variant="primary", elem_id="attention-run")
+            checkpoint = gr.Dropdown(choices, value=catalog.default("attention"), label=_("Model to inspect"))
+            run = gr.Button(_("Show attention"), variant="primary", elem_id="attention-run")
     with gr.Row(equal_height=True):
-        layer = gr.Slider(0, 11, value=0, step=1, label="Layer", scale=2)
-        head = gr.Slider(0, 11, value=0, step=1, label="Head", scale=2)
+        layer = gr.Slider(0, 11, value=0, step=1, label=_("Layer"), scale=2)
+        head = gr.Slider(0, 11, value=0, step=1, label=_("Head"), scale=2)
         masked_word = gr.Dropdown(
             [("none", NO_MASK)],
             value=NO_MASK,
-            label="Mask a word",
-            info="Where the model looks when it must guess it.",
+            label=_("Mask a word"),
+            info=_("Where the model looks when it must guess it."),
             allow_custom_value=True,  # the choices follow the text; the API may name any word by number
             scale=2,
         )
         with gr.Column(scale=1, min_width=180):
-            hide_special = gr.Checkbox(label="Hide <s> and </s>", value=False)
-            merge_words = gr.Checkbox(label="Merge word pieces", value=False)
+            hide_special = gr.Checkbox(label=_("Hide <s> and </s>"), value=False)
+            merge_words = gr.Checkbox(label=_("Merge word pieces"), value=False)
     return {
         "text": text,
         "text_pair": text_pair,
@@ -299,31 +304,33 @@ def _views(max_tokens: int) -> dict[str, Any]:
     A radio button and panels rather than nested tabs: a deep link can pick the view from the server (Gradio cannot
     yet select a nested tab that has not been drawn).
     """
-    choice = gr.Radio(list(PANELS), value=next(iter(PANELS)), show_label=False, elem_id="attention-view")
+    choice = gr.Radio([(_(p), p) for p in PANELS], value=next(iter(PANELS)), show_label=False, elem_id="attention-view")
     with gr.Column(visible=True) as bertviz_panel:
-        kind = gr.Radio(list(VIEWS), value=DEFAULT_VIEW, show_label=False, container=False)
-        frame = gr.HTML(label="bertviz")
+        kind = gr.Radio([(_(v), v) for v in VIEWS], value=DEFAULT_VIEW, show_label=False, container=False)
+        frame = gr.HTML(label=_("bertviz"))
         with gr.Row():
-            export = gr.Button("Download this view as a standalone HTML file", size="sm")
-            exported = gr.File(label="Standalone HTML", visible=False)
-        gr.Markdown(f"Inputs longer than **{max_tokens} tokens** are cut, so the views stay readable and fast.")
+            export = gr.Button(_("Download this view as a standalone HTML file"), size="sm")
+            exported = gr.File(label=_("Standalone HTML"), visible=False)
+        gr.Markdown(
+            _("Inputs longer than **{tokens} tokens** are cut, so the views stay readable and fast.", tokens=max_tokens)
+        )
     with gr.Column(visible=False) as heatmaps_panel:
         with gr.Row():
-            single = gr.Plot(label="Selected head", show_label=False)
-            overview = gr.Plot(label="Head overview", show_label=False)
-        metric = gr.Radio(list(METRICS), value=DEFAULT_METRIC, label="Head overview shows")
+            single = gr.Plot(label=_("Selected head"), show_label=False)
+            overview = gr.Plot(label=_("Head overview"), show_label=False)
+        metric = gr.Radio([(_(m), m) for m in METRICS], value=DEFAULT_METRIC, label=_("Head overview shows"))
         with gr.Row():
-            mean = gr.Plot(label="Mean over heads", show_label=False)
-            rollout = gr.Plot(label="Attention rollout", show_label=False)
+            mean = gr.Plot(label=_("Mean over heads"), show_label=False)
+            rollout = gr.Plot(label=_("Attention rollout"), show_label=False)
     with gr.Column(visible=False) as formula_panel:
-        gr.Markdown(FORMULA_INTRO)
+        gr.Markdown(_(FORMULA_INTRO))
         with gr.Row(equal_height=True):
             formula_text = gr.Markdown(elem_id="formula-text", latex_delimiters=LATEX)
-            query = gr.Dropdown([], label="Query token", allow_custom_value=True, elem_id="formula-query")
-        bars = gr.Plot(label="q·k, scaled, softmax", elem_id="formula-bars", show_label=False)
+            query = gr.Dropdown([], label=_("Query token"), allow_custom_value=True, elem_id="formula-query")
+        bars = gr.Plot(label=_("q·k, scaled, softmax"), elem_id="formula-bars", show_label=False)
         with gr.Row():
-            strips = gr.Plot(label="q and k", show_label=False)
-            output = gr.Plot(label="The output", show_label=False)
+            strips = gr.Plot(label=_("q and k"), show_label=False)
+            output = gr.Plot(label=_("The output"), show_label=False)
     panels = dict(zip(PANELS, (bertviz_panel, heatmaps_panel, formula_panel), strict=True))
     choice.change(
         wire(show_panel, None, panels),
@@ -427,7 +434,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     info = gr.Markdown(elem_id="attention-info")
     parts |= _views(context.limits.max_attention_tokens) | {"captured": gr.State()}
     views = {name: parts[name] for name in ("frame", "single", "mean", "rollout", "overview")}
-    views["data"] = gr.JSON(label="Selected head as data", visible=False)
+    views["data"] = gr.JSON(label=_("Selected head as data"), visible=False)
     outputs = {**views, "info": info, "state": gr.State(), "layer": parts["layer"], "head": parts["head"]}
     inputs = [parts[name] for name in INPUTS]
     handler = wire(attend, context, outputs)

@@ -11,6 +11,7 @@ from roberta_demo.tasks import classification
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
 from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.i18n import _
 from roberta_demo.viz.charts import class_scores_chart
 
 __all__ = ["TASKS", "build", "classify"]
@@ -91,24 +92,24 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     notice = gr.Markdown(catalog.missing_notice(TASKS))
     with gr.Row():
         with gr.Column(scale=5):
-            text = gr.Textbox(label="Text", lines=4, placeholder="Paste a headline, a review, a support ticket…")
-            mode = gr.Radio([ZERO_SHOT, TOPIC], value=ZERO_SHOT, label="Mode")
-            labels = gr.Textbox(label="Candidate labels (comma-separated)", value=classification.DEFAULT_LABELS)
-            with gr.Accordion("Zero-shot options", open=False):
-                multi_label = gr.Checkbox(label="Labels are not exclusive (score each on its own)", value=False)
+            text = gr.Textbox(label=_("Text"), lines=4, placeholder=_("Paste a headline, a review, a support ticket…"))
+            mode = gr.Radio([(_(m), m) for m in (ZERO_SHOT, TOPIC)], value=ZERO_SHOT, label=_("Mode"))
+            labels = gr.Textbox(label=_("Candidate labels (comma-separated)"), value=classification.DEFAULT_LABELS)
+            with gr.Accordion(_("Zero-shot options"), open=False):
+                multi_label = gr.Checkbox(label=_("Labels are not exclusive (score each on its own)"), value=False)
                 template = gr.Textbox(
-                    label="Hypothesis template",
+                    label=_("Hypothesis template"),
                     value=classification.DEFAULT_TEMPLATE,
-                    info="Each label fills the {} to make the sentence the NLI model checks.",
+                    info=_("Each label fills the {} to make the sentence the NLI model checks."),
                 )
                 models = [(catalog.display_name(c), c) for c in catalog.checkpoints("zero_shot")]
-                checkpoint = gr.Dropdown(models, value=catalog.default("zero_shot"), label="NLI model")
-            run = gr.Button("Classify", variant="primary")
+                checkpoint = gr.Dropdown(models, value=catalog.default("zero_shot"), label=_("NLI model"))
+            run = gr.Button(_("Classify"), variant="primary")
         with gr.Column(scale=6):
             outputs = {
-                "top": gr.Label(label="Top classes", num_top_classes=5, elem_id="classify-top"),
-                "chart": gr.Plot(label="Every label's score", show_label=False),
-                "info": gr.Markdown(label="details"),
+                "top": gr.Label(label=_("Top classes"), num_top_classes=5, elem_id="classify-top"),
+                "chart": gr.Plot(label=_("Every label's score"), show_label=False),
+                "info": gr.Markdown(label=_("details")),
             }
     inputs = [text, mode, labels, template, multi_label, checkpoint]
     handler = wire(classify, context, outputs)

@@ -21,6 +21,7 @@ from roberta_demo.errors import InputError, ModelLoadError
 from roberta_demo.hub import display_name
 from roberta_demo.results import RunInfo
 from roberta_demo.tasks.common import TaskContext
+from roberta_demo.ui.i18n import answered_note, figure_in_language, in_language, truncation_note
 
 __all__ = [
     "EXPLAIN_GPU_SECONDS",
@@ -122,11 +123,13 @@ def _message(exc: Exception) -> gr.Error:
     if isinstance(exc, gr.Error):
         return exc
     if isinstance(exc, (InputError, ModelLoadError, ConfigError)):
-        return gr.Error(str(exc), title="Cannot run this", print_exception=False)
+        return gr.Error(in_language(str(exc)), title="Cannot run this", print_exception=False)
     log.exception("Unexpected failure", exc_info=exc)
     return gr.Error(
-        "Something went wrong while running the model; the error is in the server log. Try again, or try a shorter "
-        "text.",
+        in_language(
+            "Something went wrong while running the model; the error is in the server log. Try again, or try a "
+            "shorter text."
+        ),
         print_exception=False,
     )
 
@@ -169,7 +172,8 @@ def wire(
     bound: Callable[..., Any] = functools.partial(run, context) if context is not None else run
 
     def named(values: Mapping[str, Any]) -> dict[Block, Any]:
-        return {outputs[name]: value for name, value in values.items()} or unchanged(outputs.values())
+        shown: dict[Block, Any] = {outputs[name]: figure_in_language(value) for name, value in values.items()}
+        return shown or unchanged(outputs.values())
 
     if inspect.isgeneratorfunction(fn):
 
@@ -222,7 +226,8 @@ def reporting(context: TaskContext, progress: Any) -> TaskContext:
 
 def run_note(run: RunInfo) -> str:
     """Markdown: which checkpoint answered, on which device, how fast; and any truncation."""
-    note = f"Answered by `{display_name(run.checkpoint)}` on **{run.device}** in **{run.seconds * 1000:.0f} ms**."
+    note = answered_note(display_name(run.checkpoint), run.device, run.seconds * 1000)
     if run.truncation:
-        note += f"\n\n⚠️ {run.truncation.notice}"
+        cut = run.truncation
+        note += f"\n\n⚠️ {truncation_note(cut.tokens_total, cut.tokens_kept, cut.notice)}"
     return note

@@ -12,6 +12,7 @@ from roberta_demo.results import Explanation
 from roberta_demo.tasks import explain
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.common import reporting
+from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.explain import attribution_note, coloured_words, explanation_chart
 
 __all__ = ["METHODS", "clicked_entity", "controls", "explained"]
@@ -25,21 +26,23 @@ DEFAULT_METHOD = next(iter(METHODS))
 
 def controls(prefix: str, target_label: str) -> dict[str, Any]:
     """The Explain row and its outputs; `prefix` names their elements (`sentiment-explain`, …)."""
-    gr.Markdown("#### Why did it answer that?")
+    gr.Markdown(_("#### Why did it answer that?"))
     with gr.Row(equal_height=True):
-        method = gr.Radio(list(METHODS), value=DEFAULT_METHOD, label="Method", scale=3)
-        steps = gr.Slider(explain.MIN_STEPS, explain.MAX_STEPS, value=32, step=8, label="Integrated Gradients steps")
-        target = gr.Dropdown([], label=target_label, allow_custom_value=True, info="Empty: the model's own answer.")
-        button = gr.Button("Explain", elem_id=f"{prefix}-explain", scale=1)
+        method = gr.Radio([(_(m), m) for m in METHODS], value=DEFAULT_METHOD, label=_("Method"), scale=3)
+        steps = gr.Slider(explain.MIN_STEPS, explain.MAX_STEPS, value=32, step=8, label=_("Integrated Gradients steps"))
+        target = gr.Dropdown(
+            [], label=_(target_label), allow_custom_value=True, info=_("Empty: the model's own answer.")
+        )
+        button = gr.Button(_("Explain"), elem_id=f"{prefix}-explain", scale=1)
     words = gr.HighlightedText(
-        label="Each word for (purple) or against (red) the answer",
+        label=_("Each word for (purple) or against (red) the answer"),
         elem_id=f"{prefix}-explained",
         show_legend=False,
         combine_adjacent=False,
         show_inline_category=False,
     )
     with gr.Row():
-        chart = gr.Plot(label="The strongest words", show_label=False, elem_id=f"{prefix}-explain-chart")
+        chart = gr.Plot(label=_("The strongest words"), show_label=False, elem_id=f"{prefix}-explain-chart")
         note = gr.Markdown()
     return {
         "method": method,
@@ -76,7 +79,7 @@ def explained(
     return {
         "words": coloured_words(result),
         "chart": explanation_chart(result),
-        "note": attribution_note(result),
+        "note": in_language(attribution_note(result)),
         "target": gr.update(choices=result.targets, value=_target_choice(result)),
     }
 

@@ -16,8 +16,9 @@ from roberta_demo.results import ModelFacts
 from roberta_demo.tasks import facts
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.common import LATEX, TabParts, wire
+from roberta_demo.ui.i18n import LANGUAGE, bilingual
 
-__all__ = ["SECTIONS", "TASKS", "build", "facts_markdown", "try_it"]
+__all__ = ["SECTIONS", "SECTIONS_ZH", "TASKS", "build", "facts_markdown", "try_it"]
 
 TASKS = ["attention"]
 
@@ -83,6 +84,63 @@ SECTIONS = [
     ),
 ]
 
+# The same page in Chinese (the tutorial's language); the links are the same live views.
+SECTIONS_ZH = [
+    Section(
+        "1 · 文本变成词元",
+        "模型看到的不是字母或词语，而是词元：英文 RoBERTa 用字节级 BPE 把任何文本切成词表中的片段（常见词是一个片段，"
+        "生僻词、人名和表情符号是几个；`Ġ` 表示片段前有空格，`<s>` … `</s>` 标出文本的开头和结尾）；中文 RoBERTa "
+        "（如 hfl/chinese-roberta-wwm-ext）用 WordPiece，每个汉字是一个词元，开头和结尾是 `[CLS]` … `[SEP]`。"
+        "这个模型的词表有 **{vocabulary:,}** 个词元。",
+        try_it("attention", "Unbelievably, RoBERTa reads tokens, not words.", "head"),
+        "看看一个句子的词元",
+    ),
+    Section(
+        "2 · 自注意力：每个词元都看向其他所有词元",
+        "在每一层里，每个词元提出一个问题（它的查询 q），每个词元给出一个键 k 和一个值 v，"
+        "每个词元取各个值的加权平均：\n\n"
+        "$$\\text{{Attention}}(Q, K, V) = \\text{{softmax}}\\left(\\frac{{QK^\\top}}{{\\sqrt{{d_k}}}}\\right) V$$\n\n"
+        "除以 $\\sqrt{{d_k}}$（这里 $d_k = {hidden} / {heads} = {d_k}$）让得分保持在 softmax 不会饱和的范围内。"
+        "逐步计算的视图用模型实际算出的 q 和 k 来计算这个公式。",
+        try_it("attention", "The animal didn't cross the street because it was too tired.", "formula"),
+        "在真实句子上计算公式",
+    ),
+    Section(
+        "3 · 多个头，多层",
+        "每一层并行运行 **{heads} 个注意力头**，每个头有自己的 q、k、v；模型堆叠了 **{layers} 层**，"
+        "一共 **{total_heads} 个头**。不同的头各有分工：有的看前一个词元，有的看 `</s>`（相当于什么都不看），"
+        "有的把代词和它指代的名词联系起来。每一层的输出是下一层的输入。",
+        try_it("attention", "The animal didn't cross the street because it was too tired.", "model"),
+        "看看每一层的每一个头",
+    ),
+    Section(
+        "4 · 预训练：猜出被遮住的词",
+        "RoBERTa 不需要标注就学会了这一切，靠的是掩码语言模型：每段文本中选出 15% 的词元（其中 80% 换成 `<mask>`，"
+        "10% 换成随机词元，10% 保持不变），模型根据两侧的上下文预测原来的词元。RoBERTa 每次看到一段文本都会重新选择"
+        "遮罩（*动态掩码*）；中文 RoBERTa-wwm 还会整词遮罩。逐层查看的视图显示答案在 {layers} 层中的哪里成形。",
+        try_it("fill-mask", "The capital of France is <mask>."),
+        "遮住一个词，看模型怎么猜",
+    ),
+    Section(
+        "5 · 微调：为一个任务加一个小小的头",
+        "做分类时，一个小的分类头读取 `<s>`（`[CLS]`）的最终向量，并和整个网络一起在带标签的样本上训练："
+        "情感分析用几千条评论，命名实体识别用标注了人名地名的句子。预训练教会了语言，微调教会了任务。"
+        "训练的一步只有几行 PyTorch：计算模型答案的损失和梯度，让每个权重朝反方向走一小步。",
+        try_it("fine-tune"),
+        "自己微调一个模型，看它学习",
+    ),
+]
+
+BERT_VERSUS_ROBERTA_ZH = """\
+| | BERT (2018) | RoBERTa (2019) |
+|---|---|---|
+| 掩码 | 静态：遮罩只选一次，数据复制 10 份 | 动态：每次看到文本都重新选择遮罩 |
+| 下一句预测 | 有 | 去掉了：输入是完整的句子，最长 512 个词元 |
+| 批大小 | 256 个序列 | 8,000 个序列 |
+| 训练数据 | 16 GB（图书、维基百科） | 160 GB（加上新闻、网页文本、故事） |
+| 词表 | 30,000 个 WordPiece 词片 | 字节级 BPE：这里有 {vocabulary:,} 个，没有未知字符 |
+"""
+
 BERT_VERSUS_ROBERTA = """\
 | | BERT (2018) | RoBERTa (2019) |
 |---|---|---|
@@ -107,8 +165,11 @@ def _figures(described: ModelFacts | None) -> dict[str, Any]:
     }
 
 
-def facts_markdown(described: ModelFacts | None, display_name: str) -> str:
-    """The whole explainer, with the model's own figures (placeholders until it has loaded)."""
+def facts_markdown(described: ModelFacts | None, display_name: str, language: str = "en") -> str:
+    """The whole explainer in `language` ("en" or "zh"), with the model's own figures (placeholders until it has
+    loaded)."""
+    if language == "zh":
+        return _chinese_markdown(described, display_name)
     figures = _figures(described)
     lines = ["## How RoBERTa works", ""]
     if described is not None:
@@ -127,6 +188,25 @@ def facts_markdown(described: ModelFacts | None, display_name: str) -> str:
     return "\n".join(lines)
 
 
+def _chinese_markdown(described: ModelFacts | None, display_name: str) -> str:
+    figures = _figures(described)
+    lines = ["## RoBERTa 如何工作", ""]
+    if described is not None:
+        lines += [
+            f"这些页面背后的模型是 **{display_name}**：{described.layers} 层，每层 {described.heads} 个注意力头，"
+            f"向量有 {described.hidden_size} 个数，共 {described.parameters / 1e6:,.1f} 百万个参数，"
+            f"一次最多读取 {described.max_tokens} 个词元。",
+            "",
+        ]
+    for section in SECTIONS_ZH:
+        lines += [f"### {section.title}", "", section.body.format(**figures), ""]
+        lines += [f"**[试一试：{section.link_text} →]({section.link})**", ""]
+    lines += ["### 6 · RoBERTa 相比 BERT 改了什么", "", BERT_VERSUS_ROBERTA_ZH.format(**figures)]
+    lines += ["架构相同，但训练得更久、数据更多、批更大：论文的观点是 BERT 训练不足"]
+    lines[-1] += "（Liu et al., 2019, *RoBERTa: A Robustly Optimized BERT Pretraining Approach*）。"
+    return "\n".join(lines)
+
+
 def page_figures(context: TaskContext) -> dict[str, Any]:
     """The explainer with the real figures of the model the attention views inspect. Runs as the page loads, so a
     model that cannot load leaves the placeholders (the tab's notice says why) rather than an error."""
@@ -134,13 +214,14 @@ def page_figures(context: TaskContext) -> dict[str, Any]:
         described = facts.describe(context)
     except ModelLoadError:
         return {}
-    return {"page": facts_markdown(described, display_name(described.checkpoint))}
+    return {"page": facts_markdown(described, display_name(described.checkpoint), LANGUAGE.get())}
 
 
 def build(catalog: Catalog, context: TaskContext) -> TabParts:
     """The tab: the explainer, filled in with the model's figures when the tab is opened."""
     notice = gr.Markdown(catalog.missing_notice(TASKS))
-    placeholder = facts_markdown(None, catalog.display_name(catalog.default("attention")))
+    name = catalog.display_name(catalog.default("attention"))
+    placeholder = bilingual(facts_markdown(None, name), facts_markdown(None, name, "zh"))
     page = gr.Markdown(placeholder, elem_id="explainer", latex_delimiters=LATEX)
     hidden_text = gr.Textbox(visible=False)  # deep links fill a text box; this tab has none of its own
     handler = wire(page_figures, context, {"page": page})

@@ -12,6 +12,7 @@ from roberta_demo.tasks import fill_mask
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import MASK_MARKERS, maskable_words
 from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.fill_mask import (
     candidate_rows,
     clickable_words,
@@ -66,7 +67,7 @@ def _lens_choice(result: FillMaskResult) -> Any:
 
 
 def _note(result: FillMaskResult) -> str:
-    lines = [run_note(result.run), *(f"ℹ️ {note}" for note in result.notes)]
+    lines = [run_note(result.run), *(f"ℹ️ {in_language(note)}" for note in result.notes)]
     return "\n\n".join(lines)
 
 
@@ -124,14 +125,14 @@ def mask_clicked(
 def build(catalog: Catalog, context: TaskContext) -> TabParts:
     """The tab's components and events."""
     notice = gr.Markdown(catalog.missing_notice(TASKS))
-    gr.Markdown(EXPLAINER)
+    gr.Markdown(_(EXPLAINER))
     with gr.Row():
         with gr.Column(scale=5):
             text = gr.Textbox(
-                label="Text with <mask>", lines=2, value="", placeholder=fill_mask.EXAMPLE, elem_id="fill-mask-text"
+                label=_("Text with <mask>"), lines=2, value="", placeholder=fill_mask.EXAMPLE, elem_id="fill-mask-text"
             )
             words = gr.HighlightedText(
-                label="Click a word to mask it",
+                label=_("Click a word to mask it"),
                 elem_id="fill-mask-words",
                 color_map={"word": "#e0e7ff", "mask": "#f59e0b"},
                 show_legend=False,
@@ -140,33 +141,36 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 interactive=False,
             )
             with gr.Row():
-                top_k = gr.Slider(1, fill_mask.MAX_TOP_K, value=5, step=1, label="Predictions per mask")
+                top_k = gr.Slider(1, fill_mask.MAX_TOP_K, value=5, step=1, label=_("Predictions per mask"))
                 candidates = gr.Textbox(
-                    label="Compare words (comma-separated)", value="", placeholder="he, she", info=CANDIDATES_INFO
+                    label=_("Compare words (comma-separated)"),
+                    value="",
+                    placeholder=_("he, she"),
+                    info=_(CANDIDATES_INFO),
                 )
             choices = [(catalog.display_name(c), c) for c in catalog.checkpoints("fill_mask")]
-            checkpoint = gr.Dropdown(choices, value=catalog.default("fill_mask"), label="Model")
-            run = gr.Button("Predict the masked words", variant="primary", elem_id="fill-mask-run")
+            checkpoint = gr.Dropdown(choices, value=catalog.default("fill_mask"), label=_("Model"))
+            run = gr.Button(_("Predict the masked words"), variant="primary", elem_id="fill-mask-run")
         with gr.Column(scale=6):
             filled = gr.HighlightedText(
-                label="Best fillers put in",
+                label=_("Best fillers put in"),
                 elem_id="fill-mask-filled",
                 color_map=_mask_colours(context.limits.max_masks),
                 show_legend=False,
             )
-            chart = gr.Plot(label="Most likely words", show_label=False)
-            info = gr.Markdown(label="details")
+            chart = gr.Plot(label=_("Most likely words"), show_label=False)
+            info = gr.Markdown(label=_("details"))
     with gr.Row():
         with gr.Column(scale=6):
-            lens_mask = gr.Radio([], label="Layer by layer for", visible=False)
-            lens = gr.Plot(label="Layer by layer", show_label=False)
+            lens_mask = gr.Radio([], label=_("Layer by layer for"), visible=False)
+            lens = gr.Plot(label=_("Layer by layer"), show_label=False)
         with gr.Column(scale=5):
             table = gr.Dataframe(
-                headers=["mask", "rank", "word", "token", "probability"], label="Predictions", max_height=360
+                headers=["mask", "rank", "word", "token", "probability"], label=_("Predictions"), max_height=360
             )
             compared = gr.Dataframe(
                 headers=["mask", "word", "tokens scored", "probability", "rank"],
-                label="Compared words (green in the chart)",
+                label=_("Compared words (green in the chart)"),
                 max_height=240,
             )
     state = gr.State()

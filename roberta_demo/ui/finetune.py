@@ -14,6 +14,7 @@ from roberta_demo.tasks import finetune
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.common import FINE_TUNE_WORK, TabParts, fine_tune_seconds, reporting, wire
 from roberta_demo.ui.files import FILES
+from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.finetune import attention_comparison, loss_chart, progress_note, verdict_rows
 
 __all__ = ["TASKS", "build"]
@@ -48,14 +49,21 @@ def load_csv(context: TaskContext, upload: bytes | None) -> dict[str, Any]:
 def _finished(result: FineTuned) -> dict[str, Any]:
     return {
         "chart": loss_chart(result.update),
-        "status": progress_note(result.update) + "".join(f"\n\nℹ️ {note}" for note in result.notes),
-        "verdicts": {"headers": VERDICT_HEADERS, "data": verdict_rows(result)},
+        "status": in_language(progress_note(result.update) + "".join(f"\n\nℹ️ {note}" for note in result.notes)),
+        "verdicts": {"headers": VERDICT_HEADERS, "data": [_in_language(row) for row in verdict_rows(result)]},
         "key": result.key,
         "try_it": gr.update(interactive=True),
     }
 
 
-def _train_seconds(_context: Any, _examples: Any, _held_out: Any, steps: Any, *_: Any, **__: Any) -> int:
+def _in_language(row: list[Any]) -> list[Any]:
+    """A verdict row with the words the app wrote (the set, the change) in the page's language; the examples' own
+    text and labels as they are."""
+    text, kind, label, before, after, changed = row
+    return [text, in_language(kind), label, before, after, in_language(changed) if changed else changed]
+
+
+def _train_seconds(_context: Any, _examples: Any, _held_out: Any, steps: Any, *_rest: Any, **_named: Any) -> int:
     """ZeroGPU's time for `train_view`, from the same arguments."""
     return fine_tune_seconds(steps)
 
@@ -85,12 +93,16 @@ def train_view(
     )
     read = finetune.read_examples(examples, held_out, context.limits, int(seed))
     stop = threading.Event()
-    yield {"stop_switch": stop, "status": "Starting…", "verdicts": {"headers": VERDICT_HEADERS, "data": []}}
+    yield {
+        "stop_switch": stop,
+        "status": in_language("Starting…"),
+        "verdicts": {"headers": VERDICT_HEADERS, "data": []},
+    }
     for update in finetune.train(context, read, recipe, checkpoint or None, stop, owner=request.session_hash):
         if isinstance(update, FineTuned):
             yield _finished(update) | {"stop_switch": None}
         else:
-            yield {"chart": loss_chart(update), "status": progress_note(update)}
+            yield {"chart": loss_chart(update), "status": in_language(progress_note(update))}
 
 
 def forgetting(context: TaskContext) -> Callable[[gr.Request], None]:
@@ -115,7 +127,7 @@ def releasing(context: TaskContext) -> Callable[[str | None], None]:
 def stop_view(stop_switch: threading.Event | None) -> dict[str, Any]:
     """Stop: the run under way ends after its current step and keeps what it learned."""
     if stop_switch is None:
-        gr.Info("Nothing is training on this page.")
+        gr.Info(in_language("Nothing is training on this page."))
     else:
         stop_switch.set()
     return {}
@@ -137,24 +149,24 @@ def download_view(context: TaskContext, key: str | None, request: gr.Request | N
 def _settings(catalog: Catalog, context: TaskContext) -> dict[str, Any]:
     limits, defaults = context.limits, finetune.Recipe()
     choices = [(catalog.display_name(c), c) for c in catalog.checkpoints("fine_tune")]
-    with gr.Accordion("Settings", open=False):
+    with gr.Accordion(_("Settings"), open=False):
         with gr.Row():
-            checkpoint = gr.Dropdown(choices, value=catalog.default("fine_tune"), label="Base model")
+            checkpoint = gr.Dropdown(choices, value=catalog.default("fine_tune"), label=_("Base model"))
             learning_rate = gr.Number(
                 finetune.UNTRAINED_LEARNING_RATE if catalog.untrained else defaults.learning_rate,
-                label="Learning rate",
+                label=_("Learning rate"),
                 minimum=0,
-                info="Higher than for a pre-trained model: these untrained models have nothing to forget."
+                info=_("Higher than for a pre-trained model: these untrained models have nothing to forget.")
                 if catalog.untrained
-                else "5e-5 is a common choice for a pre-trained RoBERTa.",
+                else _("5e-5 is a common choice for a pre-trained RoBERTa."),
             )
         with gr.Row():
-            batch_size = gr.Slider(1, 32, value=defaults.batch_size, step=1, label="Batch size")
+            batch_size = gr.Slider(1, 32, value=defaults.batch_size, step=1, label=_("Batch size"))
             max_tokens = gr.Slider(
-                8, limits.max_train_tokens, value=defaults.max_tokens, step=8, label="Max tokens per text"
+                8, limits.max_train_tokens, value=defaults.max_tokens, step=8, label=_("Max tokens per text")
             )
-            seed = gr.Number(defaults.seed, label="Seed", precision=0)
-            top_layers_only = gr.Checkbox(defaults.top_layers_only, label="Train only the top layers (faster)")
+            seed = gr.Number(defaults.seed, label=_("Seed"), precision=0)
+            top_layers_only = gr.Checkbox(defaults.top_layers_only, label=_("Train only the top layers (faster)"))
     return {
         "checkpoint": checkpoint,
         "learning_rate": learning_rate,
@@ -168,19 +180,19 @@ def _settings(catalog: Catalog, context: TaskContext) -> dict[str, Any]:
 def build(catalog: Catalog, context: TaskContext) -> TabParts:
     """The tab's components and events."""
     notice = gr.Markdown(catalog.missing_notice(TASKS))
-    gr.Markdown(INTRO)
+    gr.Markdown(_(INTRO))
     with gr.Row():
         presets = finetune.PRESETS_BY_LANGUAGE[catalog.language]
         first = next(iter(presets))
-        preset = gr.Dropdown(list(presets), value=first, label="Start from a preset", scale=3)
-        upload = gr.File(label="…or upload a CSV (text, label)", file_types=[".csv"], type="binary", scale=2)
+        preset = gr.Dropdown(list(presets), value=first, label=_("Start from a preset"), scale=3)
+        upload = gr.File(label=_("…or upload a CSV (text, label)"), file_types=[".csv"], type="binary", scale=2)
     with gr.Row():
         examples = gr.Dataframe(
             _table(presets[first]),
             headers=HEADERS,
             column_count=2,
             column_limits=(2, 2),
-            label="Training examples",
+            label=_("Training examples"),
             interactive=True,
             max_height=360,
             elem_id="tune-examples",
@@ -192,7 +204,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             column_limits=(2, 2),
             interactive=True,
             max_height=360,
-            label="Held-out examples (empty: a quarter is held out automatically)",
+            label=_("Held-out examples (empty: a quarter is held out automatically)"),
         )
     # Steps stay in sight: it is the knob a talk turns ("ten steps, watch the loss"); the rest waits in Settings.
     with gr.Row(equal_height=True):
@@ -201,21 +213,23 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             context.limits.max_train_steps,
             value=finetune.Recipe().steps,
             step=1,
-            label="Steps",
+            label=_("Steps"),
             elem_id="tune-steps",
             scale=3,
         )
-        train = gr.Button("Train", variant="primary", elem_id="tune-train", scale=1)
-        stop = gr.Button("Stop", variant="stop", elem_id="tune-stop", scale=1)
+        train = gr.Button(_("Train"), variant="primary", elem_id="tune-train", scale=1)
+        stop = gr.Button(_("Stop"), variant="stop", elem_id="tune-stop", scale=1)
     settings = _settings(catalog, context)
     with gr.Row():
-        chart = gr.Plot(label="Loss", show_label=False, elem_id="tune-chart")
+        chart = gr.Plot(label=_("Loss"), show_label=False, elem_id="tune-chart")
         with gr.Column():
-            gr.Code(finetune.CODE, language="python", label="Each step, in PyTorch", interactive=False, wrap_lines=True)
+            gr.Code(
+                finetune.CODE, language="python", label=_("Each step, in PyTorch"), interactive=False, wrap_lines=True
+            )
             status = gr.Markdown(elem_id="tune-status")
     verdicts = gr.Dataframe(
         headers=VERDICT_HEADERS,
-        label="Every example, before and after",
+        label=_("Every example, before and after"),
         wrap=True,
         max_height=420,
         elem_id="tune-verdicts",
@@ -226,13 +240,13 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     key = gr.State(None, delete_callback=releasing(context))
     with gr.Row():
         with gr.Column(scale=2):
-            text = gr.Textbox(label="Try your model", placeholder="A new text to classify", elem_id="tune-text")
-            try_it = gr.Button("Classify with the fine-tuned model", interactive=False, elem_id="tune-try")
-            answer = gr.Label(label="Fine-tuned answer", elem_id="tune-answer")
-        attention = gr.Plot(label="Attention", show_label=False)
+            text = gr.Textbox(label=_("Try your model"), placeholder=_("A new text to classify"), elem_id="tune-text")
+            try_it = gr.Button(_("Classify with the fine-tuned model"), interactive=False, elem_id="tune-try")
+            answer = gr.Label(label=_("Fine-tuned answer"), elem_id="tune-answer")
+        attention = gr.Plot(label=_("Attention"), show_label=False)
     with gr.Row():
-        download = gr.Button("Download the fine-tuned model (zip)", size="sm")
-        downloaded = gr.File(label="save_pretrained folder, zipped", visible=False)
+        download = gr.Button(_("Download the fine-tuned model (zip)"), size="sm")
+        downloaded = gr.File(label=_("save_pretrained folder, zipped"), visible=False)
     stop_switch = gr.State(None)
     outputs = {
         "chart": chart,

@@ -12,13 +12,20 @@ from roberta_demo.tasks import ner
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
 from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, wire
-from roberta_demo.viz.entities import ENTITY_NAMES, entity_colours, entity_rows, highlighted
+from roberta_demo.ui.i18n import _, bilingual, in_language
+from roberta_demo.viz.entities import (
+    ENTITY_NAMES,
+    ENTITY_NAMES_ZH,
+    ENTITY_TYPES,
+    entity_colours,
+    entity_rows,
+    highlighted,
+)
 
 __all__ = ["TASKS", "build", "tag"]
 
 TASKS = ["ner"]
 HEADERS = ["entity", "type", "score", "start", "end"]
-ENTITY_TYPES = ["PER", "ORG", "LOC", "MISC"]
 EN_EXAMPLES = [
     "Angela Merkel met Emmanuel Macron in Berlin to discuss the future of the European Union.",
     "Apple was founded by Steve Jobs and Steve Wozniak in Cupertino, California.",
@@ -37,8 +44,10 @@ ZH_EXAMPLES = [
 EXAMPLES = {"en": EN_EXAMPLES, "zh": ZH_EXAMPLES}
 
 
-def _legend(entity_types: list[str]) -> str:
-    return " · ".join(f"**{t}** {ENTITY_NAMES.get(t, '')}".strip() for t in entity_types)
+def _legend(entity_types: list[str]) -> Any:
+    english = " · ".join(f"**{t}** {ENTITY_NAMES.get(t, '')}".strip() for t in entity_types)
+    chinese = " · ".join(f"**{t}** {ENTITY_NAMES_ZH.get(t, '')}".strip() for t in entity_types)
+    return bilingual(english, chinese)
 
 
 def shown(result: NerResult | None, threshold: float) -> dict[str, Any]:
@@ -59,7 +68,8 @@ def tag(
     result = ner.tag(reporting(context, progress), text, checkpoint or None)
     visible = len(result.above(threshold))
     hidden = len(result.entities) - visible
-    note = run_note(result.run) + f" {visible} entities shown" + (f", {hidden} below the threshold." if hidden else ".")
+    shown_note = f" {visible} entities shown" + (f", {hidden} below the threshold." if hidden else ".")
+    note = run_note(result.run) + in_language(shown_note)
     return {**shown(result, threshold), "info": note, "result": result}
 
 
@@ -102,23 +112,26 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     with gr.Row():
         with gr.Column(scale=5):
             text = gr.Textbox(
-                label="Text", lines=6, placeholder="Paste text with people, places, organisations…", elem_id="ner-text"
+                label=_("Text"),
+                lines=6,
+                placeholder=_("Paste text with people, places, organisations…"),
+                elem_id="ner-text",
             )
-            threshold = gr.Slider(0, 1, value=default_threshold, step=0.05, label="Hide entities scored below")
+            threshold = gr.Slider(0, 1, value=default_threshold, step=0.05, label=_("Hide entities scored below"))
             choices = [(catalog.display_name(c), c) for c in checkpoints]
-            checkpoint = gr.Dropdown(choices, value=checkpoints[0], label="NER model", visible=len(checkpoints) > 1)
-            run = gr.Button("Find entities", variant="primary", elem_id="ner-run")
+            checkpoint = gr.Dropdown(choices, value=checkpoints[0], label=_("NER model"), visible=len(checkpoints) > 1)
+            run = gr.Button(_("Find entities"), variant="primary", elem_id="ner-run")
         with gr.Column(scale=6):
             spans = gr.HighlightedText(
-                label="Entities",
+                label=_("Entities"),
                 elem_id="ner-spans",
-                color_map=entity_colours(ENTITY_TYPES),
+                color_map=entity_colours(ENTITY_TYPES[catalog.language]),
                 show_legend=True,
                 combine_adjacent=False,
             )
-            gr.Markdown(_legend(ENTITY_TYPES))
-            table = gr.Dataframe(headers=HEADERS, label="Spans", wrap=True, max_height=360)
-            info = gr.Markdown(label="details", elem_id="ner-info")
+            gr.Markdown(_legend(ENTITY_TYPES[catalog.language]))
+            table = gr.Dataframe(headers=HEADERS, label=_("Spans"), wrap=True, max_height=360)
+            info = gr.Markdown(label=_("details"), elem_id="ner-info")
     outputs = {"spans": spans, "table": table, "info": info, "result": gr.State()}
     inputs = [text, threshold, checkpoint]
     handler = wire(tag, context, outputs)

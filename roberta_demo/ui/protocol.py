@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import json
 import sys
 from typing import Any
 
 import gradio as gr
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from gradio.components.api_component import Api
 from gradio.exceptions import InvalidPathError
 from gradio.route_utils import FnIndexInferError
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-__all__ = ["EXCEPTION_HANDLERS", "DemoBlocks", "lighten_new_sessions"]
+from roberta_demo.ui.i18n import LANGUAGE, request_language
+
+__all__ = ["EXCEPTION_HANDLERS", "MIDDLEWARE", "DemoBlocks", "PageLanguage", "lighten_new_sessions"]
 
 # Parameters Gradio fills in itself, never sent by a caller.
 _INJECTED = ("Request", "Progress", "SelectData", "EventData")
@@ -96,6 +101,17 @@ class DemoBlocks(gr.Blocks):
             print_exception=False,
         )
 
+    async def process_api(self, *args: Any, **kwargs: Any) -> Any:
+        """Gradio's own, in the language of the request (`ui.i18n.LANGUAGE`, for the messages and notes the server
+        writes): the handler's thread inherits it."""
+        request = kwargs.get("request", args[3] if len(args) > 3 else None)
+        first = request[0] if isinstance(request, list) and request else request
+        token = LANGUAGE.set(request_language(first))
+        try:
+            return await super().process_api(*args, **kwargs)
+        finally:
+            LANGUAGE.reset(token)
+
     async def postprocess_data(self, block_fn: Any, predictions: Any, state: Any) -> Any:
         """Gradio's own postprocessing, then the session's updated components given their original ids.
 
@@ -134,3 +150,34 @@ async def unknown_endpoint(request: Request, exc: Exception) -> JSONResponse:
 
 # Passed to `launch(app_kwargs=...)`: Gradio's FastAPI app takes them when it is made.
 EXCEPTION_HANDLERS = {FnIndexInferError: unknown_endpoint}
+# `?lang=` → the browser language the page is given: Gradio knows Chinese as zh-CN (its table falls back to zh).
+LANGUAGES = {"en": "en", "zh": "zh-CN"}
+
+
+class PageLanguage(BaseHTTPMiddleware):
+    """`?lang=zh` or `?lang=en` on the page's address chooses the interface's language over the browser's.
+
+    Gradio's page takes its language from `navigator.language` as it starts, and has no parameter for it; its own
+    head scripts run later. So the page is served with one script first in its head that gives `navigator` the
+    language asked for (one of `LANGUAGES`, never the text of the query itself).
+    """
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        lang = request.query_params.get("lang", "")
+        if request.method != "GET" or request.url.path != "/" or lang not in LANGUAGES:
+            return response
+        if not response.headers.get("content-type", "").startswith("text/html"):
+            return response
+        page = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        chosen = json.dumps(LANGUAGES[lang])
+        script = (
+            f"<script>for (const [name, value] of [['language', {chosen}], ['languages', [{chosen}]]]) "
+            "Object.defineProperty(Navigator.prototype, name, {get: () => value, configurable: true});</script>"
+        )
+        page = page.replace(b"<head>", b"<head>" + script.encode(), 1)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(page, status_code=response.status_code, headers=headers)
+
+
+MIDDLEWARE = [Middleware(PageLanguage)]

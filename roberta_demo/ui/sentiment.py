@@ -12,6 +12,7 @@ from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
 from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, wire
 from roberta_demo.ui.files import FILES
+from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart
 
 __all__ = ["MODES", "TASKS", "build", "score_many", "score_one"]
@@ -67,9 +68,10 @@ def explain_one(
 
 
 def _batch_note(result: sentiment.BatchSentiment) -> str:
-    note = run_note(result.run) + f" {len(result.rows)} texts, in batches of {sentiment.BATCH_SIZE}."
+    note = run_note(result.run) + in_language(f" {len(result.rows)} texts, in batches of {sentiment.BATCH_SIZE}.")
     if truncated := sum(row.truncated for row in result.rows):
-        note += f"\n\n⚠️ {truncated} text(s) were longer than the model reads and were cut to their first tokens."
+        cut = f"{truncated} text(s) were longer than the model reads and were cut to their first tokens."
+        note += f"\n\n⚠️ {in_language(cut)}"
     return note
 
 
@@ -98,17 +100,17 @@ def score_many(
 def build(catalog: Catalog, context: TaskContext) -> TabParts:
     """The tab's components and events."""
     notice = gr.Markdown(catalog.missing_notice(TASKS))
-    mode = gr.Radio(list(MODES), value=DEFAULT_MODE, label="Model")
-    with gr.Tab("One text"):
+    mode = gr.Radio([(_(label), label) for label in MODES], value=DEFAULT_MODE, label=_("Model"))
+    with gr.Tab(_("One text")):
         with gr.Row():
             with gr.Column(scale=5):
-                text = gr.Textbox(label="Text", lines=4, placeholder="How does this sentence feel?")
-                run_one = gr.Button("Analyse", variant="primary")
+                text = gr.Textbox(label=_("Text"), lines=4, placeholder=_("How does this sentence feel?"))
+                run_one = gr.Button(_("Analyse"), variant="primary")
             with gr.Column(scale=6):
                 one_outputs = {
-                    "top": gr.Label(label="Prediction", elem_id="sentiment-top"),
-                    "chart": gr.Plot(label="All classes", show_label=False),
-                    "info": gr.Markdown(label="details"),
+                    "top": gr.Label(label=_("Prediction"), elem_id="sentiment-top"),
+                    "chart": gr.Plot(label=_("All classes"), show_label=False),
+                    "info": gr.Markdown(label=_("details")),
                 }
         one = wire(score_one, context, one_outputs)
         why = explain_ui.controls("sentiment", "Class to explain")
@@ -121,32 +123,32 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             api_visibility="private",
         )
         examples([[e] for e in EXAMPLES[catalog.language]], [text], one, list(one_outputs.values()))
-    with gr.Tab("Many texts"):
+    with gr.Tab(_("Many texts")):
         with gr.Row():
             with gr.Column(scale=5):
-                texts = gr.Textbox(label="Texts, one per line", lines=8, value="")
+                texts = gr.Textbox(label=_("Texts, one per line"), lines=8, value="")
                 upload = gr.File(
-                    label="…or upload a .txt (one per line) or .csv (a `text` column)",
+                    label=_("…or upload a .txt (one per line) or .csv (a `text` column)"),
                     file_types=[".txt", ".csv"],
                     type="binary",
                 )
-                run_many = gr.Button("Analyse all", variant="primary")
+                run_many = gr.Button(_("Analyse all"), variant="primary")
             with gr.Column(scale=6):
-                distribution = gr.Plot(label="Distribution", show_label=False)
+                distribution = gr.Plot(label=_("Distribution"), show_label=False)
                 table = gr.Dataframe(
                     headers=["text", "label", "score"],
-                    label="Per text",
+                    label=_("Per text"),
                     wrap=True,
                     max_height=420,
                     column_widths=["64%", "20%", "16%"],
                 )
-                download = gr.File(label="Download the table (CSV)")
-                info = gr.Markdown(label="details")
+                download = gr.File(label=_("Download the table (CSV)"))
+                info = gr.Markdown(label=_("details"))
         # The API's order (table first), which differs from the page's.
         many_outputs = {"table": table, "distribution": distribution, "download": download, "info": info}
         many = wire(score_many, context, many_outputs)
         batch = "\n".join(EXAMPLES[catalog.language])
-        examples([[batch]], [texts], many, list(many_outputs.values()), example_labels=["Six mixed texts"])
+        examples([[batch]], [texts], many, list(many_outputs.values()), example_labels=[_("Six mixed texts")])
     gr.on(
         [run_one.click, text.submit],
         one,

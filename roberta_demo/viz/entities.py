@@ -7,9 +7,20 @@ from typing import Any
 
 from roberta_demo.results import EntitySpan, NerResult
 
-__all__ = ["ENTITY_NAMES", "entity_colours", "entity_rows", "highlighted"]
+__all__ = ["ENTITY_NAMES", "ENTITY_NAMES_ZH", "ENTITY_TYPES", "entity_colours", "entity_rows", "highlighted"]
 
-ENTITY_NAMES = {"PER": "person", "ORG": "organisation", "LOC": "location", "MISC": "other"}
+# The entity types of the default profile's NER model (CoNLL) and of the zh profile's (CLUENER), with what they mean.
+ENTITY_TYPES = {
+    "en": ["PER", "ORG", "LOC", "MISC"],
+    "zh": ["name", "company", "organization", "government", "address", "scene", "position", "book", "movie", "game"],
+}
+ENTITY_NAMES = {"PER": "person", "ORG": "organisation", "LOC": "location", "MISC": "other", "name": "person"}
+ENTITY_NAMES |= {"company": "company", "organization": "organisation", "government": "government body"}
+ENTITY_NAMES |= {"address": "place", "scene": "sight", "position": "job title", "book": "book"}
+ENTITY_NAMES |= {"movie": "film", "game": "game"}
+ENTITY_NAMES_ZH = {"PER": "人名", "ORG": "机构", "LOC": "地名", "MISC": "其他", "name": "人名", "company": "公司"}
+ENTITY_NAMES_ZH |= {"organization": "组织机构", "government": "政府机构", "address": "地址", "scene": "景点"}
+ENTITY_NAMES_ZH |= {"position": "职位", "book": "书名", "movie": "电影", "game": "游戏"}
 _KNOWN_COLOURS = {"PER": "#f59e0b", "ORG": "#3b82f6", "LOC": "#10b981", "MISC": "#a855f7"}
 _SPARE_COLOURS = ("#ef4444", "#06b6d4", "#84cc16", "#ec4899", "#f97316", "#6366f1", "#14b8a6", "#eab308")
 

@@ -127,10 +127,23 @@ def output_chart(step: FormulaStep, tokens: list[str]) -> go.Figure:
     return plain_figure(traces, layout, title, 200 + _ROW * len(tokens))
 
 
-def formula_markdown(captured: FormulaCapture, step: FormulaStep) -> str:
-    """The formula typeset (LaTeX in Markdown) with this model's numbers, and the check against the model."""
+def formula_markdown(captured: FormulaCapture, step: FormulaStep, language: str = "en") -> str:
+    """The formula typeset (LaTeX in Markdown) with this model's numbers, and the check against the model; in
+    English or Chinese ("zh")."""
     hidden, heads, d_k = captured.hidden_size, captured.num_heads, step.d_k
     token = markdown_code(captured.tokens[step.query])
+    if language == "zh":
+        agreement = "一致" if step.max_difference <= 1e-5 else "不一致"
+        return (
+            "$$\\text{Attention}(Q, K, V) = \\text{softmax}\\left(\\frac{QK^\\top}{\\sqrt{d_k}}\\right) V$$\n\n"
+            f"第 {captured.layer} 层，第 {step.head} 个注意力头（共 {heads} 个）：每个头对每个词元处理 "
+            f"$d_k = {hidden} / {heads} = {d_k}$ 个数。对查询词元 {token}（位置 {step.query}），"
+            "它分给词元 $j$ 的权重是 "
+            f"$a_j = \\text{{softmax}}_j\\left(\\frac{{q \\cdot k_j}}{{\\sqrt{{{d_k}}}}}\\right)$，"
+            "它的输出是 $\\sum_j a_j v_j$。\n\n"
+            f"**核对：** 这里用捕获的 q 和 k 算出的 softmax 与模型返回的注意力权重{agreement}，"
+            f"最大差值为 {step.max_difference:.1e}。"
+        )
     agreement = "equal" if step.max_difference <= 1e-5 else "differ from"
     return (
         "$$\\text{Attention}(Q, K, V) = \\text{softmax}\\left(\\frac{QK^\\top}{\\sqrt{d_k}}\\right) V$$\n\n"

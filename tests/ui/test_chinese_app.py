@@ -85,3 +85,17 @@ def test_fine_tuning_a_chinese_base_model(zh_client):
     }
     report = zh_client.predict(examples, steps=3, learning_rate=1e-3, api_name="/fine_tune")
     assert len(report["losses"]) == 3 and {p["after"] for p in report["predictions"]} <= {"好评", "差评"}
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "text"),
+    [
+        ("/sentiment_page", "这部电影太好看了！"),
+        ("/classify_page", "中国女排在世界杯比赛中以三比零战胜对手"),
+        ("/fill_mask_page", "北京是中国的[MASK]都。"),
+        ("/attention_page", "北京是中国的首都。"),
+    ],
+)
+def test_every_tab_runs_on_chinese(zh_client, endpoint, text):
+    outputs = zh_client.predict(text, api_name=endpoint)
+    assert outputs[0] and any("tiny-zh" in str(value) for value in outputs)  # the run note names the model

@@ -150,3 +150,10 @@ def test_an_upload_over_the_limit_is_refused_naming_it_and_leaves_nothing_on_dis
     assert _big_files() - before == set()  # not even the part received before the limit
     small = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("small.csv", b"text\nhello\n")}, timeout=60)
     assert small.status_code == 200  # under the limit, uploads work
+
+
+def test_a_chinese_browser_gets_chinese_messages(app_url):
+    headers = {"content-type": "application/json", "accept-language": "zh-CN,zh;q=0.9,en;q=0.8"}
+    posted = httpx.post(f"{app_url}gradio_api/call/ner", json={"data": ["  "]}, headers=headers, timeout=30)
+    reply = httpx.get(f"{app_url}gradio_api/call/ner/{posted.json()['event_id']}", headers=headers, timeout=60).text
+    assert _error(reply) == "请先输入或粘贴文本。"

@@ -1,0 +1,553 @@
+"""The interface in English and Simplified Chinese (the tutorial's language), with Gradio's `gr.I18n`.
+
+Every string the page shows is written in English in the tab's code as `_("…")` and has its Chinese here. The
+browser's language chooses (`zh-CN` and the other Chinese locales get Chinese); `?lang=zh` or `?lang=en` in a link,
+or the switch in the header, overrides it. `_` fails at build time for a string without its Chinese, so a missing
+translation cannot reach a page.
+
+Gradio translates what the page holds (labels, buttons, Markdown, choices); a few values with numbers in them are
+translated once they are filled in (`_("… {tokens} …", tokens=128)`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from contextvars import ContextVar
+from typing import Any
+
+import gradio as gr
+import plotly.graph_objects as go
+from gradio.i18n import I18nData
+
+__all__ = [
+    "LANGUAGE",
+    "MESSAGES",
+    "ZH",
+    "_",
+    "answered_note",
+    "bilingual",
+    "figure_in_language",
+    "in_language",
+    "request_language",
+    "translations",
+    "truncation_note",
+]
+
+# English → 简体中文.
+ZH: dict[str, str] = {
+    # The header
+    "Copy a link to this text": "复制此文本的链接",
+    "Share this result": "分享此结果",
+    "Link copied": "链接已复制",
+    "Presentation mode": "演示模式",
+    "中文 / English": "English / 中文",
+    "Link to this tab and text (copied)": "此标签页和文本的链接（已复制）",
+    "**Test models.** This app runs the `{profile}` profile: small models with random weights, built on this machine. "
+    "Their predictions are meaningless; start with `--models default` (or `--models zh`) for the real checkpoints.": (
+        "**测试模型。** 本应用运行的是 `{profile}` 配置：在本机构建的随机权重小模型，其预测没有意义；"
+        "使用 `--models default`（或 `--models zh`）启动即可加载真实模型。"
+    ),
+    # Tabs
+    "How RoBERTa works": "RoBERTa 如何工作",
+    "Fill-mask": "完形填空",
+    "Classification": "文本分类",
+    "Sentiment": "情感分析",
+    "NER": "命名实体识别",
+    "Attention": "注意力",
+    "Fine-tune": "微调",
+    # Shared
+    "Text": "文本",
+    "Model": "模型",
+    "details": "详情",
+    "Mode": "模式",
+    # Sentiment
+    "Sentiment (negative / neutral / positive)": "情感（负面 / 中性 / 正面）",
+    "Emotion (7 classes)": "情绪（7 类）",
+    "One text": "单条文本",
+    "Many texts": "多条文本",
+    "How does this sentence feel?": "这句话是什么情感？",
+    "Analyse": "分析",
+    "Prediction": "预测",
+    "All classes": "所有类别",
+    "Texts, one per line": "文本，每行一条",
+    "…or upload a .txt (one per line) or .csv (a `text` column)": "……或上传 .txt（每行一条）或 .csv（含 `text` 列）",
+    "Analyse all": "全部分析",
+    "Distribution": "分布",
+    "Per text": "逐条结果",
+    "Download the table (CSV)": "下载表格（CSV）",
+    "Six mixed texts": "六条混合文本",
+    # Classification
+    "Zero-shot (your labels)": "零样本（自定义标签）",
+    "Topic model": "主题模型",
+    "Paste a headline, a review, a support ticket…": "粘贴一条新闻标题、一条评论或一条客服工单……",
+    "Candidate labels (comma-separated)": "候选标签（用逗号分隔）",
+    "Zero-shot options": "零样本选项",
+    "Labels are not exclusive (score each on its own)": "标签不互斥（每个标签单独打分）",
+    "Hypothesis template": "假设模板",
+    "Each label fills the {} to make the sentence the NLI model checks.": (
+        "每个标签填入 {}，组成 NLI 模型要判断的句子。"
+    ),
+    "NLI model": "NLI 模型",
+    "Classify": "分类",
+    "Top classes": "最可能的类别",
+    "Every label's score": "每个标签的得分",
+    # NER
+    "Paste text with people, places, organisations…": "粘贴包含人名、地名、机构名的文本……",
+    "Hide entities scored below": "隐藏得分低于此值的实体",
+    "NER model": "NER 模型",
+    "Find entities": "识别实体",
+    "Entities": "实体",
+    "Spans": "实体片段",
+    # Fill-mask
+    "RoBERTa learned language by filling in hidden words: during pre-training 15% of the tokens were masked and it "
+    "predicted them from both sides. Type `<mask>` (or `[MASK]`, or `___`) where a word should go, or **click a "
+    "word** below to hide it. Several masks are predicted **each on its own**: the model sees the other masks as "
+    "masks, not jointly. *Layer by layer* reads each layer's output through the final masked-LM head, which those "
+    "layers were not trained for: early layers are noisy, and the answer forms towards the top.": (
+        "RoBERTa 通过填补被遮住的词来学习语言：预训练时 15% 的词元被遮住，模型根据两侧的上下文预测它们。"
+        "在需要预测的位置输入 `<mask>`（或 `[MASK]`、`___`），或在下方**点击一个词**把它遮住。多个遮罩**各自独立**"
+        "预测：模型看到的其他遮罩仍是遮罩，而不是一起预测。*逐层查看*用最终的掩码语言模型头读取每一层的输出"
+        "（这些层并没有为此训练）：底层的结果很杂乱，答案在靠近顶层时逐渐成形。"
+    ),
+    "Text with <mask>": "含 <mask> 的文本",
+    "Click a word to mask it": "点击一个词把它遮住",
+    "Predictions per mask": "每个遮罩的预测数",
+    "Compare words (comma-separated)": "比较的词（用逗号分隔）",
+    "he, she": "他, 她",
+    "Each word is scored where it would go (after a space it is a different token); rare words piece by piece.": (
+        "每个词都按它在该位置的形式打分（英文中前面有空格时是另一个词元）；生僻词逐个词片打分。"
+    ),
+    "Predict the masked words": "预测被遮住的词",
+    "Best fillers put in": "填入最可能的词",
+    "Most likely words": "最可能的词",
+    "Layer by layer for": "逐层查看：",
+    "Layer by layer": "逐层查看",
+    "Predictions": "预测",
+    "Compared words (green in the chart)": "比较的词（图中绿色）",
+    # Attention
+    "A sentence to look inside…": "输入一个句子，看看模型内部……",
+    "Second sentence (optional)": "第二个句子（可选）",
+    "Joined by </s></s>, as a pair.": "作为句子对，用分隔符连接。",
+    "Model to inspect": "要查看的模型",
+    "Show attention": "显示注意力",
+    "Layer": "层",
+    "Head": "注意力头",
+    "Mask a word": "遮住一个词",
+    "Where the model looks when it must guess it.": "模型必须猜出这个词时会看向哪里。",
+    "Hide <s> and </s>": "隐藏特殊词元（<s>、</s>、[CLS]、[SEP]）",
+    "Merge word pieces": "合并词片",
+    "bertviz": "bertviz",
+    "Heatmaps": "热力图",
+    "The formula, step by step": "逐步计算公式",
+    "Head view (one layer)": "注意力头视图（一层）",
+    "Model view (every layer and head)": "模型视图（所有层和头）",
+    "Entropy (bits): low = focused head, high = broad": "熵（比特）：低 = 注意力集中，高 = 注意力分散",
+    "Share of attention on <s> / </s>": "分给特殊词元的注意力比例",
+    "Share of attention on the previous token": "分给前一个词元的注意力比例",
+    "Download this view as a standalone HTML file": "将此视图下载为独立的 HTML 文件",
+    "Standalone HTML": "独立 HTML",
+    "Inputs longer than **{tokens} tokens** are cut, so the views stay readable and fast.": (
+        "超过 **{tokens} 个词元**的输入会被截断，以保证视图清晰、快速。"
+    ),
+    "Selected head": "选中的注意力头",
+    "Head overview": "注意力头概览",
+    "Head overview shows": "注意力头概览显示",
+    "Mean over heads": "各头平均",
+    "Attention rollout": "注意力展开（rollout）",
+    "Pick a layer and a head above, and a query token here: the numbers below are the query and key vectors that "
+    "head really computed for this text (captured from the model as it ran), then the formula applied to them step "
+    "by step.": (
+        "在上方选择一层和一个注意力头，并在这里选择一个查询词元：下面的数字是该注意力头对这段文本实际计算出的"
+        "查询向量和键向量（在模型运行时捕获），然后逐步套用公式。"
+    ),
+    "Query token": "查询词元",
+    "q·k, scaled, softmax": "q·k、缩放、softmax",
+    "q and k": "q 和 k",
+    "The output": "输出",
+    "Selected head as data": "选中注意力头的数据",
+    # Explanations
+    "#### Why did it answer that?": "#### 模型为什么这样回答？",
+    "Gradient × Input (one backward pass)": "梯度 × 输入（一次反向传播）",
+    "Integrated Gradients (more faithful, slower)": "积分梯度（更可靠，较慢）",
+    "Method": "方法",
+    "Integrated Gradients steps": "积分梯度步数",
+    "Empty: the model's own answer.": "留空：解释模型自己的答案。",
+    "Class to explain": "要解释的类别",
+    "Label to explain": "要解释的标签",
+    "Entity to explain (or click one)": "要解释的实体（或点击一个）",
+    "Explain": "解释",
+    "Each word for (purple) or against (red) the answer": "每个词支持（紫色）或反对（红色）这个答案",
+    "The strongest words": "影响最大的词",
+    # Fine-tuning
+    "Pre-training taught RoBERTa the language; **fine-tuning** teaches it one task. Give it a few labelled examples, "
+    "press *Train*, and watch the loss fall: a copy of the base model gets a new classification head, and every step "
+    "nudges its weights towards your labels (the base model everyone else uses is not touched). Training only the top "
+    "layers is several times faster on a CPU; the whole model learns more from more examples.": (
+        "预训练让 RoBERTa 学会了语言，**微调**则教它完成一项任务。给它几个带标签的例子，点击*训练*，看损失下降："
+        "基础模型的一个副本会得到新的分类头，每一步都把它的权重向你的标签推进一点（其他人使用的基础模型不受影响）。"
+        "在 CPU 上只训练顶部几层要快好几倍；样本更多时，训练整个模型学得更多。"
+    ),
+    "Start from a preset": "从预设开始",
+    "…or upload a CSV (text, label)": "……或上传 CSV（text, label）",
+    "Training examples": "训练样本",
+    "Held-out examples (empty: a quarter is held out automatically)": "留出样本（留空：自动留出四分之一）",
+    "Steps": "步数",
+    "Train": "训练",
+    "Stop": "停止",
+    "Settings": "设置",
+    "Base model": "基础模型",
+    "Learning rate": "学习率",
+    "5e-5 is a common choice for a pre-trained RoBERTa.": "对预训练的 RoBERTa，5e-5 是常用的学习率。",
+    "Higher than for a pre-trained model: these untrained models have nothing to forget.": (
+        "比预训练模型用的更高：这些未训练的模型没有什么可遗忘的。"
+    ),
+    "Batch size": "批大小",
+    "Max tokens per text": "每条文本的最大词元数",
+    "Seed": "随机种子",
+    "Train only the top layers (faster)": "只训练顶部几层（更快）",
+    "Loss": "损失",
+    "Each step, in PyTorch": "每一步的 PyTorch 代码",
+    "Every example, before and after": "每个样本，训练前后",
+    "Try your model": "试试你的模型",
+    "A new text to classify": "一条新的待分类文本",
+    "Classify with the fine-tuned model": "用微调后的模型分类",
+    "Fine-tuned answer": "微调模型的回答",
+    "Download the fine-tuned model (zip)": "下载微调后的模型（zip）",
+    "save_pretrained folder, zipped": "save_pretrained 文件夹（已压缩）",
+}
+
+_EN: dict[str, str] = {}
+_TRANSLATED: dict[str, str] = {}
+USED: set[str] = set()  # the templates the page asked for (a test finds translations nothing uses any more)
+
+
+def _key(english: str) -> str:
+    """A key for the page's translation table: no dots (its lookups read dots as nesting)."""
+    return "rd_" + hashlib.sha256(english.encode()).hexdigest()[:16]
+
+
+def _(template: str, **values: Any) -> Any:
+    """`template` in the page's language: the English as written, or its Chinese from `ZH` (with `values` filled
+    in). Raises KeyError for a string that has no Chinese, so the app cannot build with one."""
+    chinese = ZH[template]
+    USED.add(template)
+    english = template.format(**values) if values else template
+    key = _key(english)
+    _EN[key], _TRANSLATED[key] = english, chinese.format(**values) if values else chinese
+    return I18nData(key)
+
+
+def bilingual(english: str, chinese: str) -> Any:
+    """Text made up here in both languages (a legend of the model's entity types), for the page to show in its own."""
+    key = _key(english)
+    _EN[key], _TRANSLATED[key] = english, chinese
+    return I18nData(key)
+
+
+def translations() -> gr.I18n:
+    """The translation table of every string the app's page asked for, for `launch(i18n=…)`."""
+    return gr.I18n(en=dict(_EN), zh=dict(_TRANSLATED))
+
+
+# -- what the server writes: messages, notes --------------------------------------------------------------------------
+
+# The language of the request being answered: `?lang=` on the page's address, else the browser's first language.
+LANGUAGE: ContextVar[str] = ContextVar("language", default="en")
+
+
+def request_language(request: Any) -> str:
+    """ "zh" or "en" for a request (a page's event carries the page's address and the browser's headers)."""
+    query = getattr(request, "query_params", None) or {}
+    if query.get("lang") in ("zh", "en"):
+        return str(query["lang"])
+    headers = getattr(request, "headers", None) or {}
+    accepted = str(headers.get("accept-language", "")).split(",")[0].strip().lower()
+    return "zh" if accepted.startswith("zh") else "en"
+
+
+def _message(english: str, chinese: str) -> tuple[re.Pattern[str], str]:
+    """An English message as a pattern (`{name}` matches any text) and its Chinese, which reuses the names."""
+    pattern = re.escape(english).replace(r"\{", "{").replace(r"\}", "}")
+    pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>.+?)", pattern)
+    return re.compile(pattern, re.DOTALL), chinese
+
+
+# The messages a person can act on (tasks' errors and notices), English → 简体中文.
+MESSAGES: list[tuple[re.Pattern[str], str]] = [
+    _message("Type or paste some text first.", "请先输入或粘贴文本。"),
+    _message("The text must be a string, not {kind}.", "文本必须是字符串，而不是 {kind}。"),
+    _message(
+        "{subject} has {size} {unit}; this server accepts at most {limit}. Shorten it (whoever runs the server can "
+        "raise the limit with {variable}).",
+        "{subject}有 {size} 个{unit}；本服务器最多接受 {limit} 个。请缩短（服务器管理员可以用 {variable} 提高上限）。",
+    ),
+    _message(
+        "Give at least one candidate label, e.g. `sports, politics, technology`.",
+        "请至少给出一个候选标签，例如 `体育, 政治, 科技`。",
+    ),
+    _message(
+        'The hypothesis template needs exactly one "{}" where the label goes, e.g. "This example is {}."',
+        "假设模板中需要恰好一个 “{}” 放标签，例如 “这是一条{}新闻。”",
+    ),
+    _message("{checkpoint} has no model in this profile.", "当前配置中没有{checkpoint}模型。"),
+    _message(
+        "Checkpoint {requested} is not configured for {task}; choose one of: {allowed}.",
+        "检查点 {requested} 没有为{task}配置；请从以下选择：{allowed}。",
+    ),
+    _message(
+        "Put <mask> where a word should be predicted, e.g. “{example}” ([MASK] and ___ work too), or click a word to "
+        "mask it.",
+        "在需要预测的位置放一个 [MASK]（<mask> 和 ___ 也可以），例如 “北京是中国的[MASK]都。”，或点击一个词把它遮住。",
+    ),
+    _message(
+        "Ask for between 1 and {most} predictions per mask (top_k), not {asked}.",
+        "每个遮罩的预测数（top_k）须在 1 到 {most} 之间，而不是 {asked}。",
+    ),
+    _message(
+        "Compare at most {most} words at a time; this request has {asked}.",
+        "一次最多比较 {most} 个词；本次有 {asked} 个。",
+    ),
+    _message(
+        "{word} has characters that {checkpoint}'s vocabulary does not have.",
+        "{word} 含有 {checkpoint} 词表中没有的字符。",
+    ),
+    _message(
+        "Every mask lies beyond the first {tokens} tokens the model reads: move a mask earlier or shorten the text "
+        "before it.",
+        "所有遮罩都在模型能读取的前 {tokens} 个词元之后：请把遮罩往前移，或缩短它前面的文本。",
+    ),
+    _message("Type one text per line, or upload a .txt or .csv file.", "每行输入一条文本，或上传 .txt 或 .csv 文件。"),
+    _message(
+        "The texts must be strings: one text per line, or a list of strings.",
+        "文本必须是字符串：每行一条，或一个字符串列表。",
+    ),
+    _message(
+        "The model found no entity in this text, so there is none to explain.",
+        "模型在这段文本中没有找到实体，因此无从解释。",
+    ),
+    _message("{target} is not one of this model's classes: {labels}.", "{target} 不是这个模型的类别之一：{labels}。"),
+    _message("{target} is not one of the candidate labels: {labels}.", "{target} 不是候选标签之一：{labels}。"),
+    _message(
+        "{target} is not an entity the model found here; choose one of: {names}.",
+        "{target} 不是模型在这里找到的实体；请从以下选择：{names}。",
+    ),
+    _message(
+        "Integrated Gradients takes {low} to {high} steps, not {steps}.",
+        "积分梯度需要 {low} 到 {high} 步，而不是 {steps}。",
+    ),
+    _message(
+        "Add some examples first: a text and its label on each row (or load a preset).",
+        "请先添加样本：每行一条文本和它的标签（或载入一个预设）。",
+    ),
+    _message(
+        "A classifier needs at least two labels, each with at least one training example.",
+        "分类器至少需要两个标签，每个标签至少要有一个训练样本。",
+    ),
+    _message("Train for 1 to {most} steps, not {steps}.", "训练步数须在 1 到 {most} 之间，而不是 {steps}。"),
+    _message(
+        "Choose a learning rate above 0 and at most 0.01 (try 5e-5), not {rate}.",
+        "学习率须大于 0 且不超过 0.01（可以试试 5e-5），而不是 {rate}。",
+    ),
+    _message(
+        "There is no fine-tuned model for this page: train one first. (The server keeps a few at a time, one per "
+        "visitor, and lets the oldest go; yours may have been one of them.)",
+        "此页面还没有微调后的模型：请先训练一个。（服务器同时只保留几个，每位访客一个，最早的会被释放；你的可能就是其中之一。）",
+    ),
+    _message("{shown} entities shown, {hidden} below the threshold.", "显示 {shown} 个实体，{hidden} 个低于阈值。"),
+    _message("{shown} entities shown.", "显示 {shown} 个实体。"),
+    _message("{count} texts, in batches of {size}.", "共 {count} 条文本，每批 {size} 条。"),
+    _message(
+        "**{method}** attributions for **{target}**, summed over each word's pieces. They add up to the change in the "
+        "output from a baseline of padding tokens within {share} (convergence delta {delta}); more steps bring it "
+        "closer.",
+        "对 **{target}** 的 **{method}** 归因，每个词的各个词片相加。它们与输出相对于全填充基线的变化相差在 {share} "
+        "以内（收敛误差 {delta}）；步数越多越接近。",
+    ),
+    _message(
+        "**{method}** attributions for **{target}**, summed over each word's pieces.",
+        "对 **{target}** 的 **{method}** 归因，每个词的各个词片相加。",
+    ),
+    _message(
+        "Attention shows where the model looks; attributions, which words changed its answer. They often disagree: "
+        "attention is not an explanation.",
+        "注意力显示模型看向哪里；归因显示哪些词改变了它的答案。两者常常不一致：注意力不等于解释。",
+    ),
+    _message(
+        "The input is {total} tokens long; the model reads at most {kept}, so only the first {first} tokens were used.",
+        "输入有 {total} 个词元（一个汉字算一个词元）；模型最多读取 {kept} 个，因此只用了前 {first} 个词元。",
+    ),
+    _message(
+        "{tokens} tokens, {layers} layers × {heads} heads.", "{tokens} 个词元，{layers} 层 × {heads} 个注意力头。"
+    ),
+    _message(
+        "The model view of this input is {size} MB of attention data (it holds every head of every layer); the head "
+        "view sends one layer at a time.",
+        "这段输入的模型视图有 {size} MB 注意力数据（包含每一层的每个头）；注意力头视图一次只发送一层。",
+    ),
+    _message(
+        "{count} text(s) were longer than the model reads and were cut to their first tokens.",
+        "{count} 条文本超过了模型能读取的长度，只用了开头的词元。",
+    ),
+    _message(
+        "Model {checkpoint} is not in the local cache and the Hub cannot be reached: run `python -m roberta_demo "
+        "download` while online, or start with `--models tiny`.",
+        "模型 {checkpoint} 不在本地缓存中，且无法连接 Hugging Face Hub：请在联网时运行 `python -m roberta_demo "
+        "download`，或用 `--models tiny` 启动。",
+    ),
+    _message("Read {typed} as `{mask}`, this model's mask token.", "已把 {typed} 读作本模型的遮罩词元 `{mask}`。"),
+    _message(
+        "{count} mask(s) lie beyond the tokens the model reads and were not predicted; shorten the text before them.",
+        "{count} 个遮罩超出了模型能读取的词元范围，没有预测；请缩短它们前面的文本。",
+    ),
+    _message(
+        "Each mask is predicted on its own: the model sees the other masks as `{mask}`, not as their best fillers.",
+        "每个遮罩各自独立预测：模型看到的其他遮罩仍是 `{mask}`，而不是它们最可能的填充词。",
+    ),
+    _message(
+        "Step **{step} / {steps}** · loss **{loss}** · {seconds} s · {rate} steps/s · accuracy at step {at}: "
+        "training **{train}**, held out **{held}**",
+        "第 **{step} / {steps}** 步 · 损失 **{loss}** · {seconds} 秒 · 每秒 {rate} 步 · 第 {at} 步的准确率："
+        "训练集 **{train}**，留出集 **{held}**",
+    ),
+    _message(
+        "Step **{step} / {steps}** · loss **{loss}** · {seconds} s · {rate} steps/s · accuracy at step {at}: "
+        "training **{train}**",
+        "第 **{step} / {steps}** 步 · 损失 **{loss}** · {seconds} 秒 · 每秒 {rate} 步 · 第 {at} 步的准确率："
+        "训练集 **{train}**",
+    ),
+    _message(
+        "Training ended early: {why}. The model trained so far is kept.", "训练提前结束：{why}。已训练的模型会保留。"
+    ),
+    _message("{count} repeated row(s) were counted once.", "{count} 行重复的样本只计一次。"),
+    _message(
+        "{count} example(s) were held out automatically to measure generalisation.",
+        "自动留出了 {count} 个样本，用来衡量泛化能力。",
+    ),
+    _message("Starting…", "开始……"),
+    _message("held out", "留出"),
+    _message("training", "训练"),
+    _message("✔ now right", "✔ 现在对了"),
+    _message("✘ now wrong", "✘ 现在错了"),
+    _message("Nothing is training on this page.", "此页面没有正在进行的训练。"),
+    _message(
+        "Something went wrong while running the model; the error is in the server log. Try again, or try a shorter "
+        "text.",
+        "运行模型时出错了，错误信息记录在服务器日志中。请重试，或换一段较短的文本。",
+    ),
+]
+_MARKS = ("⚠️ ", "ℹ️ ", "⏹ ")
+_NAMED = re.compile(r"\{(\w+)\}")  # a value the Chinese reuses; a bare "{}" is text
+# What charts say (titles, axes, colour bars, notes on the axes).
+MESSAGES += [
+    _message("Class probabilities", "各类别概率"),
+    _message("Topic scores (each topic on its own)", "主题得分（每个主题单独打分）"),
+    _message("Label scores (each label on its own)", "标签得分（每个标签单独打分）"),
+    _message("Label scores", "标签得分"),
+    _message("Top class across texts", "各文本的最可能类别"),
+    _message("probability", "概率"),
+    _message("independent score (multi-label)", "独立得分（多标签）"),
+    _message("texts", "文本数"),
+    _message("weight", "权重"),
+    _message("columns: key (attended to)", "列：键（被关注的词元）"),
+    _message("query (attending)", "查询（发出注意的词元）"),
+    _message("head", "注意力头"),
+    _message("layer", "层"),
+    _message("Layer {layer}, head {head}", "第 {layer} 层，第 {head} 个注意力头"),
+    _message("Layer {layer}, mean over {heads} heads", "第 {layer} 层，{heads} 个注意力头的平均"),
+    _message("Attention rollout, layers 0–{layer}", "注意力展开，第 0–{layer} 层"),
+    _message("Entropy (bits): low = focused head, high = broad", "熵（比特）：低 = 注意力集中，高 = 注意力分散"),
+    _message("Share of attention on &lt;s&gt; / &lt;/s&gt;", "分给特殊词元的注意力比例"),
+    _message("Share of attention on the previous token", "分给前一个词元的注意力比例"),
+    _message("Why “{target}”: the strongest words", "为什么是 “{target}”：影响最大的词"),
+    _message("attribution: for (+) or against (−)", "归因：支持（+）或反对（−）"),
+    _message("attention rollout", "注意力展开"),
+    _message("Most likely words at each mask", "每个遮罩处最可能的词"),
+    _message("mask {number}", "遮罩 {number}"),
+    _message(
+        "Layer by layer, mask {number}: what the head reads from each layer",
+        "逐层查看，遮罩 {number}：语言模型头从每一层读出的词",
+    ),
+    _message("The loss, step by step", "逐步的损失"),
+    _message("step", "步"),
+    _message("training loss", "训练损失"),
+    _message("accuracy", "准确率"),
+    _message("Where the classifier's &lt;s&gt; looks, before and after", "分类器的 [CLS]/<s> 看向哪里：训练前后"),
+    _message("attention rollout from &lt;s&gt;", "从 [CLS]/<s> 出发的注意力展开"),
+    _message("The query and the keys, head {head}", "查询和键，第 {head} 个注意力头"),
+    _message("dimension (d_k = {dk})", "维度（d_k = {dk}）"),
+    _message("Where “{query}” looks, step by step", "“{query}” 看向哪里：逐步计算"),
+    _message("softmax: the weights", "softmax：权重"),
+    _message("weight × ‖v‖", "权重 × ‖v‖"),
+    _message("The output: mostly “{token}”", "输出：主要来自 “{token}”"),
+]
+# The words a limit message names, as `{subject}` and `{unit}`.
+_WORDS = {
+    "The text": "文本",
+    "The request": "本次请求",
+    "The label list": "标签列表",
+    "The examples": "样本",
+    "The run": "本次训练",
+    "The file": "文件",
+    "characters": "字符",
+    "masks": "遮罩",
+    "texts": "文本",
+    "labels": "标签",
+    "examples": "样本",
+    "rows": "行",
+    "Emotion": "情绪分析",
+}
+
+
+def in_language(message: str) -> str:
+    """`message` in the language of the request being answered: its Chinese where it has one, else as written.
+    Paragraphs are translated one by one, and a leading mark (⚠️, ℹ️, ⏹) is kept."""
+    if LANGUAGE.get() != "zh":
+        return message
+    return "\n\n".join(_paragraph(paragraph) for paragraph in message.split("\n\n"))
+
+
+def _paragraph(text: str) -> str:
+    mark = next((mark for mark in _MARKS if text.startswith(mark)), "")
+    body = text[len(mark) :]
+    for pattern, chinese in MESSAGES:
+        if found := pattern.fullmatch(body.strip()):
+            values = {name: _WORDS.get(value, value) for name, value in found.groupdict().items()}
+            return mark + _filled(chinese, values)
+    return text
+
+
+def _filled(chinese: str, values: dict[str, str]) -> str:
+    return _NAMED.sub(lambda name: values.get(name[1], name[0]), chinese)
+
+
+def figure_in_language(figure: Any) -> Any:
+    """A plotly figure's titles, axis titles, colour-bar titles and notes in the language of the request."""
+    if LANGUAGE.get() != "zh" or not isinstance(figure, go.Figure):
+        return figure
+    layout = figure.layout
+    titles = [layout.title, *(layout[name].title for name in layout if name.startswith(("xaxis", "yaxis")))]
+    titles += [trace.colorbar.title for trace in figure.data if getattr(trace, "colorbar", None) is not None]
+    for title in titles:
+        if title.text:
+            title.text = in_language(title.text)
+    for note in layout.annotations:
+        if note.text:
+            note.text = in_language(note.text)
+    return figure
+
+
+def answered_note(checkpoint: str, device: str, milliseconds: float) -> str:
+    """Markdown: which checkpoint answered, where, how fast."""
+    if LANGUAGE.get() == "zh":
+        return f"由 `{checkpoint}` 在 **{device}** 上回答，用时 **{milliseconds:.0f} ms**。"
+    return f"Answered by `{checkpoint}` on **{device}** in **{milliseconds:.0f} ms**."
+
+
+def truncation_note(total: int, kept: int, english: str) -> str:
+    """The notice of a cut input; in Chinese it says what a token is for Chinese text."""
+    if LANGUAGE.get() == "zh":
+        return (
+            f"输入有 {total:,} 个词元（一个汉字算一个词元）；模型最多读取 {kept:,} 个，因此只用了前 {kept:,} 个词元。"
+        )
+    return english
