@@ -129,7 +129,10 @@ def test_the_explainer_in_presentation_mode_links_to_a_live_view(open_page):
     app_page.locator("#fill-mask-filled .token.highlighted").first.wait_for(timeout=TIMEOUT)
     assert app_page.locator("#fill-mask-text textarea").input_value() == "The capital of France is <mask>."
     assert "present=1" in app_page.url and app_page.evaluate("document.body.classList.contains('present')")
-    assert app_page.log.errors == []
+    # Following the link leaves the first page while its load events may still be streaming: the browser aborts
+    # those connections and Gradio logs each one. That is the navigation, not a fault of either page.
+    left_behind = ("AbortError: signal is aborted", "Unexpected error Connection errored out")
+    assert [error for error in app_page.log.errors if not error.startswith(left_behind)] == []
 
 
 def test_explain_colours_the_words_of_a_deep_linked_text(open_page):
