@@ -298,9 +298,13 @@ class Backend:
         log.info("Loaded %s in %.1f s", checkpoint, time.perf_counter() - started)
         return LoadedModel(checkpoint, model, tokenizer, self.device, tokenizer.model_max_length, attention)
 
+    def config(self, checkpoint: str, on_load: LoadListener | None = None) -> Any:
+        """The checkpoint's configuration (read without waiting for a compute slot)."""
+        return self.model(checkpoint, on_load).model.config
+
     def labels(self, checkpoint: str, on_load: LoadListener | None = None) -> list[str]:
         """The checkpoint's class names in id order."""
-        config = self.model(checkpoint, on_load).model.config
+        config = self.config(checkpoint, on_load)
         return [config.id2label[i] for i in sorted(config.id2label)]
 
     def count_tokens(self, checkpoint: str, text: str, on_load: LoadListener | None = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from roberta_demo.backend import LoadedModel, PipelineCall
+from roberta_demo.backend import PipelineCall
 from roberta_demo.errors import InputError, ModelLoadError
 from roberta_demo.results import ClassScores
 from roberta_demo.tasks.common import TaskContext, check_text, run_info, too_long
@@ -93,11 +93,7 @@ def topic(context: TaskContext, text: str, checkpoint: str | None = None) -> Cla
     one topic, a softmax over them."""
     text = check_text(text, context.limits)
     chosen = context.checkpoint_for("topic", checkpoint)
-    exclusive = context.apply(chosen, _picks_one)
+    exclusive = context.config(chosen).problem_type == "single_label_classification"
     inference = context.run(SINGLE_TOPIC_CALL if exclusive else TOPIC_CALL, [text], chosen)
     pairs = [(item["label"], item["score"]) for item in inference.outputs[0]]
     return ClassScores.from_pairs(pairs, exclusive=exclusive, run=run_info(inference))
-
-
-def _picks_one(model: LoadedModel) -> bool:
-    return bool(model.model.config.problem_type == "single_label_classification")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from roberta_demo.backend import Backend, Inference, LoadedModel, LoadListener, PipelineCall
 from roberta_demo.config import Limits, limit_variable
@@ -44,6 +44,9 @@ class TaskContext:
 
     def apply(self, checkpoint: str, fn: Callable[[LoadedModel], R]) -> R:
         return self.backend.apply(checkpoint, fn, self.on_load)
+
+    def config(self, checkpoint: str) -> Any:
+        return self.backend.config(checkpoint, self.on_load)
 
     def labels(self, checkpoint: str) -> list[str]:
         return self.backend.labels(checkpoint, self.on_load)

@@ -165,45 +165,64 @@ def _figures(described: ModelFacts | None) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Page:
+    """The explainer's words in one language; `model` is filled with the model's name and figures."""
+
+    title: str
+    model: str
+    sections: list[Section]
+    try_it: str
+    changes: str
+    table: str
+    conclusion: str
+
+
+PAGES = {
+    "en": Page(
+        "How RoBERTa works",
+        "The model behind these pages is **{name}**: {layers} layers, {heads} heads per layer, vectors of {hidden} "
+        "numbers, {millions:,.1f} million parameters, up to {max_tokens} tokens at a time.",
+        SECTIONS,
+        "Try it: ",
+        "6 · What RoBERTa changed from BERT",
+        BERT_VERSUS_ROBERTA,
+        "Same architecture, trained longer, on more data, in bigger batches: the paper's point is that BERT was "
+        "undertrained (Liu et al., 2019, *RoBERTa: A Robustly Optimized BERT Pretraining Approach*).",
+    ),
+    "zh": Page(
+        "RoBERTa 如何工作",
+        "这些页面背后的模型是 **{name}**：{layers} 层，每层 {heads} 个注意力头，向量有 {hidden} 个数，"
+        "共 {millions:,.1f} 百万个参数，一次最多读取 {max_tokens} 个词元。",
+        SECTIONS_ZH,
+        "试一试：",
+        "6 · RoBERTa 相比 BERT 改了什么",
+        BERT_VERSUS_ROBERTA_ZH,
+        "架构相同，但训练得更久、数据更多、批更大：论文的观点是 BERT 训练不足"
+        "（Liu et al., 2019, *RoBERTa: A Robustly Optimized BERT Pretraining Approach*）。",
+    ),
+}
+
+
 def facts_markdown(described: ModelFacts | None, display_name: str, language: str = "en") -> str:
     """The whole explainer in `language` ("en" or "zh"), with the model's own figures (placeholders until it has
     loaded)."""
-    if language == "zh":
-        return _chinese_markdown(described, display_name)
-    figures = _figures(described)
-    lines = ["## How RoBERTa works", ""]
+    page, figures = PAGES.get(language, PAGES["en"]), _figures(described)
+    lines = [f"## {page.title}", ""]
     if described is not None:
-        lines += [
-            f"The model behind these pages is **{display_name}**: {described.layers} layers, {described.heads} heads "
-            f"per layer, vectors of {described.hidden_size} numbers, {described.parameters / 1e6:,.1f} million "
-            f"parameters, up to {described.max_tokens} tokens at a time.",
-            "",
-        ]
-    for section in SECTIONS:
+        model = page.model.format(
+            name=display_name,
+            layers=described.layers,
+            heads=described.heads,
+            hidden=described.hidden_size,
+            millions=described.parameters / 1e6,
+            max_tokens=described.max_tokens,
+        )
+        lines += [model, ""]
+    for section in page.sections:
         lines += [f"### {section.title}", "", section.body.format(**figures), ""]
-        lines += [f"**[Try it: {section.link_text} →]({section.link})**", ""]
-    lines += ["### 6 · What RoBERTa changed from BERT", "", BERT_VERSUS_ROBERTA.format(**figures)]
-    lines += ["Same architecture, trained longer, on more data, in bigger batches: the paper's point is that BERT was "]
-    lines[-1] += "undertrained (Liu et al., 2019, *RoBERTa: A Robustly Optimized BERT Pretraining Approach*)."
-    return "\n".join(lines)
-
-
-def _chinese_markdown(described: ModelFacts | None, display_name: str) -> str:
-    figures = _figures(described)
-    lines = ["## RoBERTa 如何工作", ""]
-    if described is not None:
-        lines += [
-            f"这些页面背后的模型是 **{display_name}**：{described.layers} 层，每层 {described.heads} 个注意力头，"
-            f"向量有 {described.hidden_size} 个数，共 {described.parameters / 1e6:,.1f} 百万个参数，"
-            f"一次最多读取 {described.max_tokens} 个词元。",
-            "",
-        ]
-    for section in SECTIONS_ZH:
-        lines += [f"### {section.title}", "", section.body.format(**figures), ""]
-        lines += [f"**[试一试：{section.link_text} →]({section.link})**", ""]
-    lines += ["### 6 · RoBERTa 相比 BERT 改了什么", "", BERT_VERSUS_ROBERTA_ZH.format(**figures)]
-    lines += ["架构相同，但训练得更久、数据更多、批更大：论文的观点是 BERT 训练不足"]
-    lines[-1] += "（Liu et al., 2019, *RoBERTa: A Robustly Optimized BERT Pretraining Approach*）。"
+        lines += [f"**[{page.try_it}{section.link_text} →]({section.link})**", ""]
+    lines += [f"### {page.changes}", "", page.table.format(**figures), page.conclusion]
     return "\n".join(lines)
 
 
