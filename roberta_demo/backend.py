@@ -8,6 +8,9 @@ a single load. A failed load is not cached: the next request tries again. A task
   pipeline, its call arguments, the tokens the task reserves, whether long input is read in windows). The backend
   truncates and reports, and merges concurrent single-text calls into batches where the call allows it.
 - `apply(checkpoint, fn)`: `fn(loaded_model)` for work no pipeline does (attention weights, hidden states).
+
+`Engine` is that interface as the tasks see it. `Backend` is the in-process engine; `roberta_demo.ray_engine` runs
+the same work on Ray Serve replicas, so that no task knows which engine runs it.
 """
 
 from __future__ import annotations
@@ -22,33 +25,37 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import torch
 import transformers
 
 from roberta_demo.batching import BatchObserver, MicroBatcher
 from roberta_demo.config import Head, Profile, UnknownCheckpoint
-from roberta_demo.errors import ModelLoadError
+from roberta_demo.errors import ModelLoadError, ModelNotHeld
 from roberta_demo.hub import is_cached, missing_message
 from roberta_demo.results import Truncation
 
 __all__ = [
     "MODEL_CLASSES",
     "Backend",
+    "Engine",
     "Inference",
     "LoadListener",
     "LoadedModel",
     "PipelineCall",
+    "StopSignal",
     "as_bio_tags",
     "choose_device",
     "choose_dtype",
     "default_compute_slots",
+    "load_each",
     "quantize_int8",
 ]
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
+T = TypeVar("T")
 LoadListener = Callable[[str], None]  # told a checkpoint's name just before its first load
 
 MODEL_CLASSES: Mapping[Head, Any] = {
@@ -179,6 +186,27 @@ class LoadedModel:
     lock: threading.Lock = field(default_factory=threading.Lock)
     eager_users: int = 0
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A model crosses processes on the Ray engine (a fine-tuned copy goes from its training task to the actor
+        # that keeps it). It goes as its class, configuration and weights: a module that has returned attention
+        # weights carries transformers' recording hooks, which do not survive pickling. Its lock and attention
+        # users belong to the process it leaves.
+        model = self.model
+        weights = {name: tensor.cpu() for name, tensor in model.state_dict().items()}
+        return {
+            **self.__dict__,
+            "model": (type(model), model.config, weights, model.dtype),
+            "lock": None,
+            "eager_users": 0,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        model_class, config, weights, dtype = state["model"]
+        model = model_class(config)
+        model.load_state_dict(weights)
+        model.to(device=state["device"], dtype=dtype).eval()
+        self.__dict__.update(state, model=model, lock=threading.Lock())
+
     def count_tokens(self, text: str, text_pair: str | None = None) -> int:
         """Tokens of the input with the special tokens the model adds."""
         return len(self.tokenizer(text, text_pair, verbose=False)["input_ids"])
@@ -210,6 +238,75 @@ class LoadedModel:
                 self.eager_users -= 1
                 if self.eager_users == 0 and self.default_attention != "eager":
                     self.model.set_attn_implementation(self.default_attention)
+
+
+def load_each(
+    checkpoints: Sequence[str], load: Callable[[str], Any], doing: str, progress: Callable[[str], None]
+) -> dict[str, ModelLoadError]:
+    """`load` every checkpoint, telling `progress` ("[2/8] loading …") as it goes; returns the failures."""
+    failures: dict[str, ModelLoadError] = {}
+    for number, checkpoint in enumerate(checkpoints, start=1):
+        progress(f"[{number}/{len(checkpoints)}] {doing} {checkpoint}")
+        try:
+            load(checkpoint)
+        except ModelLoadError as exc:
+            failures[checkpoint] = exc
+            progress(f"[{number}/{len(checkpoints)}] failed: {exc}")
+    return failures
+
+
+class StopSignal(Protocol):
+    """Asks long work to stop after the step under way (a `threading.Event` is one)."""
+
+    def is_set(self) -> bool: ...
+
+
+class Engine(Protocol):
+    """What tasks ask of the engine that runs their model work, in this process (`Backend`) or on a Ray cluster
+    (`roberta_demo.ray_engine.RayEngine`). Every method may raise `ModelLoadError` with a message for a person."""
+
+    profile: Profile
+    device: str
+    batching: bool
+    max_batch_size: int
+
+    def checkpoint_for(self, task: str, requested: str | None = None) -> str: ...
+
+    def run(
+        self, call: PipelineCall, texts: Sequence[str], checkpoint: str, on_load: LoadListener | None = None
+    ) -> Inference: ...
+
+    def apply(self, checkpoint: str, fn: Callable[[LoadedModel], R], on_load: LoadListener | None = None) -> R: ...
+
+    def config(self, checkpoint: str, on_load: LoadListener | None = None) -> Any: ...
+
+    def labels(self, checkpoint: str, on_load: LoadListener | None = None) -> list[str]: ...
+
+    def count_tokens(self, checkpoint: str, text: str, on_load: LoadListener | None = None) -> int: ...
+
+    def hold(self, model: LoadedModel, owner: str | None = None) -> str: ...
+
+    def apply_held(self, key: str | None, fn: Callable[[LoadedModel], R]) -> R: ...
+
+    def release(self, key: str | None) -> None: ...
+
+    @property
+    def held_count(self) -> int: ...
+
+    def stream(
+        self,
+        work: Callable[..., Iterator[T]],
+        args: tuple[Any, ...],
+        stop: StopSignal | None = None,
+        on_load: LoadListener | None = None,
+    ) -> Iterator[T]:
+        """Long model work that reports as it goes (fine-tuning): `work(engine, *args, stop=…, on_load=…)`'s updates,
+        where the engine runs model work; `on_load` reaches it where the work runs in this process."""
+        ...
+
+    def preload(self, progress: Callable[[str], None] = log.info) -> dict[str, ModelLoadError]: ...
+
+    def close(self) -> None: ...
 
 
 class Backend:
@@ -331,6 +428,13 @@ class Backend:
         with self._registry:
             return self._held.get(key or "")
 
+    def apply_held(self, key: str | None, fn: Callable[[LoadedModel], R]) -> R:
+        """`fn(model)` on the model held under `key`; `ModelNotHeld` if there is none."""
+        if (model := self.held(key)) is None:
+            raise ModelNotHeld(key)
+        with self.computing():
+            return fn(model)
+
     def release(self, key: str | None) -> None:
         """Free a held model (its session ended)."""
         with self._registry:
@@ -344,16 +448,20 @@ class Backend:
 
     def preload(self, progress: Callable[[str], None] = log.info) -> dict[str, ModelLoadError]:
         """Load every checkpoint of the profile now; returns the failures (the app still starts)."""
-        failures: dict[str, ModelLoadError] = {}
-        checkpoints = self.profile.checkpoints()
-        for number, checkpoint in enumerate(checkpoints, start=1):
-            progress(f"[{number}/{len(checkpoints)}] loading {checkpoint}")
-            try:
-                self.model(checkpoint)
-            except ModelLoadError as exc:
-                failures[checkpoint] = exc
-                progress(f"[{number}/{len(checkpoints)}] failed: {exc}")
-        return failures
+        return load_each(self.profile.checkpoints(), self.model, "loading", progress)
+
+    def stream(
+        self,
+        work: Callable[..., Iterator[T]],
+        args: tuple[Any, ...],
+        stop: StopSignal | None = None,
+        on_load: LoadListener | None = None,
+    ) -> Iterator[T]:
+        """`work`'s updates, computed here in the caller's thread."""
+        return work(self, *args, stop=stop, on_load=on_load)
+
+    def close(self) -> None:
+        """Nothing to let go of but memory; for the `Engine` interface."""
 
     # -- running -------------------------------------------------------------------------------------------------
 
@@ -425,11 +533,12 @@ class Backend:
         key = (checkpoint, call.key())
         with self._registry:
             if key not in self._batchers:
-                run_batch = functools.partial(self._run_as_one, call, checkpoint)
+                run_batch = functools.partial(self.run_together, call, checkpoint)
                 self._batchers[key] = MicroBatcher(run_batch, self.max_batch_size, self._batch_observer)
             return self._batchers[key]
 
-    def _run_as_one(self, call: PipelineCall, checkpoint: str, texts: list[str]) -> list[Inference]:
+    def run_together(self, call: PipelineCall, checkpoint: str, texts: list[str]) -> list[Inference]:
+        """The texts in one pass (one batch), each with its own `Inference`."""
         batch_call = replace(call, arguments={**call.arguments, "batch_size": len(texts)})
         together = self._run_pipeline(batch_call, checkpoint, texts)
         return [

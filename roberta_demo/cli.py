@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 
 from roberta_demo.allocator import tune_malloc
-from roberta_demo.backend import Backend
+from roberta_demo.backend import Backend, Engine
 from roberta_demo.catalog import Catalog
 from roberta_demo.config import ConfigError, Settings, load_profile, parse_settings, settings_from_env, settings_table
 from roberta_demo.tasks.common import TaskContext
@@ -31,6 +31,7 @@ __all__ = [
     "drain",
     "launch",
     "main",
+    "make_engine",
     "on_zero_gpu",
     "serve",
     "settings_from_argv",
@@ -44,7 +45,25 @@ def settings_from_argv(argv: Sequence[str]) -> Settings:
     return parse_settings(list(argv), settings_from_env())
 
 
-def create_app(settings: Settings) -> tuple[gr.Blocks, Backend]:
+def make_engine(settings: Settings) -> Engine:
+    """The engine that runs model work: this process's `Backend`, or Ray Serve (`--engine ray`)."""
+    profile = load_profile(settings.models)
+    if settings.engine == "ray":
+        try:
+            from roberta_demo.ray_engine import RayEngine, RayOptions
+        except ImportError as exc:
+            raise ConfigError(f"--engine ray needs Ray Serve: `pip install -r requirements-ray.txt` ({exc}).") from exc
+        return RayEngine(profile, RayOptions.from_settings(settings))
+    return Backend(
+        profile,
+        settings.device,
+        batching=settings.batching,
+        quantize=settings.quantize == "int8",
+        max_held_models=settings.held_models,
+    )
+
+
+def create_app(settings: Settings) -> tuple[gr.Blocks, Engine]:
     """The app and its backend, wired: the tabs get a read-only catalog and a task context, never the backend.
     Loads no model unless `settings.preload`."""
     tune_malloc(settings.malloc_arenas)  # before any request thread exists
@@ -57,13 +76,7 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Backend]:
         settings = replace(settings, preload=True)
     from roberta_demo.ui.app import build_app
 
-    backend = Backend(
-        load_profile(settings.models),
-        settings.device,
-        batching=settings.batching,
-        quantize=settings.quantize == "int8",
-        max_held_models=settings.held_models,
-    )
+    backend = make_engine(settings)
     catalog = Catalog(backend.profile, backend.device, backend.max_batch_size if settings.batching else 1)
     log.info("Profile %s on %s", catalog.profile_name, catalog.device)
     for message in catalog.missing(list(backend.profile.tasks)).values():

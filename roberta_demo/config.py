@@ -442,6 +442,38 @@ class Settings:
         "ROBERTA_DEMO_FILE_MINUTES",
         "uploaded and generated files are deleted this long after they were written, and when their page closes",
     )
+    engine: str = option(
+        "local",
+        "ROBERTA_DEMO_ENGINE",
+        "where model work runs: in this process, or on Ray Serve replicas (requirements-ray.txt; see Scaling out)",
+        flag="--engine",
+        metavar="local|ray",
+        choices=("local", "ray"),
+    )
+    ray_address: str | None = option(
+        None,
+        "ROBERTA_DEMO_RAY_ADDRESS",
+        "the Ray cluster to use with `--engine ray` (`auto` on a machine that joined it with `ray start`); without "
+        "it a local Ray instance starts",
+        flag="--ray-address",
+        metavar="ADDRESS",
+    )
+    ray_replicas: str = option(
+        "1-2",
+        "ROBERTA_DEMO_RAY_REPLICAS",
+        "Ray Serve replicas per checkpoint: a number, or a range that Serve autoscales in by requests waiting",
+        flag="--ray-replicas",
+        metavar="N|MIN-MAX",
+    )
+    ray_cpus: float = option(
+        1.0, "ROBERTA_DEMO_RAY_CPUS", "CPUs Ray reserves for each replica and each fine-tuning run", metavar="N"
+    )
+    ray_gpus: float = option(
+        0.0,
+        "ROBERTA_DEMO_RAY_GPUS",
+        "GPUs (or a share of one, e.g. 0.25) Ray reserves for each replica and each fine-tuning run",
+        metavar="N",
+    )
     drain_seconds: int = option(
         30,
         "ROBERTA_DEMO_DRAIN_SECONDS",
@@ -474,6 +506,11 @@ def _parse_value(kind: Any, option_: Option, text: str) -> Any:
         if value < 1:
             raise ValueError(f"{option_.env}={text!r}: must be a positive number")
         return value
+    if kind is float:
+        share = float(text)
+        if not share >= 0:
+            raise ValueError(f"{option_.env}={text!r}: must be a number, 0 or more")
+        return share
     return text
 
 
@@ -512,7 +549,7 @@ def _add_flag(
     parser.add_argument(
         flag,
         dest=item.name,
-        type=int if number else str,
+        type=int if number else float if kind is float else str,
         default=default,
         choices=opt.choices,
         metavar=opt.metavar,
@@ -549,6 +586,8 @@ def _table_row(opt: Option, default: Any) -> str:
     meaning = opt.help
     if isinstance(default, int) and not isinstance(default, bool):
         meaning += f" (default {default:,})"
+    elif isinstance(default, float):
+        meaning += f" (default {default:g})"
     elif isinstance(default, str):
         meaning += f" (default `{default}`)"
     return _row(flag, env, meaning)

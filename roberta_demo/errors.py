@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["InputError", "ModelLoadError"]
+__all__ = ["EngineError", "InputError", "ModelLoadError", "ModelNotHeld"]
 
 
 class InputError(ValueError):
@@ -15,3 +15,16 @@ class ModelLoadError(RuntimeError):
     def __init__(self, checkpoint: str, message: str):
         super().__init__(message)
         self.checkpoint = checkpoint
+
+    def __reduce__(self) -> tuple[type[ModelLoadError], tuple[str, str]]:
+        # Pickled as it is made (it comes back from a Ray replica); the default would call it with the message only.
+        return type(self), (self.checkpoint, str(self))
+
+
+class ModelNotHeld(LookupError):
+    """No model is held under this key (never trained, or let go to make room)."""
+
+
+class EngineError(RuntimeError):
+    """The engine that runs model work failed this request (a Ray replica died under it); the message says what to
+    do. Later requests are not affected."""

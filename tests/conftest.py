@@ -23,7 +23,7 @@ import gradio as gr  # noqa: E402
 import pytest  # noqa: E402
 from gradio_client import Client  # noqa: E402
 
-from roberta_demo.backend import Backend  # noqa: E402
+from roberta_demo.backend import Backend, Engine  # noqa: E402
 from roberta_demo.catalog import Catalog  # noqa: E402
 from roberta_demo.cli import launch  # noqa: E402
 from roberta_demo.config import Limits, Profile, Settings, load_profile  # noqa: E402
@@ -50,6 +50,29 @@ def tiny_profile() -> Profile:
 @pytest.fixture(scope="session")
 def backend(tiny_profile: Profile) -> Backend:
     return Backend(tiny_profile, "cpu")
+
+
+@pytest.fixture(scope="session")
+def ray_engine(tiny_profile: Profile) -> Iterator[Engine]:
+    """The Ray engine on the tiny profile, on a local Ray instance started for the run: one replica per checkpoint,
+    each reserving a tenth of a CPU (Ray counts reservations, and this machine has two cores for eight replicas).
+
+    Skipped where Ray is not installed (it is optional: requirements-ray.txt), except when
+    `ROBERTA_DEMO_TEST_RAY=required`, as in CI, where a missing Ray fails the run."""
+    if os.environ.get("ROBERTA_DEMO_TEST_RAY") == "required":
+        import ray
+    else:
+        pytest.importorskip("ray", reason="Ray is optional: pip install -r requirements-ray.txt")
+    from roberta_demo.ray_engine import RayEngine, RayOptions
+
+    engine = RayEngine(tiny_profile, RayOptions(min_replicas=1, max_replicas=1, cpus=0.1, held_models=3))
+    yield engine
+    engine.close()
+    import ray
+    from ray import serve
+
+    serve.shutdown()
+    ray.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Benchmark: what the app adds on top of the model, dynamic batching, start-up, memory, payload, int8, fill-mask.
+"""Benchmark: what the app adds on top of the model, dynamic batching, start-up, memory, payload, int8, fill-mask, Ray.
 
     python -m roberta_demo.perf.benchmark                       # every part, roberta-base-sized models (~3 GB)
     python -m roberta_demo.perf.benchmark --parts fill_mask     # one part (see --help for their names)
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import copy
 import functools
+import importlib.util
 import json
 import os
 import shutil
@@ -36,7 +37,7 @@ import torch
 from gradio_client import Client
 
 from roberta_demo import tiny
-from roberta_demo.backend import MODEL_CLASSES, Backend, quantize_int8
+from roberta_demo.backend import MODEL_CLASSES, Backend, LoadedModel, quantize_int8
 from roberta_demo.config import TASKS, Limits, load_profile
 from roberta_demo.perf.loadtest import resident_mb, warm_up
 from roberta_demo.perf.server import ServedApp, serve, start_app
@@ -140,9 +141,16 @@ def interleaved_medians(calls: Mapping[str, Callable[[], object]], repeats: int)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def local_model(context: TaskContext, task: str) -> LoadedModel:
+    """The task's model in this process: the benchmark compares tasks with the bare model, so its own context is
+    always on the local engine."""
+    assert isinstance(context.backend, Backend), "the benchmark's own context runs in process"
+    return context.backend.model(context.checkpoint_for(task))
+
+
 def bench_in_process(context: TaskContext, repeats: int) -> dict[str, float]:
     """The raw forward pass on a 32-token text against the sentiment task's call on the same text."""
-    loaded = context.backend.model(context.checkpoint_for("sentiment", None))
+    loaded = local_model(context, "sentiment")
     encoded = loaded.tokenizer(TEXT_32, return_tensors="pt").to(loaded.device)
 
     def raw() -> None:
@@ -408,7 +416,7 @@ def bench_int8(backend: Backend, repeats: int) -> dict[str, float]:
 def bench_fill_mask(context: TaskContext, repeats: int) -> dict[str, float]:
     """The fill-mask task against the raw masked-LM forward pass (every position through the head, as
     `RobertaForMaskedLM` does), on the same input; with and without the layer-by-layer lens."""
-    loaded = context.backend.model(context.checkpoint_for("fill_mask"))
+    loaded = local_model(context, "fill_mask")
     encoded, _ = encode(loaded.tokenizer, FILL_MASK_TEXT, None, loaded.max_tokens, read_masks=True)
     inputs = {name: torch.tensor(value) for name, value in encoded.model_inputs(loaded.tokenizer).items()}
 
@@ -454,7 +462,7 @@ def bench_attention_views(url: str, repeats: int) -> dict[str, float]:
 def bench_explain(context: TaskContext, repeats: int) -> dict[str, float]:
     """Gradient × Input and Integrated Gradients (32 steps) on the sentiment model, 32 tokens, against the forward
     pass alone."""
-    loaded = context.backend.model(context.checkpoint_for("sentiment"))
+    loaded = local_model(context, "sentiment")
     encoded = loaded.tokenizer(TEXT_32, return_tensors="pt")
 
     def raw() -> None:
@@ -516,6 +524,7 @@ class Run:
 
     @property
     def backend(self) -> Backend:
+        assert isinstance(self.context.backend, Backend), "the benchmark's own context runs in process"
         return self.context.backend
 
 
@@ -692,6 +701,84 @@ def part_explain(run: Run) -> list[Row]:
     ]
 
 
+def threaded_rate(call: Callable[[int], object], clients: int, per_client: int) -> float:
+    """Calls a second from `clients` threads, each making `per_client` calls one after another."""
+
+    def client(number: int) -> None:
+        for _ in range(per_client):
+            call(number)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return clients * per_client / (time.perf_counter() - started)
+
+
+def _ray_engine(run: Run, replicas: int) -> Any:
+    """A Ray engine on the run's checkpoints with the sentiment model on `replicas` replicas (deployed afresh)."""
+    import ray
+    from ray import serve
+
+    from roberta_demo.ray_engine import RayEngine, RayOptions, app_name
+
+    checkpoint = run.backend.checkpoint_for("sentiment")
+    if ray.is_initialized():  # the engine would find the last one's replicas running and use them
+        serve.delete(app_name(checkpoint))
+    # Ray gives a replica as many torch threads as CPUs it reserves: the replicas share this machine's cores.
+    cpus = max(1.0, (os.cpu_count() or 1) / replicas)
+    engine = RayEngine(run.backend.profile, RayOptions(min_replicas=replicas, max_replicas=replicas, cpus=cpus))
+    sentiment.classify(TaskContext(engine, run.context.limits), TEXT_32)  # deploys, loads, answers once
+    return engine
+
+
+def part_ray(run: Run) -> list[Row]:
+    """The Ray engine against the local one: start-up, the cost of the hop per request, and 8-client throughput with
+    one and two replicas of the sentiment model (two cores here: the point is what the path costs, not the gain)."""
+    import ray
+    from ray import serve
+
+    started = time.perf_counter()
+    engine = _ray_engine(run, 1)
+    first_answer = time.perf_counter() - started
+    local, remote = run.context, TaskContext(engine, run.context.limits)
+    per_request = interleaved_medians(
+        {
+            "local sentiment": lambda: sentiment.classify(local, TEXT_32),
+            "ray sentiment": lambda: sentiment.classify(remote, TEXT_32),
+            "local attention": lambda: attention.inspect(local, TEXT_32),
+            "ray attention": lambda: attention.inspect(remote, TEXT_32),
+        },
+        run.repeats,
+    )
+    texts = [f"{TEXT_32} ({n})" for n in range(run.clients)]
+    rates = {"local": threaded_rate(lambda n: sentiment.classify(local, texts[n]), run.clients, run.per_client)}
+    rates["ray, 1 replica"] = threaded_rate(lambda n: sentiment.classify(remote, texts[n]), run.clients, run.per_client)
+    engine.close()
+    two = TaskContext(_ray_engine(run, 2), run.context.limits)
+    rates["ray, 2 replicas"] = threaded_rate(lambda n: sentiment.classify(two, texts[n]), run.clients, run.per_client)
+    two.backend.close()
+    serve.shutdown()
+    ray.shutdown()
+
+    def hop(task: str) -> tuple[str, str, str]:
+        near, far = per_request[f"local {task}"], per_request[f"ray {task}"]
+        return (f"{task}, one request: local → Ray", f"{_ms(near)} → {_ms(far)}", f"+{_ms(far - near)}")
+
+    return [
+        ("Ray engine start (ray.init, Serve)", f"{engine.startup_seconds:.1f} s", "a local Ray instance"),
+        ("… to the first sentiment answer", f"{first_answer:.1f} s", "+ deploying one checkpoint and loading it"),
+        hop("sentiment"),
+        hop("attention"),
+        *(
+            (f"{run.clients} clients, sentiment, {name}", f"{rate:.1f} req/s", f"{rate / rates['local']:.2f} × local")
+            for name, rate in rates.items()
+        ),
+    ]
+
+
 PARTS: dict[str, Callable[[Run], list[Row]]] = {
     "overhead": part_overhead,
     "http": part_http,
@@ -701,6 +788,7 @@ PARTS: dict[str, Callable[[Run], list[Row]]] = {
     "attention_views": part_attention_views,
     "explain": part_explain,
     "fine_tune": part_fine_tune,
+    "ray": part_ray,
 }
 
 
@@ -724,7 +812,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--per-client", type=int, default=12)
-    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of: {', '.join(PARTS)}")
+    # Ray is optional (requirements-ray.txt): its part runs by default only where it is installed.
+    everything = [part for part in PARTS if part != "ray" or importlib.util.find_spec("ray") is not None]
+    parser.add_argument("--parts", default=",".join(everything), help=f"comma-separated, of: {', '.join(PARTS)}")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parts = [part.strip() for part in args.parts.split(",") if part.strip()]

@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from roberta_demo.backend import Backend, Inference, LoadedModel, LoadListener, PipelineCall
+from roberta_demo.backend import Engine, Inference, LoadedModel, LoadListener, PipelineCall, StopSignal
 from roberta_demo.config import Limits, limit_variable
-from roberta_demo.errors import InputError
+from roberta_demo.errors import InputError, ModelNotHeld
 from roberta_demo.results import RunInfo
 
 __all__ = ["TaskContext", "check_text", "run_info", "too_long"]
 
 R = TypeVar("R")
+T = TypeVar("T")
+
+NOT_HELD = (
+    "There is no fine-tuned model for this page: train one first. (The server keeps a few at a time, one per "
+    "visitor, and lets the oldest go; yours may have been one of them.)"
+)
 
 
 @dataclass(frozen=True)
 class TaskContext:
-    """What a task runs with: the backend that holds the models, the server's input limits, and whom to tell when
-    a checkpoint loads for the first time (the page shows it as progress).
+    """What a task runs with: the engine that holds the models (in this process or on Ray), the server's input
+    limits, and whom to tell when a checkpoint loads for the first time (the page shows it as progress).
 
-    Tasks reach the backend only through these methods, which pass the listener along.
+    Tasks reach the engine only through these methods, which pass the listener along.
     """
 
-    backend: Backend
+    backend: Engine
     limits: Limits
     on_load: LoadListener | None = None
 
@@ -57,11 +63,31 @@ class TaskContext:
     def hold(self, model: LoadedModel, owner: str | None = None) -> str:
         return self.backend.hold(model, owner)
 
-    def held(self, key: str | None) -> LoadedModel | None:
-        return self.backend.held(key)
+    def apply_held(self, key: str | None, fn: Callable[[LoadedModel], R]) -> R:
+        """`fn(model)` on the visitor's model held under `key`, or an `InputError` saying to train one first."""
+        try:
+            return self.backend.apply_held(key, fn)
+        except ModelNotHeld:
+            raise InputError(NOT_HELD) from None
 
     def release(self, key: str | None) -> None:
         self.backend.release(key)
+
+    def stream(self, work: Callable[..., Iterator[T]], *args: Any, stop: StopSignal | None = None) -> Iterator[T]:
+        """`work(context, *args, stop=stop)`'s updates, computed where the engine runs model work (a Ray task on
+        the Ray engine: `work` and `args` must pickle, and the load listener stays here)."""
+        return self.backend.stream(_in_context, (self.limits, work, *args), stop, self.on_load)
+
+
+def _in_context(
+    engine: Engine,
+    limits: Limits,
+    work: Callable[..., Iterator[T]],
+    *args: Any,
+    stop: StopSignal | None,
+    on_load: LoadListener | None,
+) -> Iterator[T]:
+    return work(TaskContext(engine, limits, on_load), *args, stop=stop)
 
 
 def run_info(inference: Inference, index: int = 0) -> RunInfo:

@@ -16,7 +16,6 @@ import logging
 import math
 import random
 import tempfile
-import threading
 import time
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -28,7 +27,7 @@ import numpy as np
 import torch
 import transformers
 
-from roberta_demo.backend import LoadedModel
+from roberta_demo.backend import LoadedModel, StopSignal
 from roberta_demo.config import Limits
 from roberta_demo.errors import InputError
 from roberta_demo.results import FineTuned, TrainingUpdate, Verdict
@@ -453,15 +452,21 @@ def train(
     examples: Examples,
     recipe: Recipe,
     checkpoint: str | None = None,
-    stop: threading.Event | None = None,
+    stop: StopSignal | None = None,
     owner: str | None = None,
 ) -> Iterator[TrainingUpdate | FineTuned]:
     """Fine-tune a copy of `checkpoint` on the examples, yielding an update after every step and the finished
     model last, held for its `owner` (a visitor's session, whose last model it replaces). `stop`, once set, ends
     the run after the step under way; so does the server's time limit. The model trained so far is kept either
-    way."""
+    way. The run goes where the engine runs model work (on Ray, a task with its own resources)."""
     recipe = check_recipe(recipe, context.limits)
     chosen = context.checkpoint_for("fine_tune", checkpoint)
+    return context.stream(_train, examples, recipe, chosen, owner, stop=stop)
+
+
+def _train(
+    context: TaskContext, examples: Examples, recipe: Recipe, chosen: str, owner: str | None, *, stop: StopSignal | None
+) -> Iterator[TrainingUpdate | FineTuned]:
     model = context.apply(chosen, functools.partial(classifier_copy, labels=examples.labels))
     torch.manual_seed(recipe.seed)
     optimizer, scheduler = optimizer_for(model, recipe)
@@ -502,7 +507,7 @@ def _accuracies(model: LoadedModel, examples: Examples, max_tokens: int) -> tupl
     return train or 0.0, _accuracy(model, examples.held_out, examples.labels, max_tokens)
 
 
-def _stop_reason(stop: threading.Event | None, elapsed: float, limits: Limits) -> str | None:
+def _stop_reason(stop: StopSignal | None, elapsed: float, limits: Limits) -> str | None:
     if stop is not None and stop.is_set():
         return "stopped"
     if elapsed > limits.max_train_seconds:
@@ -518,23 +523,17 @@ def _truncation_notes(model: LoadedModel, pairs: list[tuple[str, str]], max_toke
 # -- using the fine-tuned model --------------------------------------------------------------------------------------
 
 
-def _held(context: TaskContext, key: str | None) -> LoadedModel:
-    model = context.held(key)
-    if model is None:
-        raise InputError(
-            "There is no fine-tuned model for this page: train one first. (The server keeps a few at a time, one per "
-            "visitor, and lets the oldest go; yours may have been one of them.)"
-        )
-    return model
-
-
-def classify(context: TaskContext, key: str | None, text: str) -> dict[str, float]:
-    """Every label's probability for `text`, by the session's fine-tuned model."""
-    model, text = _held(context, key), check_text(text, context.limits)
+def _classify_held(model: LoadedModel, text: str) -> dict[str, float]:
     with torch.no_grad():
         logits = model.model(**tokenize_batch(model, [text], model.max_tokens)).logits[0]
     probabilities = torch.softmax(logits.float(), -1).tolist()
     return {model.model.config.id2label[i]: p for i, p in enumerate(probabilities)}
+
+
+def classify(context: TaskContext, key: str | None, text: str) -> dict[str, float]:
+    """Every label's probability for `text`, by the session's fine-tuned model."""
+    text = check_text(text, context.limits)
+    return context.apply_held(key, functools.partial(_classify_held, text=text))
 
 
 def _rollout_from_first(model: LoadedModel, text: str) -> tuple[list[str], np.ndarray]:
@@ -546,25 +545,38 @@ def _rollout_from_first(model: LoadedModel, text: str) -> tuple[list[str], np.nd
     return tokens, attention_rollout(weights)[-1, 0]
 
 
+def _tuned_rollout(model: LoadedModel, text: str) -> tuple[str, list[str], np.ndarray]:
+    return model.checkpoint, *_rollout_from_first(model, text)
+
+
 def compare_attention(context: TaskContext, key: str | None, text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Where `<s>` looks, by attention rollout after the last layer, in the base checkpoint and in its fine-tuned
     copy: the tokens, and <float32>[num_tokens] for each."""
-    tuned, text = _held(context, key), check_text(text, context.limits)
-    tokens, after = _rollout_from_first(tuned, text)
-    _, before = context.apply(tuned.checkpoint, functools.partial(_rollout_from_first, text=text))
+    text = check_text(text, context.limits)
+    base, tokens, after = context.apply_held(key, functools.partial(_tuned_rollout, text=text))
+    _, before = context.apply(base, functools.partial(_rollout_from_first, text=text))
     return tokens, before, after
 
 
-def export(context: TaskContext, key: str | None, into: Path) -> Path:
-    """The fine-tuned model as `into/fine-tuned-roberta.zip`: `save_pretrained` output (weights, config with the
-    label names, tokenizer), which `AutoModelForSequenceClassification.from_pretrained` loads as it is."""
-    model = _held(context, key)
-    target = into / "fine-tuned-roberta.zip"
-    with tempfile.TemporaryDirectory(prefix="saving-", dir=into) as saving:
+def _zipped(model: LoadedModel) -> bytes:
+    """`save_pretrained` output (weights, config with the label names, tokenizer) as a zip archive's bytes: the
+    model may live in another process (a Ray replica), the file goes where the page serves files."""
+    archive = io.BytesIO()
+    with (
+        tempfile.TemporaryDirectory(prefix="saving-") as saving,
+        zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped,
+    ):
         folder = Path(saving)
         model.model.save_pretrained(folder)
         model.tokenizer.save_pretrained(folder)
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.iterdir()):
-                archive.write(path, path.name)
+        for path in sorted(folder.iterdir()):
+            zipped.write(path, path.name)
+    return archive.getvalue()
+
+
+def export(context: TaskContext, key: str | None, into: Path) -> Path:
+    """The fine-tuned model as `into/fine-tuned-roberta.zip`, which `AutoModelForSequenceClassification.from_pretrained`
+    loads once unpacked."""
+    target = into / "fine-tuned-roberta.zip"
+    target.write_bytes(context.apply_held(key, _zipped))
     return target

@@ -17,7 +17,7 @@ from gradio.components import Component
 from gradio.helpers import Examples
 
 from roberta_demo.config import ConfigError
-from roberta_demo.errors import InputError, ModelLoadError
+from roberta_demo.errors import EngineError, InputError, ModelLoadError
 from roberta_demo.hub import display_name
 from roberta_demo.results import RunInfo
 from roberta_demo.tasks.common import TaskContext
@@ -122,7 +122,7 @@ def _message(exc: Exception) -> gr.Error:
     server log (which has the traceback)."""
     if isinstance(exc, gr.Error):
         return exc
-    if isinstance(exc, (InputError, ModelLoadError, ConfigError)):
+    if isinstance(exc, (InputError, ModelLoadError, EngineError, ConfigError)):
         return gr.Error(in_language(str(exc)), title="Cannot run this", print_exception=False)
     log.exception("Unexpected failure", exc_info=exc)
     return gr.Error(

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import gradio as gr
 
 from roberta_demo.catalog import Catalog
-from roberta_demo.errors import ModelLoadError
+from roberta_demo.errors import EngineError, ModelLoadError
 from roberta_demo.hub import display_name
 from roberta_demo.results import ModelFacts
 from roberta_demo.tasks import facts
@@ -231,7 +231,7 @@ def page_figures(context: TaskContext) -> dict[str, Any]:
     model that cannot load leaves the placeholders (the tab's notice says why) rather than an error."""
     try:
         described = facts.describe(context)
-    except ModelLoadError:
+    except (ModelLoadError, EngineError):
         return {}
     return {"page": facts_markdown(described, display_name(described.checkpoint), LANGUAGE.get())}
 

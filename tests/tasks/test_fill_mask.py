@@ -25,9 +25,9 @@ def expected(planted) -> dict[str, float]:
     return {tokenizer.convert_ids_to_tokens(i) if i >= 0 else "other": p for i, p in by_id.items()}
 
 
-def _direct_probabilities(context, text: str) -> np.ndarray:
+def _direct_probabilities(backend, text: str) -> np.ndarray:
     """The model's own softmax at each mask, from a plain forward pass of the full masked-LM: <float>[masks, vocab]."""
-    model = context.backend.model(context.checkpoint_for("fill_mask"))
+    model = backend.model(backend.checkpoint_for("fill_mask"))
     encoded, _ = encode(model.tokenizer, text, None, model.max_tokens, read_masks=True)
     inputs = {name: torch.tensor(value) for name, value in encoded.model_inputs(model.tokenizer).items()}
     with torch.inference_mode():
@@ -51,22 +51,22 @@ def test_predictions_are_sorted_and_sum_to_at_most_one(context):
         assert len(scores) == k and scores == sorted(scores, reverse=True) and sum(scores) <= 1 + 1e-6
 
 
-def test_two_masks_are_predicted_each_on_its_own(context):
+def test_two_masks_are_predicted_each_on_its_own(backend, context):
     text = "The <mask> sat on the <mask>."
     result = fill_mask.predict(context, text, top_k=3)
-    direct = _direct_probabilities(context, text)  # both masks in one input: each predicted with the other masked
+    direct = _direct_probabilities(backend, text)  # both masks in one input: each predicted with the other masked
     assert len(result.masks) == 2 and len(result.filled_spans) == 2
     for mask, probabilities in zip(result.masks, direct, strict=True):
         assert [f.score for f in mask.fillers] == pytest.approx(np.sort(probabilities)[::-1][:3].tolist(), rel=1e-4)
     assert any("predicted on its own" in note for note in result.notes)
 
 
-def test_a_compared_word_outside_the_top_k_gets_its_true_probability(context):
+def test_a_compared_word_outside_the_top_k_gets_its_true_probability(backend, context):
     text = "The <mask> was fine."
     result = fill_mask.predict(context, text, top_k=5, candidates="the, he")
     (mask,) = result.masks
-    direct = _direct_probabilities(context, text)[0]
-    tokenizer = context.backend.model(context.checkpoint_for("fill_mask")).tokenizer
+    direct = _direct_probabilities(backend, text)[0]
+    tokenizer = backend.model(backend.checkpoint_for("fill_mask")).tokenizer
     for candidate in mask.candidates:
         (token,) = candidate.pieces
         token_id = tokenizer.convert_tokens_to_ids(token)
@@ -93,11 +93,11 @@ def test_a_word_of_several_tokens_is_scored_by_the_chain_rule(planted, expected)
     assert she.score == pytest.approx(expected["other"] * expected["he"], rel=1e-4)
 
 
-def test_the_layer_lens_has_every_layer_and_ends_at_the_prediction(context):
+def test_the_layer_lens_has_every_layer_and_ends_at_the_prediction(backend, context):
     result = fill_mask.predict(context, "The cat sat on the <mask>.", top_k=5)
     (mask,) = result.masks
     lens = mask.lens
-    layers = context.backend.model(context.checkpoint_for("fill_mask")).model.config.num_hidden_layers
+    layers = backend.model(backend.checkpoint_for("fill_mask")).model.config.num_hidden_layers
     assert lens.layers == ["embeddings", *(f"layer {i}" for i in range(1, layers + 1))]
     assert lens.probabilities.shape == (layers + 1, 5)
     np.testing.assert_allclose(lens.probabilities[-1], [f.score for f in mask.fillers], rtol=1e-4)

@@ -109,7 +109,7 @@ def test_the_time_limit_stops_training_and_keeps_the_model(fresh):
     updates = [first, *run]
     result = updates[-1]
     assert isinstance(result, FineTuned) and "ROBERTA_DEMO_MAX_TRAIN_SECONDS" in (result.update.stopped or "")
-    assert len(result.update.losses) < 500 and fresh.held(result.key) is not None
+    assert len(result.update.losses) < 500 and fresh.backend.held(result.key) is not None
 
 
 def test_the_downloaded_zip_loads_and_answers_like_the_tab(fresh, tmp_path):
@@ -131,12 +131,12 @@ def test_the_downloaded_zip_loads_and_answers_like_the_tab(fresh, tmp_path):
 
 def test_held_models_are_bounded_and_freed(fresh):
     keys = [_run(fresh, recipe=finetune.Recipe(steps=2))[1].key for _ in range(3)]
-    assert fresh.held(keys[0]) is None  # the oldest went, past two held
-    assert fresh.held(keys[1]) is not None and fresh.held(keys[2]) is not None
+    assert fresh.backend.held(keys[0]) is None  # the oldest went, past two held
+    assert fresh.backend.held(keys[1]) is not None and fresh.backend.held(keys[2]) is not None
     with pytest.raises(InputError, match="no fine-tuned model for this page"):
         finetune.classify(fresh, keys[0], "hello")
     fresh.release(keys[2])  # what the page's state does when its session ends
-    assert fresh.held(keys[2]) is None
+    assert fresh.backend.held(keys[2]) is None
 
 
 def test_a_session_keeps_one_model_the_last_it_trained(fresh):
@@ -147,10 +147,10 @@ def test_a_session_keeps_one_model_the_last_it_trained(fresh):
     assert isinstance(mine, FineTuned) and isinstance(again, FineTuned)
     assert mine.key == again.key == "session-a" and fresh.backend.held_count == 2
     assert (
-        fresh.held("session-a") is not None and fresh.held(first.key) is not None
+        fresh.backend.held("session-a") is not None and fresh.backend.held(first.key) is not None
     )  # a replaced model evicts no one else
     fresh.release("session-a")  # the page closed
-    assert fresh.held("session-a") is None and fresh.backend.held_count == 1
+    assert fresh.backend.held("session-a") is None and fresh.backend.held_count == 1
 
 
 def test_attention_before_and_after(fresh):

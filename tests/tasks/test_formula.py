@@ -20,12 +20,13 @@ def captured(context):
     return formula.capture(context, TEXT, layer=2)
 
 
-def _model(context):
-    return context.backend.model(context.checkpoint_for("attention"))
+def _model(backend):
+    """The attention checkpoint in this process (the same files the context's engine loads)."""
+    return backend.model(backend.checkpoint_for("attention"))
 
 
-def test_captured_vectors_have_the_configured_shapes(context, captured):
-    config = _model(context).model.config
+def test_captured_vectors_have_the_configured_shapes(backend, context, captured):
+    config = _model(backend).model.config
     heads, d_k = config.num_attention_heads, config.hidden_size // config.num_attention_heads
     tokens = len(captured.tokens)
     for array in (captured.queries, captured.keys, captured.values, captured.outputs):
@@ -52,8 +53,8 @@ def test_the_top_contributor_is_the_largest_weight_times_value_norm(captured):
     assert step.top_contributor == int(np.argmax(expected))
 
 
-def test_the_attention_weights_match_the_attention_views(context, captured):
-    model = _model(context)
+def test_the_attention_weights_match_the_attention_views(backend, context, captured):
+    model = _model(backend)
     encoded, _ = encode(model.tokenizer, TEXT, None, 128)
     inputs = {name: torch.tensor(value) for name, value in encoded.model_inputs(model.tokenizer).items()}
     with model.eager_attention(), torch.inference_mode():
@@ -66,8 +67,8 @@ def _hooks(model) -> set[int]:
     return {id(hook) for module in model.model.modules() for hook in module._forward_hooks.values()}
 
 
-def test_the_hooks_are_gone_after_the_call_and_the_numbers_repeat(context, captured):
-    model = _model(context)
+def test_the_hooks_are_gone_after_the_call_and_the_numbers_repeat(backend, context, captured):
+    model = _model(backend)
     before = _hooks(model)
     again = formula.capture(context, TEXT, layer=2)
     assert _hooks(model) == before
@@ -75,8 +76,8 @@ def test_the_hooks_are_gone_after_the_call_and_the_numbers_repeat(context, captu
     np.testing.assert_array_equal(again.weights, captured.weights)
 
 
-def test_hooks_record_only_the_thread_that_set_them(context):
-    model = _model(context)
+def test_hooks_record_only_the_thread_that_set_them(backend):
+    model = _model(backend)
     attention = formula.self_attention(model.model, 0)
     inputs = model.tokenizer("another request", return_tensors="pt")
     with formula.recording({"query": attention.query}) as seen, torch.inference_mode():
@@ -105,9 +106,9 @@ def test_a_layer_out_of_range_gets_a_clear_message(context):
         formula.capture(context, TEXT, layer=7)
 
 
-def test_the_models_figures_are_read_from_the_loaded_model(context):
+def test_the_models_figures_are_read_from_the_loaded_model(backend, context):
     described = facts.describe(context)
-    model = _model(context)
+    model = _model(backend)
     assert (described.layers, described.heads, described.hidden_size) == (4, 4, 64)
     assert described.head_size == 16 and described.vocabulary == len(model.tokenizer)
     assert described.parameters == sum(p.numel() for p in model.model.parameters())
