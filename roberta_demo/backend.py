@@ -270,6 +270,11 @@ class Engine(Protocol):
     batching: bool
     max_batch_size: int
 
+    @property
+    def concurrency(self) -> int:
+        """Requests worth sending at once: what the engine can batch or spread over its replicas."""
+        ...
+
     def checkpoint_for(self, task: str, requested: str | None = None) -> str: ...
 
     def run(
@@ -346,6 +351,11 @@ class Backend:
     def checkpoint_for(self, task: str, requested: str | None = None) -> str:
         """The checkpoint to use for `task`; only checkpoints the profile allows for it."""
         return self.profile.checkpoint_for(task, requested, self.device)
+
+    @property
+    def concurrency(self) -> int:
+        """A batch's worth with dynamic batching (the batcher merges them into one pass); else one at a time."""
+        return self.max_batch_size if self.batching else 1
 
     # -- loading -------------------------------------------------------------------------------------------------
 

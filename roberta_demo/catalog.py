@@ -15,8 +15,8 @@ __all__ = ["Catalog"]
 class Catalog:
     """The configuration as the page shows it.
 
-    concurrency: requests an event lets through at once. With dynamic batching the backend merges them into one
-    forward pass, so a batch's worth; without it, one at a time.
+    concurrency: model requests the page and the API let through at once, as the engine asks (`Engine.concurrency`):
+    a batch's worth with dynamic batching, one without; on Ray, a batch for every replica a checkpoint may have.
     """
 
     profile: Profile

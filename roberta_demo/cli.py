@@ -77,7 +77,7 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Engine]:
     from roberta_demo.ui.app import build_app
 
     backend = make_engine(settings)
-    catalog = Catalog(backend.profile, backend.device, backend.max_batch_size if settings.batching else 1)
+    catalog = Catalog(backend.profile, backend.device, backend.concurrency)
     log.info("Profile %s on %s", catalog.profile_name, catalog.device)
     for message in catalog.missing(list(backend.profile.tasks)).values():
         log.warning(message)

@@ -342,6 +342,12 @@ class RayEngine:
     def checkpoint_for(self, task: str, requested: str | None = None) -> str:
         return self.profile.checkpoint_for(task, requested, self.device)
 
+    @property
+    def concurrency(self) -> int:
+        """A full batch for every replica a checkpoint may scale to: the front end must send that many at once for
+        Serve to see the load that makes it add replicas."""
+        return self.max_batch_size * self.options.max_replicas
+
     # -- deployments -----------------------------------------------------------------------------------------------
 
     def _handle(self, checkpoint: str, on_load: LoadListener | None = None) -> Any:

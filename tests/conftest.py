@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def serve_app(backend: Backend, settings: Settings) -> tuple[gr.Blocks, str]:
     """The real app on `backend`, wired as `create_app` wires it, served on a free local port."""
-    catalog = Catalog(backend.profile, backend.device, backend.max_batch_size if backend.batching else 1)
+    catalog = Catalog(backend.profile, backend.device, backend.concurrency)
     demo = build_app(catalog, TaskContext(backend, settings.limits))
     _, url, _ = launch(demo, replace(settings, host="127.0.0.1"), prevent_thread_lock=True, quiet=True)
     return demo, url

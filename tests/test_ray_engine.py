@@ -25,6 +25,7 @@ from roberta_demo.errors import EngineError, InputError, ModelLoadError
 from roberta_demo.results import FineTuned, RunInfo, TrainingUpdate
 from roberta_demo.tasks import attention, classification, explain, facts, fill_mask, finetune, formula, ner, sentiment
 from roberta_demo.tasks.common import TaskContext
+from roberta_demo.ui.common import MODEL_WORK
 
 SIX = [
     ["a wonderful film", "good"],
@@ -270,7 +271,9 @@ def test_the_app_serves_its_endpoints_from_ray(ray_engine):
 
     settings = Settings(models="tiny", engine="ray", ray_replicas="1", ray_cpus=0.1, host="127.0.0.1")
     demo, engine = create_app(settings)
-    assert type(engine).__name__ == "RayEngine"
+    assert type(engine).__name__ == "RayEngine" and engine.concurrency == 16  # a batch for its one replica
+    model_events = [fn for fn in demo.fns.values() if fn.concurrency_id == MODEL_WORK]
+    assert model_events and all(fn.concurrency_limit == 16 for fn in model_events)
     _, url, _ = launch(demo, settings, prevent_thread_lock=True, quiet=True)
     client = Client(url, verbose=False)
     try:
