@@ -52,17 +52,21 @@ def backend(tiny_profile: Profile) -> Backend:
     return Backend(tiny_profile, "cpu")
 
 
+def require_ray() -> None:
+    """Skip the calling test where Ray is not installed (it is optional: requirements-ray.txt), except when
+    `ROBERTA_DEMO_TEST_RAY=required`, as in CI, where a missing Ray fails it."""
+    if os.environ.get("ROBERTA_DEMO_TEST_RAY") == "required":
+        import ray  # noqa: F401
+    else:
+        pytest.importorskip("ray", reason="Ray is optional: pip install -r requirements-ray.txt")
+
+
 @pytest.fixture(scope="session")
 def ray_engine(tiny_profile: Profile) -> Iterator[Engine]:
     """The Ray engine on the tiny profile, on a local Ray instance started for the run: one replica per checkpoint,
     each reserving a tenth of a CPU (Ray counts reservations, and this machine has two cores for eight replicas).
-
-    Skipped where Ray is not installed (it is optional: requirements-ray.txt), except when
-    `ROBERTA_DEMO_TEST_RAY=required`, as in CI, where a missing Ray fails the run."""
-    if os.environ.get("ROBERTA_DEMO_TEST_RAY") == "required":
-        import ray
-    else:
-        pytest.importorskip("ray", reason="Ray is optional: pip install -r requirements-ray.txt")
+    Skipped without Ray (`require_ray`)."""
+    require_ray()
     from roberta_demo.ray_engine import RayEngine, RayOptions
 
     engine = RayEngine(tiny_profile, RayOptions(min_replicas=1, max_replicas=1, cpus=0.1, held_models=3))

@@ -26,6 +26,7 @@ from roberta_demo.results import FineTuned, RunInfo, TrainingUpdate
 from roberta_demo.tasks import attention, classification, explain, facts, fill_mask, finetune, formula, ner, sentiment
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.common import MODEL_WORK
+from tests.conftest import require_ray
 
 SIX = [
     ["a wonderful film", "good"],
@@ -249,6 +250,7 @@ def test_a_killed_replica_is_restarted_and_only_requests_in_flight_fail(ray_engi
 
 
 def test_the_engine_and_replicas_are_settings():
+    require_ray()
     from roberta_demo.ray_engine import RayOptions
 
     settings = settings_from_env(
@@ -323,3 +325,14 @@ def test_preload_deploys_every_checkpoint_and_says_so(ray_engine):
     assert ray_engine.preload(said.append) == {}
     checkpoints = ray_engine.profile.checkpoints()
     assert len(said) == len(checkpoints) and all(c in line for c, line in zip(checkpoints, said, strict=True))
+
+
+def test_the_ray_engine_without_ray_says_what_to_install(monkeypatch):
+    import sys
+
+    from roberta_demo.cli import make_engine
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as where requirements-ray.txt is not installed
+    monkeypatch.delitem(sys.modules, "roberta_demo.ray_engine", raising=False)
+    with pytest.raises(ConfigError, match=r"requirements-ray\.txt"):
+        make_engine(Settings(models="tiny", engine="ray"))
