@@ -48,8 +48,10 @@ __all__ = [
     "as_bio_tags",
     "choose_device",
     "choose_dtype",
+    "class_names",
     "default_compute_slots",
     "load_each",
+    "not_configured",
     "quantize_int8",
 ]
 
@@ -240,6 +242,16 @@ class LoadedModel:
                     self.model.set_attn_implementation(self.default_attention)
 
 
+def not_configured(checkpoint: str) -> UnknownCheckpoint:
+    """The refusal for a checkpoint the profile does not list: whatever a client sends, only those load."""
+    return UnknownCheckpoint(f"Checkpoint {checkpoint!r} is not configured on this server.")
+
+
+def class_names(config: Any) -> list[str]:
+    """A classifier's class names in id order."""
+    return [config.id2label[i] for i in sorted(config.id2label)]
+
+
 def load_each(
     checkpoints: Sequence[str], load: Callable[[str], Any], doing: str, progress: Callable[[str], None]
 ) -> dict[str, ModelLoadError]:
@@ -267,8 +279,6 @@ class Engine(Protocol):
 
     profile: Profile
     device: str
-    batching: bool
-    max_batch_size: int
 
     @property
     def concurrency(self) -> int:
@@ -371,7 +381,7 @@ class Backend:
         if (loaded := self._models.get(checkpoint)) is not None:
             return loaded
         if checkpoint not in self.profile.checkpoints():  # whatever a client sends, only listed checkpoints load
-            raise UnknownCheckpoint(f"Checkpoint {checkpoint!r} is not configured on this server.")
+            raise not_configured(checkpoint)
         if on_load is not None:
             on_load(checkpoint)
         with self._lock_for(checkpoint):
@@ -411,8 +421,7 @@ class Backend:
 
     def labels(self, checkpoint: str, on_load: LoadListener | None = None) -> list[str]:
         """The checkpoint's class names in id order."""
-        config = self.config(checkpoint, on_load)
-        return [config.id2label[i] for i in sorted(config.id2label)]
+        return class_names(self.config(checkpoint, on_load))
 
     def count_tokens(self, checkpoint: str, text: str, on_load: LoadListener | None = None) -> int:
         """Tokens of `text` with the special tokens the model adds."""

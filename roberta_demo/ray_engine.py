@@ -40,9 +40,11 @@ from roberta_demo.backend import (
     LoadListener,
     PipelineCall,
     StopSignal,
+    class_names,
     load_each,
+    not_configured,
 )
-from roberta_demo.config import ConfigError, Profile, Settings, UnknownCheckpoint
+from roberta_demo.config import ConfigError, Profile, Settings
 from roberta_demo.errors import EngineError, InputError, ModelLoadError, ModelNotHeld
 
 __all__ = ["CheckpointReplica", "RayEngine", "RayOptions", "Refused", "Shelf", "app_name"]
@@ -320,13 +322,10 @@ def _user_error(exc: RayError | TimeoutError, what: str) -> Exception:
 class RayEngine:
     """The `Engine` on Ray Serve: one application per checkpoint, deployed on first use."""
 
-    batching = True
-
     def __init__(self, profile: Profile, options: RayOptions) -> None:
         started = time.perf_counter()
         self.profile, self.options = profile, options
         self.device = "cuda" if options.gpus > 0 else "cpu"
-        self.max_batch_size = options.max_batch_size
         replicas = options.min_replicas * len(profile.checkpoints())
         _connect(options.address, replicas * options.cpus + options.cpus)
         serve.start(proxy_location="Disabled", logging_config=SERVE_LOGGING)  # the front end calls by handle only
@@ -346,7 +345,7 @@ class RayEngine:
     def concurrency(self) -> int:
         """A full batch for every replica a checkpoint may scale to: the front end must send that many at once for
         Serve to see the load that makes it add replicas."""
-        return self.max_batch_size * self.options.max_replicas
+        return self.options.max_batch_size * self.options.max_replicas
 
     # -- deployments -----------------------------------------------------------------------------------------------
 
@@ -356,7 +355,7 @@ class RayEngine:
         if (handle := self._handles.get(checkpoint)) is not None:
             return handle
         if checkpoint not in self.profile.checkpoints():
-            raise UnknownCheckpoint(f"Checkpoint {checkpoint!r} is not configured on this server.")
+            raise not_configured(checkpoint)
         with self._registry:
             lock = self._locks.setdefault(checkpoint, threading.Lock())
         with lock:
@@ -378,7 +377,7 @@ class RayEngine:
             ray_actor_options={"num_cpus": self.options.cpus, "num_gpus": self.options.gpus},
             **self.options.scaling(),
         )
-        bound = replica.bind(self.profile, checkpoint, self.options.quantize, self.max_batch_size)
+        bound = replica.bind(self.profile, checkpoint, self.options.quantize, self.options.max_batch_size)
         handle = serve.run(bound, name=app_name(checkpoint), route_prefix=None, logging_config=SERVE_LOGGING)
         log.info("Deployed %s on Ray Serve in %.1f s", checkpoint, time.perf_counter() - started)
         return handle
@@ -416,8 +415,7 @@ class RayEngine:
         return config
 
     def labels(self, checkpoint: str, on_load: LoadListener | None = None) -> list[str]:
-        config = self.config(checkpoint, on_load)
-        return [config.id2label[i] for i in sorted(config.id2label)]
+        return class_names(self.config(checkpoint, on_load))
 
     def count_tokens(self, checkpoint: str, text: str, on_load: LoadListener | None = None) -> int:
         return int(self._call(checkpoint, "count_tokens", text, on_load=on_load))

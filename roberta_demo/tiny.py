@@ -220,6 +220,13 @@ def build_wordpiece_tokenizer(out_dir: Path) -> Any:
     return tokenizer
 
 
+def _label_maps(labels: tuple[str, ...]) -> dict[str, Any]:
+    """A configuration's `id2label` and `label2id` for class `labels` (None for a model without classes)."""
+    if not labels:
+        return {"id2label": None, "label2id": None}
+    return {"id2label": dict(enumerate(labels)), "label2id": {label: i for i, label in enumerate(labels)}}
+
+
 def bert_config(
     vocab_size: int, hidden: int, layers: int, heads: int, labels: tuple[str, ...] = (), multi_label: bool = False
 ) -> Any:
@@ -236,8 +243,7 @@ def bert_config(
         problem_type=("multi_label_classification" if multi_label else "single_label_classification")
         if labels
         else None,
-        id2label=dict(enumerate(labels)) if labels else None,
-        label2id={label: i for i, label in enumerate(labels)} if labels else None,
+        **_label_maps(labels),
     )
 
 
@@ -265,8 +271,7 @@ def roberta_config(
         bos_token_id=0,
         eos_token_id=2,
         problem_type="multi_label_classification" if multi_label else None,
-        id2label=dict(enumerate(labels)) if labels else None,
-        label2id={label: i for i, label in enumerate(labels)} if labels else None,
+        **_label_maps(labels),
     )
 
 
