@@ -427,7 +427,9 @@ class RayEngine:
         return self._on_shelf("apply", key, fn)  # type: ignore[no-any-return]
 
     def release(self, key: str | None) -> None:
-        self._shelf.release.remote(key)  # nothing to wait for
+        # Waited for, as in process: the shelf is threaded, so a request sent after an unwaited release could run
+        # before it (seen in CI: a released model still answered).
+        self._on_shelf("release", key)
 
     @property
     def held_count(self) -> int:
