@@ -2,7 +2,11 @@
 
 Every task goes through `Backend`, which knows models, not tasks. It loads each checkpoint once (with the richest
 head any configured task needs), on first use, under a per-checkpoint lock so that concurrent first requests cause
-a single load. A failed load is not cached: the next request tries again. A task asks for work in one of two ways:
+a single load, and one build at a time in the process (`roberta_demo.loading`: transformers' loading is not
+thread-safe). A failed load is not cached: the next request tries again. `warm_up` loads the profile in the
+background, most used first. All model work shares the device through one `DeviceScheduler`
+(`roberta_demo.scheduling`): quick passes first, long work in slices, a share of the device kept for long work. A
+task asks for work in one of two ways:
 
 - `run(call, texts, checkpoint)`: a transformers pipeline, described by the task as a `PipelineCall` (which
   pipeline, its call arguments, the tokens the task reserves, whether long input is read in windows). The backend
@@ -30,11 +34,14 @@ from typing import Any, Protocol, TypeVar
 import torch
 import transformers
 
+from roberta_demo import loading, scheduling
 from roberta_demo.batching import BatchObserver, MicroBatcher
-from roberta_demo.config import Head, Profile, UnknownCheckpoint
+from roberta_demo.config import Profile, UnknownCheckpoint
 from roberta_demo.errors import ModelLoadError, ModelNotHeld
 from roberta_demo.hub import is_cached, missing_message
+from roberta_demo.loading import MODEL_CLASSES, HalfBuilt
 from roberta_demo.results import Truncation
+from roberta_demo.scheduling import DeviceScheduler
 
 __all__ = [
     "MODEL_CLASSES",
@@ -53,20 +60,13 @@ __all__ = [
     "load_each",
     "not_configured",
     "quantize_int8",
+    "start_warm_up",
 ]
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
 T = TypeVar("T")
 LoadListener = Callable[[str], None]  # told a checkpoint's name just before its first load
-
-MODEL_CLASSES: Mapping[Head, Any] = {
-    "sequence-classification": transformers.AutoModelForSequenceClassification,
-    "token-classification": transformers.AutoModelForTokenClassification,
-    "masked-lm": transformers.AutoModelForMaskedLM,
-    "base": transformers.AutoModel,
-}
-
 
 # transformers types `pipeline` by its literal task names; the backend builds whichever pipeline a task names.
 _make_pipeline: Callable[..., Any] = transformers.pipeline
@@ -125,6 +125,8 @@ def quantize_int8(model: Any) -> Any:
 
 def _load_error(checkpoint: str, exc: Exception) -> ModelLoadError:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, HalfBuilt):
+        return ModelLoadError(checkpoint, f"Model {checkpoint} did not load completely ({detail}); try again.")
     if not is_cached(checkpoint):
         return ModelLoadError(checkpoint, f"{missing_message(checkpoint)} ({detail})")
     return ModelLoadError(
@@ -187,6 +189,11 @@ class LoadedModel:
     default_attention: str = "sdpa"
     lock: threading.Lock = field(default_factory=threading.Lock)
     eager_users: int = 0
+    sliced: bool = True  # its passes have slice boundaries, where long work gives the device up to waiting work
+
+    def __post_init__(self) -> None:
+        if self.sliced:
+            scheduling.mark_slice_boundaries(self.model)
 
     def __getstate__(self) -> dict[str, Any]:
         # A model crosses processes on the Ray engine (a fine-tuned copy goes from its training task to the actor
@@ -204,10 +211,12 @@ class LoadedModel:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         model_class, config, weights, dtype = state["model"]
-        model = model_class(config)
+        with loading.building():
+            model = model_class(config)
         model.load_state_dict(weights)
         model.to(device=state["device"], dtype=dtype).eval()
         self.__dict__.update(state, model=model, lock=threading.Lock())
+        self.__post_init__()
 
     def count_tokens(self, text: str, text_pair: str | None = None) -> int:
         """Tokens of the input with the special tokens the model adds."""
@@ -267,6 +276,22 @@ def load_each(
     return failures
 
 
+def start_warm_up(
+    checkpoints: Sequence[str], load: Callable[[str], Any], doing: str, progress: Callable[[str], None] = log.info
+) -> threading.Thread:
+    """A daemon thread that `load`s the checkpoints one after another, telling `progress` as it goes."""
+
+    def warm() -> None:
+        started = time.perf_counter()
+        failures = load_each(checkpoints, load, f"warm-up: {doing}", progress)
+        ready, seconds = len(checkpoints) - len(failures), time.perf_counter() - started
+        progress(f"warm-up: {ready} of {len(checkpoints)} checkpoint(s) ready in {seconds:.1f} s")
+
+    thread = threading.Thread(target=warm, name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 class StopSignal(Protocol):
     """Asks long work to stop after the step under way (a `threading.Event` is one)."""
 
@@ -321,6 +346,11 @@ class Engine(Protocol):
 
     def preload(self, progress: Callable[[str], None] = log.info) -> dict[str, ModelLoadError]: ...
 
+    def warm_up(self) -> threading.Thread:
+        """Load every checkpoint in a background thread, most used first, while requests are served (a request for a
+        checkpoint waits only for that one); returns the thread."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -338,6 +368,9 @@ class Backend:
         batch_observer: BatchObserver | None = None,
         max_held_models: int = 3,
         compute_slots: int | None = None,
+        long_share: float = 0.25,
+        slice_seconds: float = 0.1,
+        slice_boundaries: bool = True,
     ):
         self.profile = profile
         self.quantize = quantize
@@ -355,8 +388,8 @@ class Backend:
         self.max_held_models = max_held_models
         self._held: OrderedDict[str, LoadedModel] = OrderedDict()
         self.compute_slots = compute_slots or default_compute_slots(self.device)
-        self._compute = threading.BoundedSemaphore(self.compute_slots)
-        self._inside = threading.local()  # how deep this thread is in model work (work may nest: apply in apply)
+        self.scheduler = DeviceScheduler(self.compute_slots, long_share, slice_seconds)
+        self.slice_boundaries = slice_boundaries  # off only to measure what slicing costs (the benchmark)
 
     def checkpoint_for(self, task: str, requested: str | None = None) -> str:
         """The checkpoint to use for `task`; only checkpoints the profile allows for it."""
@@ -369,14 +402,21 @@ class Backend:
 
     # -- loading -------------------------------------------------------------------------------------------------
 
+    @property
+    def loaded_checkpoints(self) -> list[str]:
+        """The checkpoints in memory, in the order their loads finished."""
+        return list(self._models)
+
     def _lock_for(self, checkpoint: str) -> threading.Lock:
         with self._registry:
             return self._locks.setdefault(checkpoint, threading.Lock())
 
-    def model(self, checkpoint: str, on_load: LoadListener | None = None) -> LoadedModel:
-        """The loaded checkpoint, loading it on first use (`on_load` is told first).
+    def model(self, checkpoint: str, on_load: LoadListener | None = None, background: bool = False) -> LoadedModel:
+        """The loaded checkpoint, loading it on first use (`on_load` is told first); `background`: for the warm-up,
+        whose loads let every load a visitor waits for go first.
 
-        Raises `ModelLoadError`, which is not cached: the next call tries again.
+        A visitor of a loaded checkpoint never waits for a load. Raises `ModelLoadError`, which is not cached: the
+        next call tries again.
         """
         if (loaded := self._models.get(checkpoint)) is not None:
             return loaded
@@ -384,36 +424,39 @@ class Backend:
             raise not_configured(checkpoint)
         if on_load is not None:
             on_load(checkpoint)
-        with self._lock_for(checkpoint):
+        with scheduling.set_aside(), self._lock_for(checkpoint):  # waiting for a load is no work on the device
             if checkpoint not in self._models:
-                self._models[checkpoint] = self._load(checkpoint)
+                self._models[checkpoint] = self._load(checkpoint, background)
             return self._models[checkpoint]
 
-    def _load(self, checkpoint: str) -> LoadedModel:
+    def _load(self, checkpoint: str, background: bool = False) -> LoadedModel:
         head = self.profile.head_of(checkpoint)
-        log.info("Loading %s (%s) on %s", checkpoint, head, self.device)
-        self.load_counts[checkpoint] += 1
-        started = time.perf_counter()
         # Checkpoints only inspected for attention load with eager attention: sdpa returns no attention weights.
         attention = "eager" if head == "base" else "sdpa"
-        try:
-            # Never run code shipped with a checkpoint; only configured checkpoints load at all.
-            tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint, trust_remote_code=False)
-            model = MODEL_CLASSES[head].from_pretrained(
-                checkpoint, dtype=self.dtype, attn_implementation=attention, trust_remote_code=False
-            )
-        except Exception as exc:  # any failure (network, missing files, bad weights) becomes one clear error
-            raise _load_error(checkpoint, exc) from exc
-        model.to(self.device).eval()
-        if head == "token-classification":
-            as_bio_tags(model.config)
-        if self.quantize and self.device == "cpu":
-            model = quantize_int8(model)
+        with loading.building(background):
+            log.info("Loading %s (%s) on %s", checkpoint, head, self.device)
+            self.load_counts[checkpoint] += 1
+            started = time.perf_counter()
+            try:
+                # Never run code shipped with a checkpoint; only configured checkpoints load at all.
+                tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint, trust_remote_code=False)
+                model = MODEL_CLASSES[head].from_pretrained(
+                    checkpoint, dtype=self.dtype, attn_implementation=attention, trust_remote_code=False
+                )
+                loading.check_materialised(model, checkpoint)
+            except Exception as exc:  # any failure (network, missing files, bad weights) becomes one clear error
+                raise _load_error(checkpoint, exc) from exc
+            model.to(self.device).eval()
+            if head == "token-classification":
+                as_bio_tags(model.config)
+            if self.quantize and self.device == "cpu":
+                model = quantize_int8(model)
         tokenizer.model_max_length = min(tokenizer.model_max_length, _position_limit(model.config))
         # User text is data: a typed "<mask>" or "</s></s>" is read as characters, not as special tokens.
         tokenizer.split_special_tokens = True
         log.info("Loaded %s in %.1f s", checkpoint, time.perf_counter() - started)
-        return LoadedModel(checkpoint, model, tokenizer, self.device, tokenizer.model_max_length, attention)
+        limit = tokenizer.model_max_length
+        return LoadedModel(checkpoint, model, tokenizer, self.device, limit, attention, sliced=self.slice_boundaries)
 
     def config(self, checkpoint: str, on_load: LoadListener | None = None) -> Any:
         """The checkpoint's configuration (read without waiting for a compute slot)."""
@@ -451,7 +494,7 @@ class Backend:
         """`fn(model)` on the model held under `key`; `ModelNotHeld` if there is none."""
         if (model := self.held(key)) is None:
             raise ModelNotHeld(key)
-        with self.computing():
+        with self.scheduler.work():
             return fn(model)
 
     def release(self, key: str | None) -> None:
@@ -469,6 +512,12 @@ class Backend:
         """Load every checkpoint of the profile now; returns the failures (the app still starts)."""
         return load_each(self.profile.checkpoints(), self.model, "loading", progress)
 
+    def warm_up(self) -> threading.Thread:
+        """Load every checkpoint in a background thread, most used first (`Profile.by_use`), one after another; a
+        visitor's load goes before the warm-up's next one. Failures are logged and retried on the next request."""
+        order = self.profile.by_use(self.device)
+        return start_warm_up(order, functools.partial(self.model, background=True), "loading")
+
     def stream(
         self,
         work: Callable[..., Iterator[T]],
@@ -476,8 +525,9 @@ class Backend:
         stop: StopSignal | None = None,
         on_load: LoadListener | None = None,
     ) -> Iterator[T]:
-        """`work`'s updates, computed here in the caller's thread."""
-        return work(self, *args, stop=stop, on_load=on_load)
+        """`work`'s updates, computed in the caller's thread as one long job on the device, a turn per update (a
+        fine-tuning run: a step a turn), so that quick requests go on being answered between them."""
+        return self.scheduler.sliced(work(self, *args, stop=stop, on_load=on_load))
 
     def close(self) -> None:
         """Nothing to let go of but memory; for the `Engine` interface."""
@@ -487,28 +537,8 @@ class Backend:
     def apply(self, checkpoint: str, fn: Callable[[LoadedModel], R], on_load: LoadListener | None = None) -> R:
         """`fn(model)` on the loaded checkpoint, for work that no pipeline does."""
         loaded = self.model(checkpoint, on_load)
-        with self.computing():
+        with self.scheduler.work():
             return fn(loaded)
-
-    @contextmanager
-    def computing(self) -> Iterator[None]:
-        """Model work, `compute_slots` at a time on this device however many requests run: on a CPU, torch already
-        spreads one forward pass over every core, and two at once only make both slower (and hold two sets of
-        activations). Work nested in work of the same thread goes straight through."""
-        depth = getattr(self._inside, "depth", 0)
-        if depth:
-            self._inside.depth = depth + 1
-            try:
-                yield
-            finally:
-                self._inside.depth = depth
-            return
-        with self._compute:
-            self._inside.depth = 1
-            try:
-                yield
-            finally:
-                self._inside.depth = 0
 
     def run(
         self, call: PipelineCall, texts: Sequence[str], checkpoint: str, on_load: LoadListener | None = None
@@ -527,7 +557,7 @@ class Backend:
         if (cached := self._pipelines.get(key)) is not None:
             return cached
         loaded = self.model(checkpoint)
-        with self._registry:
+        with self._lock_for(checkpoint), loading.building():
             if key not in self._pipelines:
                 self._pipelines[key] = _make_pipeline(
                     pipeline, model=loaded.model, tokenizer=loaded.tokenizer, device=self.device
@@ -540,11 +570,11 @@ class Backend:
             truncations: tuple[Truncation | None, ...] = (None,) * len(texts)
         else:
             truncations = tuple(loaded.truncation(text, call.reserved_tokens) for text in texts)
-        with self.computing():  # the time reported is the model's, not the wait for a slot
-            started = time.perf_counter()
+        with self.scheduler.work() as job:  # the time reported is the model's, not the waits for the device
+            started, waited = time.perf_counter(), job.waited_seconds
             # One text goes in alone: a list makes the pipeline build a DataLoader, a few ms for nothing.
             outputs = [pipe(texts[0], **call.arguments)] if len(texts) == 1 else pipe(texts, **call.arguments)
-            seconds = time.perf_counter() - started
+            seconds = time.perf_counter() - started - (job.waited_seconds - waited)
         return Inference(outputs, checkpoint, self.device, seconds, truncations)
 
     def _batcher(self, call: PipelineCall, checkpoint: str) -> MicroBatcher[str, Inference]:

@@ -47,6 +47,11 @@ def settings_from_argv(argv: Sequence[str]) -> Settings:
 
 def make_engine(settings: Settings) -> Engine:
     """The engine that runs model work: this process's `Backend`, or Ray Serve (`--engine ray`)."""
+    if not 0 < settings.long_share < 1:
+        raise ConfigError(
+            f"ROBERTA_DEMO_LONG_SHARE (--long-share) is {settings.long_share}: give long work a share of the device "
+            "between 0 and 1, e.g. 0.25."
+        )
     profile = load_profile(settings.models)
     if settings.engine == "ray":
         try:
@@ -60,6 +65,8 @@ def make_engine(settings: Settings) -> Engine:
         batching=settings.batching,
         quantize=settings.quantize == "int8",
         max_held_models=settings.held_models,
+        long_share=settings.long_share,
+        slice_seconds=settings.slice_ms / 1000,
     )
 
 
@@ -83,6 +90,8 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Engine]:
         log.warning(message)
     if settings.preload:
         backend.preload()
+    elif settings.warm_up:
+        backend.warm_up()
     # Gradio keeps a record of its last N requests for its analytics page; 10,000 by default, which is a lot of
     # memory for a server that runs all term. Read when the queue is made, so set before the app is built.
     os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")

@@ -17,6 +17,7 @@ import dataclasses
 import os
 import tomllib
 import typing
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -116,6 +117,13 @@ class Profile:
         for task_models in self.tasks.values():
             seen.update(dict.fromkeys(task_models.checkpoints))
         return list(seen)
+
+    def by_use(self, device: str) -> list[str]:
+        """Every checkpoint, most used first: those that more tabs open by default on `device` first (the base model
+        behind fill-mask, attention and the explainer), then in task order, a task's alternatives last."""
+        defaults = Counter(models.default_for(device) for models in self.tasks.values() if models.checkpoints)
+        listed = self.checkpoints()
+        return sorted(listed, key=lambda checkpoint: (-defaults[checkpoint], listed.index(checkpoint)))
 
     def tasks_of(self, checkpoint: str) -> list[str]:
         """The tasks that list `checkpoint`."""
@@ -382,6 +390,29 @@ class Settings:
     preload: bool = option(
         False, "ROBERTA_DEMO_PRELOAD", "load every checkpoint before serving, logging progress", flag="--preload"
     )
+    warm_up: bool = option(
+        False,
+        "ROBERTA_DEMO_WARM_UP",
+        "load every checkpoint in the background right after start, most used first, while the page already serves "
+        "(a request for a checkpoint still loading waits for that one only; on by default on Hugging Face Spaces)",
+        flag="--warm-up",
+    )
+    long_share: float = option(
+        0.25,
+        "ROBERTA_DEMO_LONG_SHARE",
+        "share of the device that long model work (explanations, fine-tuning, batches, long texts) keeps while quick "
+        "requests wait, and they the rest; between 0 and 1",
+        flag="--long-share",
+        metavar="SHARE",
+    )
+    slice_ms: int = option(
+        100,
+        "ROBERTA_DEMO_SLICE_MS",
+        "longest stretch long model work holds the device while quick requests wait, in ms (it gives the device up "
+        "between layers)",
+        flag="--slice-ms",
+        metavar="MS",
+    )
     batching: bool = option(
         True,
         "ROBERTA_DEMO_BATCHING",
@@ -525,7 +556,8 @@ def _from_env(cls: type, env: Mapping[str, str]) -> dict[str, Any]:
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from `ROBERTA_DEMO_*` variables; the defaults where a variable is unset."""
     env = os.environ if env is None else env
-    on_spaces = {"mcp": True} if env.get("SPACE_ID", "").strip() else {}  # a Space is a tool agents can call
+    # A Space is a tool agents can call, and a link a class opens at once: its models load before they are asked for.
+    on_spaces = {"mcp": True, "warm_up": True} if env.get("SPACE_ID", "").strip() else {}
     try:
         return Settings(**(on_spaces | _from_env(Settings, env)), limits=Limits(**_from_env(Limits, env)))
     except ValueError as exc:

@@ -43,6 +43,7 @@ from roberta_demo.backend import (
     class_names,
     load_each,
     not_configured,
+    start_warm_up,
 )
 from roberta_demo.config import ConfigError, Profile, Settings
 from roberta_demo.errors import EngineError, InputError, ModelLoadError, ModelNotHeld
@@ -73,6 +74,8 @@ class RayOptions:
     max_batch_size: int = 16
     quantize: bool = False
     held_models: int = 3
+    long_share: float = 0.25  # the device scheduler's, in each replica (see `roberta_demo.scheduling`)
+    slice_seconds: float = 0.1
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RayOptions:
@@ -85,6 +88,8 @@ class RayOptions:
             settings.ray_gpus,
             quantize=settings.quantize == "int8",
             held_models=settings.held_models,
+            long_share=settings.long_share,
+            slice_seconds=settings.slice_ms / 1000,
         )
 
     def scaling(self) -> dict[str, Any]:
@@ -148,12 +153,21 @@ def app_name(checkpoint: str) -> str:
 
 @serve.deployment(name="checkpoint", max_ongoing_requests=64, logging_config=SERVE_LOGGING)
 class CheckpointReplica:
-    """One checkpoint in one replica: an in-process `Backend` (without its own batcher) that holds only it."""
+    """One checkpoint in one replica: an in-process `Backend` (without its own batcher) that holds only it, and whose
+    device scheduler shares the replica's device among the requests it runs, as in process."""
 
-    def __init__(self, profile: Profile, checkpoint: str, quantize: bool, max_batch_size: int) -> None:
-        self.backend = Backend(profile, "auto", batching=False, quantize=quantize, max_batch_size=max_batch_size)
+    def __init__(self, profile: Profile, checkpoint: str, options: RayOptions) -> None:
+        self.backend = Backend(
+            profile,
+            "auto",
+            batching=False,
+            quantize=options.quantize,
+            max_batch_size=options.max_batch_size,
+            long_share=options.long_share,
+            slice_seconds=options.slice_seconds,
+        )
         self.checkpoint = checkpoint
-        self.run_batch.set_max_batch_size(max_batch_size)  # type: ignore[attr-defined]
+        self.run_batch.set_max_batch_size(options.max_batch_size)  # type: ignore[attr-defined]
         try:
             self.backend.model(checkpoint)
         except ModelLoadError as exc:  # the replica still starts: each request tries again and says why it fails
@@ -275,7 +289,7 @@ def _streamed(
 ) -> Iterator[T]:
     backend = _TASK_BACKENDS.setdefault(profile.name, _TaskBackend(profile, "auto", batching=False))
     backend.shelf = shelf
-    yield from work(backend, *args, stop=_RunStop(shelf, run), on_load=None)
+    yield from backend.stream(work, args, stop=_RunStop(shelf, run))
 
 
 # -- the front end's side ----------------------------------------------------------------------------------------------
@@ -377,7 +391,7 @@ class RayEngine:
             ray_actor_options={"num_cpus": self.options.cpus, "num_gpus": self.options.gpus},
             **self.options.scaling(),
         )
-        bound = replica.bind(self.profile, checkpoint, self.options.quantize, self.options.max_batch_size)
+        bound = replica.bind(self.profile, checkpoint, self.options)
         handle = serve.run(bound, name=app_name(checkpoint), route_prefix=None, logging_config=SERVE_LOGGING)
         log.info("Deployed %s on Ray Serve in %.1f s", checkpoint, time.perf_counter() - started)
         return handle
@@ -395,6 +409,11 @@ class RayEngine:
     def preload(self, progress: Callable[[str], None] = log.info) -> dict[str, ModelLoadError]:
         """Deploy every checkpoint now; returns those whose model failed to load (their replicas still run)."""
         return load_each(self.profile.checkpoints(), self.config, "deploying on Ray Serve:", progress)
+
+    def warm_up(self) -> threading.Thread:
+        """Deploy every checkpoint in a background thread, most used first; a request for one not yet deployed
+        deploys it itself (each deployment once)."""
+        return start_warm_up(self.profile.by_use(self.device), self.config, "deploying on Ray Serve:")
 
     # -- the Engine interface ------------------------------------------------------------------------------------------
 

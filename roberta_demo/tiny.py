@@ -280,7 +280,7 @@ def build_checkpoint(spec: TinySpec, tokenizer_dir: Path, out_dir: Path) -> None
     import torch
     from transformers import AutoTokenizer
 
-    from roberta_demo.backend import MODEL_CLASSES
+    from roberta_demo.loading import MODEL_CLASSES
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
     if spec.wordpiece:
@@ -294,6 +294,23 @@ def build_checkpoint(spec: TinySpec, tokenizer_dir: Path, out_dir: Path) -> None
     tokenizer.save_pretrained(out_dir)
 
 
+def _build_into(target: Path) -> None:
+    if (target / "COMPLETE").exists():  # another thread built it while this one waited
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="building-", dir=target.parent))
+    tokenizer_dirs = {False: staging / "_tokenizer", True: staging / "_tokenizer_zh"}
+    build_tokenizer(tokenizer_dirs[False])
+    build_wordpiece_tokenizer(tokenizer_dirs[True])
+    for name, spec in CHECKPOINTS.items():
+        build_checkpoint(spec, tokenizer_dirs[spec.wordpiece], staging / name)
+    (staging / "COMPLETE").write_text("ok\n")
+    try:
+        staging.rename(target)
+    except OSError:  # another process finished first: its build is identical
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def _fingerprint() -> str:
     corpora = corpus_text() + corpus_text("tiny_corpus_zh.txt")
     digest = hashlib.sha256(f"{BUILD_VERSION}\n{sorted(CHECKPOINTS.items())}\n{corpora}".encode())
@@ -303,20 +320,13 @@ def _fingerprint() -> str:
 def ensure_built(root: Path | None = None) -> dict[str, Path]:
     """Build every tiny checkpoint once and return their folders; later calls reuse the cache.
 
-    The build goes to a temporary folder renamed into place, so an interrupted build is never reused.
+    The build goes to a temporary folder renamed into place, so an interrupted build is never reused. It builds models
+    as loading does, so alone in the process (`loading.building`).
     """
+    from roberta_demo.loading import building
+
     target = (root or cache_root()) / f"v{BUILD_VERSION}-{_fingerprint()}"
     if not (target / "COMPLETE").exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="building-", dir=target.parent))
-        tokenizer_dirs = {False: staging / "_tokenizer", True: staging / "_tokenizer_zh"}
-        build_tokenizer(tokenizer_dirs[False])
-        build_wordpiece_tokenizer(tokenizer_dirs[True])
-        for name, spec in CHECKPOINTS.items():
-            build_checkpoint(spec, tokenizer_dirs[spec.wordpiece], staging / name)
-        (staging / "COMPLETE").write_text("ok\n")
-        try:
-            staging.rename(target)
-        except OSError:  # another process finished first: its build is identical
-            shutil.rmtree(staging, ignore_errors=True)
+        with building():
+            _build_into(target)
     return {name: target / name for name in CHECKPOINTS}

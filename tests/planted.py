@@ -12,6 +12,7 @@ language model with every weight zero predicts the softmax of its head's bias, t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from transformers import (
 
 from roberta_demo.backend import Backend
 from roberta_demo.config import Profile, TaskModels
+from roberta_demo.loading import building
 
 SCALE = 10.0
 
@@ -134,7 +136,16 @@ def planted_backend(profile: Profile, root: Path) -> Backend:
     def source(task: str) -> str:
         return profile.models(task).checkpoints[0]
 
-    checkpoints = {
+    with building():  # alone in the process, as every model build (the session's app may be loading meanwhile)
+        checkpoints = _plant_all(source, root)
+    tasks = dict(profile.tasks)
+    for task, path in checkpoints.items():
+        tasks[task] = TaskModels(task, (str(path),))
+    return Backend(replace(profile, name="planted", tasks=tasks), "cpu")
+
+
+def _plant_all(source: Callable[[str], str], root: Path) -> dict[str, Path]:
+    return {
         "sentiment": plant_sequence_classifier(source("sentiment"), root / "sentiment", SENTIMENT_WORDS),
         "emotion": plant_sequence_classifier(source("emotion"), root / "emotion", EMOTION_WORDS),
         "zero_shot": plant_sequence_classifier(source("zero_shot"), root / "nli", NLI_WORDS),
@@ -142,7 +153,3 @@ def planted_backend(profile: Profile, root: Path) -> Backend:
         "ner": plant_token_classifier(source("ner"), root / "ner", NER_WORDS),
         "fill_mask": plant_masked_lm(source("fill_mask"), root / "mlm", MLM_LOGITS),
     }
-    tasks = dict(profile.tasks)
-    for task, path in checkpoints.items():
-        tasks[task] = TaskModels(task, (str(path),))
-    return Backend(replace(profile, name="planted", tasks=tasks), "cpu")

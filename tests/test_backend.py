@@ -17,7 +17,8 @@ from roberta_demo.backend import Backend, PipelineCall, choose_device, choose_dt
 from roberta_demo.catalog import Catalog
 from roberta_demo.config import TASKS, Limits, TaskModels, UnknownCheckpoint, load_profile
 from roberta_demo.errors import ModelLoadError
-from roberta_demo.tasks import attention
+from roberta_demo.loading import building, wait_for_builds
+from roberta_demo.tasks import attention, explain, finetune, sentiment
 from roberta_demo.tasks.common import TaskContext
 
 BACKEND_SOURCE = Path(__file__).resolve().parents[1] / "roberta_demo" / "backend.py"
@@ -249,3 +250,99 @@ def test_a_checkpoint_with_only_pytorch_weights_loads(tiny_profile, tmp_path: Pa
     tasks = {**tiny_profile.tasks, "sentiment": TaskModels("sentiment", (str(tmp_path),))}
     backend = Backend(replace(tiny_profile, tasks=tasks), "cpu")
     assert backend.model(str(tmp_path)).model.config.model_type == "bert"
+
+
+# -- the device scheduler, on real tasks ------------------------------------------------------------------------------
+
+WAIT_S = 120.0  # only catches a hang
+
+
+def _waiting(kind: str):
+    return lambda stats: stats.waiting[kind] >= 1
+
+
+def test_an_explanation_gives_way_to_a_quick_request_between_its_layers(tiny_profile):
+    fresh = Backend(tiny_profile, "cpu", batching=False, slice_seconds=0)
+    context = TaskContext(fresh, Limits())
+    sentiment.classify(context, "loaded before the race")
+    model = fresh.model(fresh.checkpoint_for("sentiment")).model
+    integrating, order = threading.Event(), []
+
+    def pause_once_integrating(module, args):  # in Integrated Gradients' batch of steps: wait for the quick request
+        if args[0].shape[0] > 1 and not integrating.is_set():
+            integrating.set()
+            assert fresh.scheduler.wait_until(_waiting("short"), WAIT_S)
+
+    model.base_model.encoder.layer[0].register_forward_pre_hook(pause_once_integrating)
+
+    def explanation() -> None:
+        explain.explain(context, "a great day", "sentiment", method="integrated_gradients", steps=64)
+        order.append("explanation")
+
+    def quick() -> None:
+        integrating.wait(WAIT_S)
+        sentiment.classify(context, "quick")
+        order.append("quick")
+
+    threads = [threading.Thread(target=explanation), threading.Thread(target=quick)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT_S)
+    assert order == ["quick", "explanation"]
+    assert fresh.scheduler.stats().handovers >= 1
+
+
+def test_fine_tuning_takes_the_device_step_by_step_through_the_scheduler(tiny_profile):
+    fresh = Backend(tiny_profile, "cpu", batching=False)
+    context = TaskContext(fresh, Limits())
+    rows = [["good", "positive"], ["fine", "positive"], ["bad", "negative"], ["awful", "negative"]]
+    examples = finetune.read_examples(rows, None, context.limits)
+    updates = iter(finetune.train(context, examples, finetune.Recipe(steps=4)))
+    first_update, holding, release = threading.Event(), threading.Event(), threading.Event()
+
+    def hold_the_device() -> None:
+        with fresh.scheduler.work():
+            holding.set()
+            release.wait(WAIT_S)
+
+    holder = threading.Thread(target=hold_the_device)
+    holder.start()
+    holding.wait(WAIT_S)
+    trainer = threading.Thread(target=lambda: (next(updates), first_update.set()))
+    trainer.start()
+    assert fresh.scheduler.wait_until(_waiting("long"), WAIT_S)  # the run waits for the device as long work
+    assert not first_update.is_set()
+    release.set()
+    trainer.join(WAIT_S)
+    assert first_update.is_set()
+    *_, finished = updates
+    fresh.release(finished.key)
+    assert fresh.scheduler.stats().slices["long"] >= 4 + 1  # a turn per step, and the last for the model
+
+
+def test_a_load_inside_model_work_lends_the_device_out_meanwhile(tiny_profile):
+    fresh = Backend(tiny_profile, "cpu", batching=False)
+    context = TaskContext(fresh, Limits())
+    sentiment.classify(context, "loaded")
+    examples = finetune.read_examples([["good", "a"], ["bad", "b"]], None, context.limits)
+    holder_ready, release, answered = threading.Event(), threading.Event(), threading.Event()
+
+    def a_long_load_elsewhere() -> None:
+        with building():
+            holder_ready.set()
+            release.wait(WAIT_S)
+
+    holder = threading.Thread(target=a_long_load_elsewhere)
+    holder.start()
+    holder_ready.wait(WAIT_S)
+    # Fine-tuning loads its base inside its own turn on the device; while it waits for that load, others run.
+    trainer = threading.Thread(target=lambda: list(finetune.train(context, examples, finetune.Recipe(steps=1))))
+    trainer.start()
+    assert wait_for_builds(lambda visitors, background: visitors >= 1, WAIT_S)
+    quick = threading.Thread(target=lambda: (sentiment.classify(context, "not stuck"), answered.set()))
+    quick.start()
+    assert answered.wait(WAIT_S), "a quick request waited for a load that held the device"
+    release.set()
+    for thread in (holder, trainer, quick):
+        thread.join(WAIT_S)

@@ -1,4 +1,4 @@
-"""The layers never reach past each other: backend → tasks → results → viz → ui, one way.
+"""The layers never reach past each other: (scheduling, loading) → backend → tasks → results → viz → ui, one way.
 
 ui and viz hold no torch or transformers and never import the backend; tasks hold no Gradio or plotly; results
 import nothing of the model side. A subprocess with torch and transformers blocked imports every torch-free module.
@@ -25,6 +25,16 @@ FORBIDDEN = {
     "backend.py": {"gradio", "plotly", "roberta_demo.tasks", "roberta_demo.viz", "roberta_demo.ui"},
     "catalog.py": MODEL_SIDE | {"gradio"},
     "config.py": MODEL_SIDE | {"gradio"},
+    # How model work shares the device: machinery that knows no model library and nothing of the package.
+    "scheduling.py": MODEL_SIDE | {"gradio", "plotly", "roberta_demo"},
+    "loading.py": {
+        "gradio",
+        "plotly",
+        "roberta_demo.backend",
+        "roberta_demo.tasks",
+        "roberta_demo.viz",
+        "roberta_demo.ui",
+    },
 }
 TORCH_FREE = [
     "roberta_demo.results",
@@ -33,6 +43,7 @@ TORCH_FREE = [
     "roberta_demo.viz.attention",
     "roberta_demo.catalog",
     "roberta_demo.config",
+    "roberta_demo.scheduling",
 ]
 
 

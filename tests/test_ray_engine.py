@@ -54,8 +54,25 @@ TASKS: dict[str, Callable[[TaskContext], Any]] = {
 }
 
 
+# Quantities that a replica's other torch thread count (sums taken in another order) moves more than float32
+# rounding: Integrated Gradients' convergence residual and its ratio to a small difference, and a word's rank among
+# near-tied probabilities. Each gets a tolerance that fits what it is.
+RESIDUALS = {"delta": 1e-4, "relative_delta": 1e-3}
+
+
+def _near_rank(a: int, b: int) -> bool:
+    return abs(a - b) <= max(1, round(0.01 * max(a, b)))
+
+
 def _same(a: Any, b: Any, path: str = "result") -> None:
     """Equal results, but for the time a run took; floats to float32 rounding (two processes, one set of weights)."""
+    name = path.rsplit(".", 1)[-1]
+    if isinstance(a, float) and name in RESIDUALS:
+        assert a == pytest.approx(b, abs=RESIDUALS[name]), path
+        return
+    if isinstance(a, int) and name == "rank":
+        assert _near_rank(a, b), path
+        return
     if isinstance(a, RunInfo):
         a, b = replace(a, seconds=0.0), replace(b, seconds=0.0)
     if dataclasses.is_dataclass(a) and not isinstance(a, type):

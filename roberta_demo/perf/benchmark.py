@@ -39,6 +39,9 @@ from gradio_client import Client
 from roberta_demo import tiny
 from roberta_demo.backend import MODEL_CLASSES, Backend, LoadedModel, quantize_int8
 from roberta_demo.config import TASKS, Limits, load_profile
+from roberta_demo.loading import building
+from roberta_demo.perf.clients import rest_predict
+from roberta_demo.perf.fairness import fairness_rows
 from roberta_demo.perf.loadtest import resident_mb, warm_up
 from roberta_demo.perf.server import ServedApp, serve, start_app
 from roberta_demo.results import FineTuned
@@ -103,7 +106,9 @@ def build_checkpoint(root: Path, task: str, sizes: Sizes, tokenizer: Any | None 
         multi_label=task == "topic",
     )
     torch.manual_seed(seed)
-    MODEL_CLASSES[TASKS[task].head].from_config(config).save_pretrained(root / task)
+    with building():
+        model = MODEL_CLASSES[TASKS[task].head].from_config(config)
+    model.save_pretrained(root / task)
     tokenizer.save_pretrained(root / task)
     return root / task
 
@@ -189,19 +194,6 @@ def bench_http(url: str, repeats: int) -> dict[str, float]:
     finally:
         empty_app.stop()
     return {"http": sentiment, "empty": nothing}
-
-
-def rest_predict(http: httpx.Client, url: str, endpoint: str, inputs: list, session: str | None = None) -> str:
-    """One call through Gradio's plain HTTP API (POST, then read the event stream): a light client, so that the
-    benchmark's own CPU use does not cap the server's throughput on a shared 2-core machine. With `session`, in that
-    session (as gradio_client and @gradio/client call, one session per client); without, in a new one (as curl)."""
-    body = {"data": inputs} | ({"session_hash": session} if session else {})
-    event = http.post(f"{url}gradio_api/call{endpoint}", json=body).json()["event_id"]
-    with http.stream("GET", f"{url}gradio_api/call{endpoint}/{event}") as stream:
-        lines = list(stream.iter_lines())
-    if not any(line.startswith("event: complete") for line in lines):
-        raise RuntimeError(f"{endpoint} failed: {lines[-3:]}")
-    return lines[-1]
 
 
 _NAIVE_APP = """
@@ -779,6 +771,62 @@ def part_ray(run: Run) -> list[Row]:
     ]
 
 
+def _preset_table() -> dict[str, Any]:
+    return {"headers": ["text", "label"], "data": [list(row) for row in finetune.PRESETS[FINE_TUNE_PRESET]]}
+
+
+def _fine_tune_run(context: TaskContext, steps: int) -> None:
+    examples = finetune.read_examples(_preset_table(), None, context.limits)
+    *_, finished = finetune.train(context, examples, finetune.Recipe(steps=steps))
+    if isinstance(finished, FineTuned):
+        context.release(finished.key)
+
+
+def bench_slicing_cost(run: Run) -> list[Row]:
+    """What slice boundaries cost long work on an idle device: an explanation and a fine-tuning run on the run's
+    backend against the same on a backend whose models have no boundaries."""
+    unsliced = TaskContext(Backend(run.backend.profile, "cpu", slice_boundaries=False), run.context.limits)
+
+    def explanation(context: TaskContext) -> Callable[[], object]:
+        return lambda: explain.explain(context, TEXT_32, "sentiment", method="integrated_gradients")
+
+    calls: dict[str, Callable[[], object]] = {
+        "explain, unsliced": explanation(unsliced),
+        "explain, sliced": explanation(run.context),
+        "fine-tune, unsliced": functools.partial(_fine_tune_run, unsliced, 10),
+        "fine-tune, sliced": functools.partial(_fine_tune_run, run.context, 10),
+    }
+    seconds = interleaved_medians(calls, max(3, run.repeats // 4))
+    return [
+        (
+            f"slicing on an idle device: {work} ({name})",
+            f"{seconds[f'{work}, unsliced']:.2f} s → {seconds[f'{work}, sliced']:.2f} s",
+            f"{seconds[f'{work}, sliced'] / seconds[f'{work}, unsliced']:.3f} × (target < 1.10)",
+        )
+        for work, name in (("explain", "IG, 32 steps"), ("fine-tune", "10 steps"))
+    ]
+
+
+def part_fairness(run: Run) -> list[Row]:
+    """Quick requests beside long work on the served app (`roberta_demo.perf.fairness`), for two shares on the local
+    engine and one on Ray (where it is installed); and what slicing costs on an idle device."""
+    seconds = max(20.0, 3.0 * run.repeats)
+    rows = bench_slicing_cost(run)
+    engines: list[tuple[str, list[str], dict[str, str], tuple[float, ...]]] = [("local", [], {}, (0.25, 0.5))]
+    if importlib.util.find_spec("ray") is not None:
+        # One replica given every core (Ray gives a replica as many torch threads as CPUs it reserves).
+        ray_env = {"ROBERTA_DEMO_RAY_CPUS": str(os.cpu_count() or 1)}
+        engines.append(("Ray", ["--engine", "ray", "--ray-replicas", "1"], ray_env, (0.25,)))
+    for engine, extra, env, shares in engines:
+        for share in shares:
+            app = start_app(str(run.config), extra=[*extra, "--preload", "--long-share", str(share)], env=env)
+            try:
+                rows += fairness_rows(app.url, f"{engine}, share {share:.0%}", share, _preset_table(), seconds)
+            finally:
+                app.stop()
+    return rows
+
+
 PARTS: dict[str, Callable[[Run], list[Row]]] = {
     "overhead": part_overhead,
     "http": part_http,
@@ -789,6 +837,7 @@ PARTS: dict[str, Callable[[Run], list[Row]]] = {
     "explain": part_explain,
     "fine_tune": part_fine_tune,
     "ray": part_ray,
+    "fairness": part_fairness,
 }
 
 

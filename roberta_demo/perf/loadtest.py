@@ -4,11 +4,13 @@
     python -m roberta_demo.perf.loadtest --minutes 30         # soak: memory every 30 s, latency per minute, verdict
     python -m roberta_demo.perf.loadtest --minutes 30 --base-sentiment   # sentiment on a roberta-base-shaped model
     python -m roberta_demo.perf.loadtest --url http://127.0.0.1:7860/ --pid 1234
+    python -m roberta_demo.perf.loadtest --cold               # no warm-up: every client's first request at once
 
 Reports every request's outcome, latencies per endpoint, and the server's resident memory after warm-up and after
 the run. A soak also samples memory through the run and judges it: from the settle minute (5 by default) to the end,
 memory grows less than 3 % and no minute's p95 latency is over 1.5 × the settle minute's. Traffic goes only to the
-given local URL.
+given local URL. With `--cold` the clients find the server as a class does, nothing loaded: their first requests go
+out together, and memory counts from the moment every endpoint has answered once.
 """
 
 from __future__ import annotations
@@ -179,14 +181,19 @@ def resident_mb(pid: int) -> float:
 
 
 class _Recorder:
-    """Collects answers and failures from every client thread, timed from the run's start."""
+    """Collects answers and failures from every client thread, timed from the run's start; `pid`, when given, has
+    its memory read as the warm baseline once every endpoint has answered (a cold run's warm-up)."""
 
-    def __init__(self, report: LoadReport, started: float):
-        self.report, self.started, self.lock = report, started, threading.Lock()
+    def __init__(self, report: LoadReport, started: float, pid: int | None = None):
+        self.report, self.started, self.lock, self.pid = report, started, threading.Lock(), pid
+        self.unanswered = {endpoint for endpoint, _ in [*REQUESTS, FINE_TUNE]}
 
     def answer(self, endpoint: str, latency: float) -> None:
         with self.lock:
             self.report.answers.append((time.monotonic() - self.started, endpoint, latency))
+            self.unanswered.discard(endpoint)
+            if self.pid is not None and not self.unanswered and not self.report.rss_warm_mb:
+                self.report.rss_warm_mb = resident_mb(self.pid)
 
     def failure(self, endpoint: str, exc: Exception) -> None:
         with self.lock:
@@ -205,8 +212,12 @@ def _connect(url: str, deadline: float, recorder: _Recorder) -> Client | None:
     return None
 
 
-def _client_loop(url: str, deadline: float, offset: int, recorder: _Recorder) -> None:
+def _client_loop(
+    url: str, deadline: float, offset: int, recorder: _Recorder, together: threading.Barrier | None = None
+) -> None:
     client = _connect(url, deadline, recorder)
+    if together is not None:  # a cold start: every client's first request at the same moment
+        together.wait()
     if client is None:
         return
     requests = [*REQUESTS, FINE_TUNE] if offset == 0 else REQUESTS
@@ -238,15 +249,22 @@ def warm_up(url: str) -> None:
     client.close()
 
 
-def run_load(url: str, pid: int, clients: int = 16, seconds: float = 30.0, settle_minute: int = 5) -> LoadReport:
+def run_load(
+    url: str, pid: int, clients: int = 16, seconds: float = 30.0, settle_minute: int = 5, cold: bool = False
+) -> LoadReport:
     """Run `clients` concurrent clients against `url` for `seconds`; `pid` is the server's process, whose memory is
-    read after warm-up, every `SAMPLE_EVERY_S` during the run, and after it."""
-    warm_up(url)
-    report = LoadReport(clients, seconds, rss_warm_mb=resident_mb(pid), settle_minute=settle_minute)
+    read after warm-up, every `SAMPLE_EVERY_S` during the run, and after it. `cold`: no warm-up round; the clients'
+    first requests go out together on whatever the server has loaded (nothing, freshly started)."""
+    if not cold:
+        warm_up(url)
+    report = LoadReport(clients, seconds, rss_warm_mb=0.0 if cold else resident_mb(pid), settle_minute=settle_minute)
     started = time.monotonic()
-    recorder, deadline, stop = _Recorder(report, started), started + seconds, threading.Event()
+    recorder, deadline, stop = _Recorder(report, started, pid if cold else None), started + seconds, threading.Event()
+    together = threading.Barrier(clients) if cold else None
     sampler = threading.Thread(target=_sample_memory, args=(pid, report, started, stop), daemon=True)
-    threads = [threading.Thread(target=_client_loop, args=(url, deadline, i, recorder)) for i in range(clients)]
+    threads = [
+        threading.Thread(target=_client_loop, args=(url, deadline, i, recorder, together)) for i in range(clients)
+    ]
     for thread in [sampler, *threads]:
         thread.start()
     for thread in threads:
@@ -290,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=int, help="soak for this many minutes (overrides --seconds)")
     parser.add_argument("--settle", type=int, default=5, help="the soak's minute from which memory must stay flat")
     parser.add_argument("--base-sentiment", action="store_true", help="sentiment on a roberta-base-shaped model")
+    parser.add_argument("--cold", action="store_true", help="no warm-up round: the first requests go out together")
     args = parser.parse_args(argv)
     seconds = 60.0 * args.minutes if args.minutes else args.seconds
     with tempfile.TemporaryDirectory(prefix="roberta-demo-soak-") as folder:
@@ -297,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         served = None if args.url else start_app(args.models, env=env)
         url, pid = (served.url, served.pid) if served else (args.url, args.pid or os.getpid())
         try:
-            report = run_load(url, pid, args.clients, seconds, args.settle)
+            report = run_load(url, pid, args.clients, seconds, args.settle, cold=args.cold)
         finally:
             if served:
                 served.stop()

@@ -30,6 +30,7 @@ import transformers
 from roberta_demo.backend import LoadedModel, StopSignal
 from roberta_demo.config import Limits
 from roberta_demo.errors import InputError
+from roberta_demo.loading import building
 from roberta_demo.results import FineTuned, TrainingUpdate, Verdict
 from roberta_demo.tasks.attention import attention_rollout
 from roberta_demo.tasks.common import TaskContext, check_text, too_long
@@ -313,7 +314,8 @@ def classifier_copy(model: LoadedModel, labels: list[str]) -> LoadedModel:
     config = copy.deepcopy(model.model.config)
     config.id2label, config.label2id = dict(enumerate(labels)), {label: i for i, label in enumerate(labels)}
     config.num_labels, config.problem_type = len(labels), "single_label_classification"
-    classifier = transformers.AutoModelForSequenceClassification.from_config(config)
+    with building():
+        classifier = transformers.AutoModelForSequenceClassification.from_config(config)
     encoder = getattr(classifier, classifier.base_model_prefix)
     # Poolers are never carried over: a masked LM has none, and one loaded bare (AutoModel) has a random one that
     # RoBERTa's classifier does not use; BERT's classifier adds its own, which starts fresh like the head.
@@ -322,7 +324,9 @@ def classifier_copy(model: LoadedModel, labels: list[str]) -> LoadedModel:
     if unexpected or any(not name.startswith("pooler") for name in missing):
         raise InputError(f"{model.checkpoint} cannot be fine-tuned here: its encoder does not fit a classifier.")
     classifier.to(device=model.device, dtype=torch.float32)
-    return LoadedModel(model.checkpoint, classifier, model.tokenizer, model.device, model.max_tokens)
+    return LoadedModel(
+        model.checkpoint, classifier, model.tokenizer, model.device, model.max_tokens, sliced=model.sliced
+    )
 
 
 def freeze_lower_layers(model: Any) -> None:
