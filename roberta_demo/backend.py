@@ -557,7 +557,9 @@ class Backend:
         if (cached := self._pipelines.get(key)) is not None:
             return cached
         loaded = self.model(checkpoint)
-        with self._lock_for(checkpoint), loading.building():
+        # The device first, then the checkpoint's lock: holding the lock while waiting for the device again (after
+        # the build) would deadlock with work that holds the device and waits for the lock.
+        with scheduling.set_aside(), self._lock_for(checkpoint), loading.building():
             if key not in self._pipelines:
                 self._pipelines[key] = _make_pipeline(
                     pipeline, model=loaded.model, tokenizer=loaded.tokenizer, device=self.device
@@ -583,7 +585,9 @@ class Backend:
         with self._registry:
             if key not in self._batchers:
                 run_batch = functools.partial(self.run_together, call, checkpoint)
-                self._batchers[key] = MicroBatcher(run_batch, self.max_batch_size, self._batch_observer)
+                self._batchers[key] = MicroBatcher(
+                    run_batch, self.max_batch_size, self._batch_observer, turn=self.scheduler.work
+                )
             return self._batchers[key]
 
     def run_together(self, call: PipelineCall, checkpoint: str, texts: list[str]) -> list[Inference]:

@@ -8,6 +8,9 @@ Clients answered together come back together, but not at the same instant: witho
 model idle and runs alone, the rest wait for it, and batches alternate 1, 7, 1, 7 (measured: 8 clients). So the
 first request after a batch of k waits up to `gather_s` for k requests to be there (a lone user's batches are of 1,
 so a lone user still waits for nothing).
+
+With a `turn` (the device scheduler's), the next batch is taken when the device is free for it, not before: requests
+that arrive while their leader waits for the device (long work holds it for a slice) join the leader's batch.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
@@ -52,8 +56,10 @@ class MicroBatcher(Generic[Item, Result]):
         max_size: int = 16,
         observer: BatchObserver | None = None,
         gather_s: float = 0.05,
+        turn: Callable[[], AbstractContextManager[object]] = nullcontext,
     ):
         self._run_batch = run_batch
+        self._turn = turn
         self._max_size = max_size
         self._observer = observer
         self._gather_s = gather_s
@@ -76,7 +82,8 @@ class MicroBatcher(Generic[Item, Result]):
             job.ready.wait()  # woken with a result, or to lead the next batch (this job first in it)
         if not job.finished:
             self._gather()
-            self._run_next()
+            with self._turn():
+                self._run_next()
         if job.error is not None:
             raise job.error
         return job.result  # type: ignore[return-value]

@@ -10,8 +10,9 @@ piece of model work asks this scheduler for a slot:
   a long text's windows, a batch of texts in batches; fine-tuning says it is long from the start). One pass, however
   big, stays short: a micro-batch of quick requests is the work this order protects. Long work runs in slices: at
   each slice boundary (before every encoder layer, and in a backward pass after every layer's gradient; see
-  `mark_slice_boundaries`) a long job whose slice has lasted `slice_seconds` asks for the device again, behind the
-  requests already waiting in its class, and gives it up if the policy picks another. Two long jobs so take turns.
+  `mark_slice_boundaries`) a long job asks for the device again, behind the requests already waiting in its class,
+  and gives it up if the policy picks another: once its slice has lasted `slice_seconds` if it won the device over
+  waiting work, at once if it got the device with nobody else waiting. Two long jobs so take turns.
 - While both classes wait, they share the device by stride scheduling: each class's virtual time advances by the
   device time it uses divided by its share (`long_share` for long work, the rest for short work), and the class whose
   virtual time is behind goes next, short work on a tie. Long work thus keeps its share however many quick requests
@@ -56,7 +57,7 @@ class Job:
     waited_seconds: float = 0.0  # waiting for the device after its first slice (it gave way)
     slices: int = 0
     passes: int = 0  # forward passes of a model begun
-    _slice_started: float = 0.0
+    _protected_until: float = 0.0  # a slice won against waiting work runs this long before it gives way
     _charged_at: float = 0.0
 
 
@@ -70,11 +71,12 @@ class _Request:
 @dataclass(frozen=True)
 class SchedulerStats:
     """What the scheduler has done so far, per class: device seconds used, slices run (a job's each turn on the
-    device), jobs waiting now; and how often a long job gave the device up to another."""
+    device), jobs waiting now and jobs on the device now; and how often a long job gave the device up to another."""
 
     device_seconds: dict[Kind, float]
     slices: dict[Kind, int]
     waiting: dict[Kind, int]
+    running: dict[Kind, int]
     handovers: int
 
 
@@ -170,7 +172,8 @@ class DeviceScheduler:
 
     def _stats(self) -> SchedulerStats:
         waiting = {kind: sum(r.job.kind == kind for r in self._waiting) for kind in KINDS}
-        return SchedulerStats(dict(self._used), dict(self._slices), waiting, self._handovers)
+        running = {kind: self._active[kind] - waiting[kind] for kind in KINDS}
+        return SchedulerStats(dict(self._used), dict(self._slices), waiting, running, self._handovers)
 
     # -- the policy ----------------------------------------------------------------------------------------------
 
@@ -181,7 +184,7 @@ class DeviceScheduler:
             self._changed.notify_all()
             if self._free:
                 self._free -= 1
-                self._grant(job, self._clock())
+                self._grant(job, self._clock(), contested=False)
                 return
             request = _Request(job, next(self._tickets))
             self._waiting.append(request)
@@ -197,7 +200,7 @@ class DeviceScheduler:
                 self._free += 1
                 return
             self._waiting.remove(chosen)
-            self._grant(chosen.job, now)
+            self._grant(chosen.job, now, contested=bool(self._waiting))
             chosen.granted.set()
 
     def _give_way(self, job: Job, new_pass: bool = False) -> None:
@@ -211,15 +214,15 @@ class DeviceScheduler:
                 if job.passes < 2 or job.device_seconds < self.slice_seconds:
                     return
                 self._make_long(job)
-            if not self._waiting or now - job._slice_started < self.slice_seconds:
+            if not self._waiting or now < job._protected_until:
                 return
             again = _Request(job, next(self._tickets))  # behind every request already waiting in its class
             chosen = self._choose(again) or again
             if chosen is again:
-                job._slice_started = now
+                job._protected_until = now + self.slice_seconds
                 return
             self._waiting.remove(chosen)
-            self._grant(chosen.job, now)
+            self._grant(chosen.job, now, contested=True)
             chosen.granted.set()
             self._waiting.append(again)
             self._handovers += 1
@@ -256,8 +259,11 @@ class DeviceScheduler:
         self._active["long"] += 1
         self._level("long")
 
-    def _grant(self, job: Job, now: float) -> None:
-        job._slice_started = job._charged_at = now
+    def _grant(self, job: Job, now: float, contested: bool) -> None:
+        """`job` gets a slot; a slot it won over other waiting work is its for a slice before it gives way, one it
+        got with nobody else waiting is not (who comes next takes it at the next boundary, if the policy says so)."""
+        job._charged_at = now
+        job._protected_until = now + self.slice_seconds if contested else now
         job.slices += 1
         self._slices[job.kind] += 1
 

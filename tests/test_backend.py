@@ -346,3 +346,32 @@ def test_a_load_inside_model_work_lends_the_device_out_meanwhile(tiny_profile):
     release.set()
     for thread in (holder, trainer, quick):
         thread.join(WAIT_S)
+
+
+def test_two_first_batches_on_one_checkpoint_build_its_pipeline_without_a_deadlock(tiny_profile):
+    fresh = Backend(tiny_profile, "cpu")
+    checkpoint = fresh.checkpoint_for("sentiment")
+    fresh.model(checkpoint)  # loaded; its text-classification pipeline is not built yet
+    every_class = replace(CLASSIFY, arguments={"top_k": None})  # two batchers (their arguments differ), one pipeline
+    best_class = replace(CLASSIFY, arguments={"top_k": 1})
+    holder_ready, release, answers = threading.Event(), threading.Event(), []
+
+    def a_long_load_elsewhere() -> None:
+        with building():
+            holder_ready.set()
+            release.wait(WAIT_S)
+
+    holder = threading.Thread(target=a_long_load_elsewhere)
+    holder.start()
+    holder_ready.wait(WAIT_S)
+    # Daemon threads: a deadlock fails the test instead of hanging the run.
+    first = threading.Thread(target=lambda: answers.append(fresh.run(every_class, ["one"], checkpoint)), daemon=True)
+    first.start()  # leads its batch on the device, sets the device aside to build the pipeline, waits for its turn
+    assert wait_for_builds(lambda visitors, background: visitors == 1, WAIT_S)
+    second = threading.Thread(target=lambda: answers.append(fresh.run(best_class, ["two"], checkpoint)), daemon=True)
+    second.start()  # takes the device the first set aside, then needs the pipeline the first is building
+    assert fresh.scheduler.wait_until(lambda stats: stats.slices["short"] == 2, WAIT_S)  # both have had the device
+    release.set()
+    for thread in (holder, first, second):
+        thread.join(WAIT_S)
+    assert len(answers) == 2, "two batches waited on each other: one for the device, one for the checkpoint's lock"

@@ -13,6 +13,7 @@ import pytest
 
 from roberta_demo.backend import Backend, PipelineCall
 from roberta_demo.batching import MicroBatcher
+from roberta_demo.scheduling import DeviceScheduler
 
 TIMEOUT = 30
 
@@ -58,6 +59,28 @@ def test_requests_that_wait_are_run_together_and_answered_in_order():
         held.release.set()
         assert first.result(TIMEOUT) == 0 and [f.result(TIMEOUT) for f in rest] == [i * i for i in range(1, 12)]
     assert recorder.sizes == [1, 11]
+
+
+def test_requests_arriving_while_their_leader_waits_for_the_device_join_its_batch():
+    scheduler, recorder = DeviceScheduler(), Recorder(expected=4)
+    batcher = MicroBatcher(lambda items: [item * item for item in items], observer=recorder, turn=scheduler.work)
+    holding, release = threading.Event(), threading.Event()
+
+    def long_work_on_the_device() -> None:
+        with scheduler.work("long"):
+            holding.set()
+            release.wait(TIMEOUT)
+
+    with ThreadPoolExecutor(5) as pool:
+        pool.submit(long_work_on_the_device)
+        assert holding.wait(TIMEOUT)
+        leader = pool.submit(batcher.submit, 1)
+        assert scheduler.wait_until(lambda stats: stats.waiting["short"] == 1, TIMEOUT)  # the leader, for the device
+        rest = [pool.submit(batcher.submit, i) for i in (2, 3, 4)]
+        assert recorder.all_queued.wait(TIMEOUT)
+        release.set()
+        assert [f.result(TIMEOUT) for f in [leader, *rest]] == [1, 4, 9, 16]
+    assert recorder.sizes == [4]  # one pass once the device was free, not the leader alone and then the rest
 
 
 def test_a_lone_request_runs_at_once():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 
@@ -14,8 +15,9 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 from gradio_client.utils import QueueError, Status
 
-from roberta_demo.cli import create_app, launch, settings_from_argv
-from roberta_demo.config import Settings
+from roberta_demo.backend import Backend
+from roberta_demo.cli import create_app, launch, make_engine, settings_from_argv
+from roberta_demo.config import ConfigError, Settings
 from roberta_demo.hub import weight_patterns
 from roberta_demo.perf.server import start_app
 from roberta_demo.ui.files import FILES
@@ -54,6 +56,21 @@ def test_start_up_loads_no_model_unless_preload(tiny_profile):
     assert not backend.load_counts
     _, preloaded = create_app(Settings(models="tiny", device="cpu", preload=True))
     assert set(preloaded.load_counts) == set(tiny_profile.checkpoints())
+
+
+def test_the_warm_up_loads_every_model_in_the_background_most_used_first(tiny_profile):
+    _, backend = create_app(Settings(models="tiny", device="cpu", warm_up=True))
+    assert isinstance(backend, Backend)
+    for warming in [thread for thread in threading.enumerate() if thread.name == "warm-up"]:
+        warming.join(120)
+    assert backend.loaded_checkpoints == tiny_profile.by_use("cpu")
+    assert backend.scheduler.slots == 1 and backend.scheduler.long_share == 0.25
+
+
+@pytest.mark.parametrize("share", ["0", "1", "1.5", "nan"])
+def test_a_share_of_the_device_outside_0_to_1_is_refused_by_name(share):
+    with pytest.raises(ConfigError, match=r"ROBERTA_DEMO_LONG_SHARE \(--long-share\).*between 0 and 1"):
+        make_engine(settings_from_argv(["--models", "tiny", "--long-share", share]))
 
 
 def test_command_line_overrides_environment(monkeypatch):

@@ -152,6 +152,27 @@ def test_the_mcp_server_is_on_by_default_on_spaces_only(env, mcp):
     assert parse_settings(["--mcp"], settings_from_env({})).mcp is True
 
 
+@pytest.mark.parametrize(
+    ("env", "warm_up"),
+    [
+        ({}, False),
+        ({"SPACE_ID": "user/roberta"}, True),
+        ({"SPACE_ID": "user/roberta", "ROBERTA_DEMO_WARM_UP": "0"}, False),
+    ],
+)
+def test_the_warm_up_is_on_by_default_on_spaces_only(env, warm_up):
+    assert settings_from_env(env).warm_up is warm_up
+    assert parse_settings(["--warm-up"], settings_from_env({})).warm_up is True
+
+
+def test_the_device_is_shared_as_configured():
+    settings = parse_settings(["--long-share", "0.5", "--slice-ms", "40"], settings_from_env({}))
+    assert (settings.long_share, settings.slice_ms) == (0.5, 40)
+    assert settings_from_env({"ROBERTA_DEMO_LONG_SHARE": "0.1"}).long_share == 0.1
+    with pytest.raises(ConfigError, match="ROBERTA_DEMO_SLICE_MS='-5'"):
+        settings_from_env({"ROBERTA_DEMO_SLICE_MS": "-5"})
+
+
 def test_the_zh_profile_is_the_chinese_roberta_family():
     profile = load_profile("zh", env={})
     assert profile.models("fill_mask").checkpoints == ("hfl/chinese-roberta-wwm-ext",)

@@ -123,6 +123,35 @@ def test_one_pass_stays_short_however_long_it_runs_and_a_second_pass_past_the_sl
     assert order == ["big pass", "quick", "big pass, second pass"]
 
 
+def test_long_work_that_found_the_device_idle_lets_quick_work_in_at_once_and_keeps_a_slice_it_won():
+    clock = ManualClock()
+    scheduler = DeviceScheduler(slice_seconds=1.0, clock=clock)
+    order, running = [], threading.Event()
+
+    def long_work() -> None:
+        with scheduler.work("long"):  # the device was idle: nobody to protect a slice from
+            running.set()
+            assert scheduler.wait_until(_waiting("short"), WAIT_S)
+            clock.advance(0.1)  # a tenth of a slice
+            give_way()
+            order.append("long, after quick")
+            assert scheduler.wait_until(_waiting("short"), WAIT_S)
+            clock.advance(0.1)  # it won the device back over nobody; another quick request asks
+            give_way()
+            order.append("long, at once again")
+
+    def quick(name: str) -> None:
+        with scheduler.work():
+            order.append(name)
+            clock.advance(0.1)
+
+    long_thread = _in_thread(long_work)
+    running.wait(WAIT_S)
+    _join(_in_thread(lambda: quick("quick 1")))
+    _join(_in_thread(lambda: quick("quick 2")), long_thread)
+    assert order == ["quick 1", "long, after quick", "quick 2", "long, at once again"]
+
+
 def test_two_long_jobs_take_turns_slice_by_slice():
     scheduler, order = DeviceScheduler(slice_seconds=0), []
     first_running = threading.Event()

@@ -41,7 +41,7 @@ from roberta_demo.backend import MODEL_CLASSES, Backend, LoadedModel, quantize_i
 from roberta_demo.config import TASKS, Limits, load_profile
 from roberta_demo.loading import building
 from roberta_demo.perf.clients import rest_predict
-from roberta_demo.perf.fairness import fairness_rows
+from roberta_demo.perf.fairness import fairness_rows, in_process, over_http
 from roberta_demo.perf.loadtest import resident_mb, warm_up
 from roberta_demo.perf.server import ServedApp, serve, start_app
 from roberta_demo.results import FineTuned
@@ -79,6 +79,7 @@ TASK_LABELS = {
 DISTIL_LAYERS = 6  # distilroberta-base, the fine-tune tab's default base: roberta-base with half its layers
 SHARED = {"attention": "fill_mask"}  # as in the default profile: roberta-base's masked LM also serves attention
 FINE_TUNE_PRESET = "Product reviews: positive or negative"
+SHARES = (0.25, 0.5)  # of the device kept for long work, in the fairness part
 FILL_MASK_TEXT = "The new phone is fast and the <mask> is great, but the battery life is so bad."
 
 
@@ -808,20 +809,28 @@ def bench_slicing_cost(run: Run) -> list[Row]:
 
 
 def part_fairness(run: Run) -> list[Row]:
-    """Quick requests beside long work on the served app (`roberta_demo.perf.fairness`), for two shares on the local
-    engine and one on Ray (where it is installed); and what slicing costs on an idle device."""
-    seconds = max(20.0, 3.0 * run.repeats)
+    """Quick requests beside long work (`roberta_demo.perf.fairness`) for two shares: in process, on the served app,
+    and on the app with the Ray engine (one share, where Ray is installed); and what slicing costs on an idle
+    device."""
+    seconds, examples = max(20.0, 3.0 * run.repeats), _preset_table()
     rows = bench_slicing_cost(run)
-    engines: list[tuple[str, list[str], dict[str, str], tuple[float, ...]]] = [("local", [], {}, (0.25, 0.5))]
+    for share in SHARES:
+        backend = Backend(run.backend.profile, "cpu", long_share=share)
+        context = TaskContext(backend, run.context.limits)
+        backend.preload(lambda line: None)
+        rows += fairness_rows(
+            in_process(context, examples), f"in process, share {share:.0%}", share, seconds, backend.scheduler
+        )
+    engines: list[tuple[str, list[str], dict[str, str], tuple[float, ...]]] = [("HTTP", [], {}, SHARES)]
     if importlib.util.find_spec("ray") is not None:
         # One replica given every core (Ray gives a replica as many torch threads as CPUs it reserves).
         ray_env = {"ROBERTA_DEMO_RAY_CPUS": str(os.cpu_count() or 1)}
-        engines.append(("Ray", ["--engine", "ray", "--ray-replicas", "1"], ray_env, (0.25,)))
+        engines.append(("HTTP, Ray engine", ["--engine", "ray", "--ray-replicas", "1"], ray_env, SHARES[:1]))
     for engine, extra, env, shares in engines:
         for share in shares:
             app = start_app(str(run.config), extra=[*extra, "--preload", "--long-share", str(share)], env=env)
             try:
-                rows += fairness_rows(app.url, f"{engine}, share {share:.0%}", share, _preset_table(), seconds)
+                rows += fairness_rows(over_http(app.url, examples), f"{engine}, share {share:.0%}", share, seconds)
             finally:
                 app.stop()
     return rows
@@ -874,7 +883,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for part in parts:
             print(f"{part} …", flush=True)
-            rows += PARTS[part](run)
+            measured = PARTS[part](run)
+            print(table(measured), flush=True)  # as it comes: a part that fails later loses nothing measured before
+            rows += measured
     finally:
         shutil.rmtree(run.root, ignore_errors=True)  # the roberta-base-sized checkpoints take about 3 GB
     print(f"\n{args.size} size, {torch.get_num_threads()} threads, one run:\n")

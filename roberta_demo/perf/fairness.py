@@ -1,8 +1,9 @@
-"""How fairly the device is shared, measured on the running app: quick requests beside long work.
+"""How fairly the device is shared: quick requests beside long work, in process and on the served app.
 
-`python -m roberta_demo.perf.benchmark --parts fairness` runs it on roberta-base-shaped models, for two shares of
-the device kept for long work (`--long-share`), on the local engine and on Ray where Ray is installed. Each phase
-runs on the same app for the same time:
+`python -m roberta_demo.perf.benchmark --parts fairness` runs it on roberta-base-shaped models for two shares of the
+device kept for long work (`--long-share`): in process (the tasks called from threads, no HTTP: the scheduler
+alone), on the served app over plain HTTP (what a class sees), and on the app with the Ray engine where Ray is
+installed. Each phase runs for the same time:
 
   (i)   8 clients sending quick /sentiment requests one after another, nothing else: the device is saturated;
   (ii)  the same 8, with 2 clients running Integrated Gradients (32 steps) on /explain without pause;
@@ -28,21 +29,70 @@ from typing import Any
 import httpx
 
 from roberta_demo.perf.clients import rest_predict, rest_stream
+from roberta_demo.results import FineTuned
+from roberta_demo.scheduling import DeviceScheduler, SchedulerStats
+from roberta_demo.tasks import explain, finetune, sentiment
+from roberta_demo.tasks.common import TaskContext
 
-__all__ = ["QUICK_CLIENTS", "Phase", "fairness_rows", "measure"]
+__all__ = ["QUICK_CLIENTS", "Clients", "Phase", "fairness_rows", "in_process", "measure", "over_http"]
 
 QUICK_CLIENTS, EXPLAINING_CLIENTS = 8, 2
-EXPLAIN_TEXT = "The new phone is fast and the camera is great, but the battery life is so bad."
-EXPLAIN = [EXPLAIN_TEXT, "sentiment", None, "integrated_gradients", 32]
+TEXT = "The new phone is fast and the camera is great, but the battery life is so bad."
+STEPS = 32
 FINE_TUNE_STEPS = 12
 LEAD_S = 3.0  # the long clients get going before quick requests are counted
 Row = tuple[str, str, str]
 
 
+@dataclass(frozen=True)
+class Clients:
+    """What each kind of client does, once: a quick request (client number, request number), an explanation, and a
+    fine-tuning run, which returns when each of its updates arrived (`time.perf_counter()`)."""
+
+    quick: Callable[[int, int], object]
+    explanation: Callable[[], object]
+    fine_tuning: Callable[[], list[float]]
+
+
+def over_http(url: str, examples: dict[str, Any]) -> Clients:
+    """The clients as programs call the app: plain HTTP, a session each, a connection per thread."""
+    local = threading.local()
+
+    def http() -> httpx.Client:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(timeout=600)
+        return local.client  # type: ignore[no-any-return]
+
+    return Clients(
+        quick=lambda n, i: rest_predict(http(), url, "/sentiment", [f"{TEXT} ({n}, {i})"], f"quick-{n}"),
+        explanation=lambda: rest_predict(http(), url, "/explain", [TEXT, "sentiment", None, "integrated_gradients"]),
+        fine_tuning=lambda: rest_stream(http(), url, "/fine_tune", [examples, None, None, FINE_TUNE_STEPS]),
+    )
+
+
+def in_process(context: TaskContext, examples: dict[str, Any]) -> Clients:
+    """The same work as task calls from threads of this process: the scheduler without Gradio and HTTP."""
+    read = finetune.read_examples(examples, None, context.limits)
+
+    def fine_tuning() -> list[float]:
+        arrived = []
+        for update in finetune.train(context, read, finetune.Recipe(steps=FINE_TUNE_STEPS)):
+            arrived.append(time.perf_counter())
+            if isinstance(update, FineTuned):
+                context.release(update.key)
+        return arrived
+
+    return Clients(
+        quick=lambda n, i: sentiment.classify(context, f"{TEXT} ({n}, {i})"),
+        explanation=lambda: explain.explain(context, TEXT, "sentiment", method="integrated_gradients", steps=STEPS),
+        fine_tuning=fine_tuning,
+    )
+
+
 @dataclass
 class Phase:
-    """One phase: every quick request answered in its window (latency, seconds), the explanations' latencies, and
-    the time between consecutive steps of each fine-tuning run."""
+    """One phase: every quick request answered in its window (latency, seconds), the explanations' latencies, the
+    time between consecutive steps of each fine-tuning run, and failures."""
 
     window: float
     quick: list[float] = field(default_factory=list)
@@ -59,49 +109,43 @@ class Phase:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-def _quick_client(url: str, number: int, phase: Phase, window: tuple[float, float], stop: threading.Event) -> None:
-    with httpx.Client(timeout=600) as http:
-        for count in range(1_000_000):
-            if stop.is_set():
-                return
-            started = time.perf_counter()
-            rest_predict(http, url, "/sentiment", [f"{EXPLAIN_TEXT} ({number}, {count})"], f"quick-{number}")
-            ended = time.perf_counter()
-            if window[0] <= ended <= window[1]:
-                phase.quick.append(ended - started)
+def _quick(clients: Clients, number: int, phase: Phase, window: tuple[float, float], stop: threading.Event) -> None:
+    for count in itertools.count():
+        if stop.is_set():
+            return
+        started = time.perf_counter()
+        clients.quick(number, count)
+        ended = time.perf_counter()
+        if window[0] <= ended <= window[1]:
+            phase.quick.append(ended - started)
 
 
-def _explaining_client(url: str, number: int, phase: Phase, stop: threading.Event) -> None:
-    with httpx.Client(timeout=600) as http:
-        while not stop.is_set():
-            started = time.perf_counter()
-            rest_predict(http, url, "/explain", EXPLAIN, f"explain-{number}")
-            phase.explanations.append(time.perf_counter() - started)
+def _explaining(clients: Clients, phase: Phase, stop: threading.Event) -> None:
+    while not stop.is_set():
+        started = time.perf_counter()
+        clients.explanation()
+        phase.explanations.append(time.perf_counter() - started)
 
 
-def _fine_tuning_client(url: str, examples: dict[str, Any], phase: Phase, stop: threading.Event) -> None:
-    with httpx.Client(timeout=600) as http:
-        while not stop.is_set():
-            arrived = rest_stream(http, url, "/fine_tune", [examples, None, None, FINE_TUNE_STEPS], "fine-tune")
-            # The first update comes after copying the model and predicting every example; the rest, a step each.
-            phase.steps += [later - earlier for earlier, later in itertools.pairwise(arrived[1:])]
+def _fine_tuning(clients: Clients, phase: Phase, stop: threading.Event) -> None:
+    while not stop.is_set():
+        arrived = clients.fine_tuning()
+        # The first update comes after copying the model and predicting every example; the rest, a step each.
+        phase.steps += [later - earlier for earlier, later in itertools.pairwise(arrived[1:])]
 
 
-def measure(
-    url: str, seconds: float, quick: int, explaining: int = 0, fine_tuning: dict[str, Any] | None = None
-) -> Phase:
-    """Run the clients together: `quick` quick ones, `explaining` explaining ones, one fine-tuning on `fine_tuning`'s
-    examples if given; quick requests count when they end within the window after `LEAD_S`."""
+def measure(clients: Clients, seconds: float, quick: int, explaining: int = 0, fine_tuning: bool = False) -> Phase:
+    """Run `quick` quick clients, `explaining` explaining ones and (`fine_tuning`) one fine-tuning client together;
+    quick requests count when they end within the window after `LEAD_S`."""
     phase, stop = Phase(seconds), threading.Event()
     start = time.perf_counter()
     window = (start + LEAD_S, start + LEAD_S + seconds)
-    targets: list[Callable[[], None]] = [
-        *(functools.partial(_quick_client, url, n, phase, window, stop) for n in range(quick)),
-        *(functools.partial(_explaining_client, url, n, phase, stop) for n in range(explaining)),
+    work: list[Callable[[], None]] = [
+        *(functools.partial(_quick, clients, n, phase, window, stop) for n in range(quick)),
+        *(functools.partial(_explaining, clients, phase, stop) for _ in range(explaining)),
+        *([functools.partial(_fine_tuning, clients, phase, stop)] if fine_tuning else []),
     ]
-    if fine_tuning is not None:
-        targets.append(functools.partial(_fine_tuning_client, url, fine_tuning, phase, stop))
-    threads = [threading.Thread(target=_recording(target, phase)) for target in targets]
+    threads = [threading.Thread(target=_recording(target, phase)) for target in work]
     for thread in threads:
         thread.start()
     stop.wait(LEAD_S + seconds)
@@ -129,42 +173,48 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def fairness_rows(url: str, label: str, share: float, examples: dict[str, Any], seconds: float) -> list[Row]:
-    """Every phase on the app at `url` (`label`: the engine and share it runs with), as benchmark rows."""
-    alone = measure(url, seconds, QUICK_CLIENTS)
-    explaining = measure(url, seconds, QUICK_CLIENTS, explaining=EXPLAINING_CLIENTS)
-    tuning = measure(url, seconds, QUICK_CLIENTS, fine_tuning=examples)
-    long_alone = measure(url, seconds / 2, 0, explaining=EXPLAINING_CLIENTS)
-    tuning_alone = measure(url, seconds / 2, 0, fine_tuning=examples)
-    base_p95, base_rate = alone.quick_percentile(0.95), alone.quick_rate
-    floor = max(0.0, 1 - share - 0.1)
+def _long_share(before: SchedulerStats, after: SchedulerStats) -> float:
+    used = {kind: after.device_seconds[kind] - before.device_seconds[kind] for kind in after.device_seconds}
+    return used["long"] / (sum(used.values()) or 1.0)
+
+
+def fairness_rows(
+    clients: Clients, label: str, share: float, seconds: float, scheduler: DeviceScheduler | None = None
+) -> list[Row]:
+    """Every phase with `clients` (`label`: where they run and with what share), as benchmark rows; with the
+    `scheduler` (in process), also the share of device time long work had in (ii)."""
+    alone = measure(clients, seconds, QUICK_CLIENTS)
+    before = scheduler.stats() if scheduler else None
+    explaining = measure(clients, seconds, QUICK_CLIENTS, explaining=EXPLAINING_CLIENTS)
+    device_share = _long_share(before, scheduler.stats()) if scheduler and before else None
+    tuning = measure(clients, seconds, QUICK_CLIENTS, fine_tuning=True)
+    long_alone = measure(clients, seconds / 2, 0, explaining=EXPLAINING_CLIENTS)
+    tuning_alone = measure(clients, seconds / 2, 0, fine_tuning=True)
+    base_p95, base_rate, floor = alone.quick_percentile(0.95), alone.quick_rate, max(0.0, 1 - share - 0.1)
 
     def quick(name: str, phase: Phase) -> Row:
         p50, p95 = phase.quick_percentile(0.5), phase.quick_percentile(0.95)
-        note = (
-            "the device saturated"
-            if phase is alone
-            else (
+        note = "the device saturated"
+        if phase is not alone:
+            note = (
                 f"p95 {p95 / base_p95:.2f} × (i) (target ≤ 2); throughput {phase.quick_rate / base_rate:.2f} × (i) "
                 f"(target ≥ {floor:.2f})"
             )
-        )
         return (f"{label}: {name}", f"p50 {_ms(p50)}, p95 {_ms(p95)}, {phase.quick_rate:.1f} req/s", note)
 
     def long_work(name: str, beside: float, by_itself: float) -> Row:
-        ratio = beside / by_itself
-        return (
-            f"{label}: {name}",
-            f"{beside:.2f} s (alone {by_itself:.2f} s)",
-            f"{ratio:.2f} × (target ≤ {1 / share:.0f})",
-        )
+        ratio = f"{beside / by_itself:.2f} × (target ≤ {1 / share:.0f})"
+        return (f"{label}: {name}", f"{beside:.2f} s (alone {by_itself:.2f} s)", ratio)
 
-    failures = sum(len(phase.failures) for phase in (alone, explaining, tuning, long_alone, tuning_alone))
-    return [
+    phases = (alone, explaining, tuning, long_alone, tuning_alone)
+    rows = [
         quick(f"(i) {QUICK_CLIENTS} quick /sentiment clients alone", alone),
-        quick(f"(ii) with {EXPLAINING_CLIENTS} clients explaining (IG, 32 steps)", explaining),
+        quick(f"(ii) with {EXPLAINING_CLIENTS} clients explaining (IG, {STEPS} steps)", explaining),
         long_work("an explanation beside them", _median(explaining.explanations), _median(long_alone.explanations)),
         quick("(iii) with 1 client fine-tuning", tuning),
         long_work("a fine-tuning step beside them", _median(tuning.steps), _median(tuning_alone.steps)),
-        (f"{label}: failed requests", str(failures), "every phase"),
     ]
+    if device_share is not None:
+        rows.append((f"{label}: long work's share of device time in (ii)", f"{device_share:.0%}", "the scheduler's"))
+    failures = sum(len(phase.failures) for phase in phases)
+    return [*rows, (f"{label}: failed requests", str(failures), "every phase")]
