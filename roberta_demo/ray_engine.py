@@ -2,10 +2,11 @@
 
 The Gradio app stays a thin front end. Each checkpoint of the profile is a Ray Serve application of its own, deployed
 on first use: replicas that each hold the checkpoint in an in-process `Backend`, which Serve starts, restarts when
-they die, and scales between a minimum and a maximum by the requests waiting. Single texts are batched by
-`@serve.batch` inside a replica (it replaces the in-process `MicroBatcher`). A visitor's fine-tuning runs as a Ray
-task with its resources declared; the model it makes is kept by an actor of this front end (`Shelf`), where the
-visitor's later requests run on it. Tasks see none of this: `RayEngine` answers the `Engine` interface.
+they die, and scales between a minimum and a maximum by the requests waiting. Single texts are batched inside a
+replica by the backend's own `MicroBatcher`, under the replica's device scheduler, as in process. A visitor's
+fine-tuning runs as a Ray task with its resources declared; the model it makes is kept by an actor of this front end
+(`Shelf`), where the visitor's later requests run on it. Tasks see none of this: `RayEngine` answers the `Engine`
+interface.
 
 Everything that crosses to Ray pickles: pipeline calls, the functions tasks apply (module-level functions and
 partials), results, and models. Errors raised by the work come back as they were raised (an `InputError` stays an
@@ -153,21 +154,24 @@ def app_name(checkpoint: str) -> str:
 
 @serve.deployment(name="checkpoint", max_ongoing_requests=64, logging_config=SERVE_LOGGING)
 class CheckpointReplica:
-    """One checkpoint in one replica: an in-process `Backend` (without its own batcher) that holds only it, and whose
-    device scheduler shares the replica's device among the requests it runs, as in process."""
+    """One checkpoint in one replica: an in-process `Backend` that holds only it, whose batcher and device scheduler
+    share the replica's device among the requests it runs, as in process."""
 
     def __init__(self, profile: Profile, checkpoint: str, options: RayOptions) -> None:
         self.backend = Backend(
             profile,
             "auto",
-            batching=False,
+            batching=True,
             quantize=options.quantize,
             max_batch_size=options.max_batch_size,
             long_share=options.long_share,
             slice_seconds=options.slice_seconds,
         )
         self.checkpoint = checkpoint
-        self.run_batch.set_max_batch_size(options.max_batch_size)  # type: ignore[attr-defined]
+        # Single texts wait in the backend's batcher, a thread each (Serve's pool for sync methods has only
+        # num_cpus + 4): a batch is taken when the device is free for it, so texts that arrive while long work holds
+        # the device join it.
+        self._batching = concurrent.futures.ThreadPoolExecutor(2 * options.max_batch_size, "batch")
         try:
             self.backend.model(checkpoint)
         except ModelLoadError as exc:  # the replica still starts: each request tries again and says why it fails
@@ -175,37 +179,8 @@ class CheckpointReplica:
 
     async def run_one(self, call: PipelineCall, text: str) -> Inference | Refused:
         """One text, in a pass with whatever else arrives with it."""
-        answer = await self.run_batch((call, text))
-        if isinstance(answer, _REFUSALS):
-            return Refused(answer)
-        if isinstance(answer, BaseException):
-            raise answer
-        return answer
-
-    # Up to 10 ms for others to arrive: without it, clients answered together come back one a little before the rest,
-    # and batches alternate 1, 7, 1, 7 (measured, roberta-base shape, 8 clients: 16 req/s with no wait, 26 with it;
-    # a lone request pays the 10 ms).
-    @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.01)
-    async def run_batch(self, requests: list[tuple[PipelineCall, str]]) -> list[Inference | BaseException]:
-        return await asyncio.to_thread(self._run_alike_together, requests)
-
-    def _run_alike_together(self, requests: list[tuple[PipelineCall, str]]) -> list[Inference | BaseException]:
-        """Requests alike in every respect share a pass; each group's failure is its own."""
-        groups: dict[str, list[int]] = {}
-        for index, (call, _) in enumerate(requests):
-            groups.setdefault(call.key(), []).append(index)
-        answers: list[Inference | BaseException] = [EngineError("Not run.")] * len(requests)
-        for indices in groups.values():
-            call = requests[indices[0]][0]
-            try:
-                results: Sequence[Inference | BaseException] = self.backend.run_together(
-                    call, self.checkpoint, [requests[i][1] for i in indices]
-                )
-            except Exception as exc:
-                results = [exc] * len(indices)
-            for index, result in zip(indices, results, strict=True):
-                answers[index] = result
-        return answers
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._batching, self.run, call, [text])
 
     @_refusing
     def run(self, call: PipelineCall, texts: list[str]) -> Inference:

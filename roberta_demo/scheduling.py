@@ -6,9 +6,12 @@ piece of model work asks this scheduler for a slot:
 
 - A job starts **short** (a forward pass, a micro-batch of texts). Short jobs are served in the order they asked,
   and run to the end once started.
-- A job of several passes that has held the device for `slice_seconds` becomes **long** (an explanation's passes,
-  a long text's windows, a batch of texts in batches; fine-tuning says it is long from the start). One pass, however
-  big, stays short: a micro-batch of quick requests is the work this order protects. Long work runs in slices: at
+- A job of several passes that has held the device for `long_after` seconds (four slices by default: about what a
+  batch of quick requests costs on a CPU) becomes **long**: Integrated Gradients' steps, a long text's windows, a
+  batch of texts in batches; fine-tuning says it is long from the start. One pass, however big, stays short (a
+  micro-batch of quick requests is the work this order protects), and so does work of a few cheap passes (zero-shot
+  labels, Gradient × Input's forward and backward pass), which a busy server would otherwise hold back as long
+  work. Long work runs in slices: at
   each slice boundary (before every encoder layer, and in a backward pass after every layer's gradient; see
   `mark_slice_boundaries`) a long job asks for the device again, behind the requests already waiting in its class,
   and gives it up if the policy picks another: once its slice has lasted `slice_seconds` if it won the device over
@@ -101,12 +104,14 @@ class DeviceScheduler:
         long_share: float = 0.25,
         slice_seconds: float = 0.1,
         clock: Callable[[], float] = time.perf_counter,
+        long_after: float | None = None,
     ) -> None:
         if not 0 < long_share < 1:
             raise ValueError(f"long work's share of the device must be between 0 and 1, not {long_share}")
         if slots < 1 or slice_seconds < 0:
             raise ValueError(f"a scheduler needs a slot or more and a slice of 0 s or more: {slots}, {slice_seconds}")
         self.slots, self.long_share, self.slice_seconds = slots, long_share, slice_seconds
+        self.long_after = 4 * slice_seconds if long_after is None else long_after
         self._clock = clock
         self._weight: dict[Kind, float] = {"short": 1 - long_share, "long": long_share}
         self._lock = threading.Lock()
@@ -211,7 +216,7 @@ class DeviceScheduler:
             self._charge(job, now)
             job.passes += new_pass
             if job.kind == "short":
-                if job.passes < 2 or job.device_seconds < self.slice_seconds:
+                if job.passes < 2 or job.device_seconds < self.long_after:
                     return
                 self._make_long(job)
             if not self._waiting or now < job._protected_until:

@@ -97,30 +97,40 @@ def test_long_work_keeps_its_share_under_a_stream_of_short_passes_and_leaves_the
     assert 0.2 <= long / (long + short) <= 0.3  # its 25 %: never starved, and never more while quick work waits
 
 
-def test_one_pass_stays_short_however_long_it_runs_and_a_second_pass_past_the_slice_makes_work_long():
+def test_one_pass_stays_short_however_long_and_so_do_a_few_cheap_passes_until_they_add_up():
     clock = ManualClock()
-    scheduler = DeviceScheduler(slice_seconds=1.0, clock=clock)
+    scheduler = DeviceScheduler(slice_seconds=1.0, clock=clock, long_after=4.0)
     order, holding = [], threading.Event()
 
-    def one_big_pass() -> None:
+    def work_of_passes() -> None:
         with scheduler.work() as job:
             give_way(new_pass=True)
             holding.set()
             assert scheduler.wait_until(_waiting("short"), WAIT_S)
             clock.advance(5.0)
-            give_way()  # a layer boundary, five slices in: one pass is never cut
-            order.append("big pass")
-            give_way(new_pass=True)  # a second pass, past the slice: now it is long work, and gives way
+            give_way()  # a layer boundary, five slices into one pass: one pass is never cut
+            order.append("one big pass")
+            give_way(new_pass=True)  # a second pass, past `long_after`: now it is long work, and gives way
             assert job.kind == "long"
-            order.append("big pass, second pass")
+            order.append("second pass")
+
+    def a_few_cheap_passes() -> None:
+        with scheduler.work() as job:
+            for _ in range(3):
+                give_way(new_pass=True)
+                clock.advance(1.0)  # three passes of a slice each: under `long_after`
+            assert job.kind == "short"
+            order.append("cheap passes")
 
     def quick() -> None:
         holding.wait(WAIT_S)
         with scheduler.work():
             order.append("quick")
 
-    _join(_in_thread(one_big_pass), _in_thread(quick))
-    assert order == ["big pass", "quick", "big pass, second pass"]
+    _join(_in_thread(work_of_passes), _in_thread(quick))
+    assert order == ["one big pass", "quick", "second pass"]
+    _join(_in_thread(a_few_cheap_passes))
+    assert order[-1] == "cheap passes"
 
 
 def test_long_work_that_found_the_device_idle_lets_quick_work_in_at_once_and_keeps_a_slice_it_won():
