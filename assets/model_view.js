@@ -1,6 +1,7 @@
 // roberta_demo model view: every head of every layer as a small heatmap on a canvas, drawn in one pass however
 // long the input; click a head to see it in full, as bertviz draws a head: lines from each token to the tokens it
-// attends to (only the weights that matter), the hovered token's lines alone.
+// attends to (only the weights that matter), the hovered token's lines alone. By keyboard: the heads are one tab
+// stop (arrow keys, Home and End move between them), Enter or Space opens one, Escape comes back to it.
 (function () {
   "use strict";
   var p = window.robertaDemoModelView;
@@ -27,7 +28,12 @@
   }
 
   var grid = document.getElementById("grid"), detail = document.getElementById("detail");
+  var help = document.createElement("p");
+  help.id = "keys"; help.className = "keys";
+  help.textContent = "Click a head to see it in full, or use the arrow keys and Enter; Escape comes back.";
+  grid.appendChild(help);
   var table = document.createElement("table"), header = document.createElement("tr");
+  table.setAttribute("aria-label", "Every head of every layer (" + L + " layers × " + H + " heads)");
   header.appendChild(document.createElement("th"));
   for (var h = 0; h < H; h++) {
     var th = document.createElement("th"); th.textContent = "head " + h; header.appendChild(th);
@@ -41,6 +47,10 @@
       canvas.width = N; canvas.height = N; canvas.className = "thumb";
       canvas.title = "layer " + l + ", head " + k + ": click to see it in full";
       canvas.dataset.layer = l; canvas.dataset.head = k;
+      canvas.setAttribute("role", "button");
+      canvas.setAttribute("aria-label", "Layer " + l + ", head " + k);
+      canvas.setAttribute("aria-describedby", "keys");
+      canvas.tabIndex = l === 0 && k === 0 ? 0 : -1;  // one tab stop for the grid; the arrows move within it
       drawThumbnail(canvas, l, k);
       cell.appendChild(canvas); row.appendChild(cell);
     }
@@ -52,6 +62,28 @@
     if (target.classList.contains("thumb")) { showHead(+target.dataset.layer, +target.dataset.head); }
   });
 
+  function thumb(layer, head) { return table.querySelector("canvas[data-layer='" + layer + "'][data-head='" + head + "']"); }
+  function focusHead(layer, head) {
+    var next = thumb(Math.max(0, Math.min(L - 1, layer)), Math.max(0, Math.min(H - 1, head)));
+    table.querySelectorAll("canvas.thumb").forEach(function (canvas) { canvas.tabIndex = canvas === next ? 0 : -1; });
+    next.focus();
+  }
+  var MOVES = {ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0]};
+  grid.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (!target.classList.contains("thumb")) { return; }
+    var layer = +target.dataset.layer, head = +target.dataset.head, move = MOVES[event.key];
+    if (move) { focusHead(layer + move[0], head + move[1]); }
+    else if (event.key === "Home") { focusHead(event.ctrlKey ? 0 : layer, 0); }
+    else if (event.key === "End") { focusHead(event.ctrlKey ? L - 1 : layer, H - 1); }
+    else if (event.key === "Enter" || event.key === " ") { showHead(layer, head); }
+    else { return; }
+    event.preventDefault();
+  });
+  detail.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { event.preventDefault(); showGrid(); }
+  });
+
   var SVG = "http://www.w3.org/2000/svg", ROW = 18, THRESHOLD = 0.02;
   function svgElement(name, attributes) {
     var element = document.createElementNS(SVG, name);
@@ -59,11 +91,32 @@
     return element;
   }
 
+  var opened = null;  // the head shown in full, [layer, head]
+  function showGrid() {
+    detail.hidden = true; grid.hidden = false;
+    if (opened) { focusHead(opened[0], opened[1]); }
+    opened = null;
+    tellPage();
+  }
+  // The page keeps which head is open, so that a frame drawn again with the same view (the page redraws it when
+  // an option changes) opens it again instead of dropping what the reader chose.
+  function tellPage() {
+    if (window.parent !== window) { window.parent.postMessage({robertaDemoOpened: {key: p.key, head: opened}}, "*"); }
+  }
+  window.addEventListener("message", function (event) {
+    var data = event.data || {};
+    if (data.robertaDemoOpen && data.robertaDemoOpen.key === p.key && data.robertaDemoOpen.head && !opened) {
+      showHead(data.robertaDemoOpen.head[0], data.robertaDemoOpen.head[1]);
+    }
+  });
+
   function showHead(layer, head) {
     detail.textContent = "";
+    opened = [layer, head];
     var back = document.createElement("button");
     back.textContent = "← every head"; back.id = "back";
-    back.addEventListener("click", function () { detail.hidden = true; grid.hidden = false; });
+    back.setAttribute("aria-keyshortcuts", "Escape");
+    back.addEventListener("click", showGrid);
     var title = document.createElement("h3");
     title.textContent = "Layer " + layer + ", head " + head + " — lines for weights of " + THRESHOLD * 100 + "% and more";
     detail.appendChild(back); detail.appendChild(title);
@@ -92,8 +145,12 @@
         svg.appendChild(text);
       });
     });
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", "Layer " + layer + ", head " + head + ": lines from each token to the tokens it attends to");
     detail.appendChild(svg);
     grid.hidden = true; detail.hidden = false;
+    back.focus();
+    tellPage();
   }
   document.body.setAttribute("data-drawn", String(L * H));
 })();

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from roberta_demo.config import Profile
-from roberta_demo.hub import display_name, is_cached, missing_message
+from roberta_demo.hub import cached_config, display_name, is_cached, missing_message
 
 __all__ = ["Catalog"]
 
@@ -35,6 +35,12 @@ class Catalog:
     def language(self) -> str:
         """The language of the profile's models: the tabs offer examples in it."""
         return self.profile.language
+
+    def layers_and_heads(self, checkpoint: str) -> tuple[int, int] | None:
+        """How many layers and heads the checkpoint has, read from its config on disk; None where it is missing."""
+        config = cached_config(checkpoint) or {}
+        layers, heads = config.get("num_hidden_layers"), config.get("num_attention_heads")
+        return (int(layers), int(heads)) if isinstance(layers, int) and isinstance(heads, int) else None
 
     def checkpoints(self, task: str) -> list[str]:
         """The checkpoints a task may run on."""

@@ -117,7 +117,7 @@ def keep_files_for(demo: gr.Blocks, age: int) -> None:
 def launch(demo: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
     """Serve `demo` as configured, uploads capped at `max_file_mb`; extra keyword arguments go to `Blocks.launch`
     (tests pass prevent_thread_lock)."""
-    from roberta_demo.ui.app import APP_JS, CSS_PATHS, THEME
+    from roberta_demo.ui.app import CSS_PATHS, THEME, page_css, page_script
     from roberta_demo.ui.i18n import translations
     from roberta_demo.ui.protocol import EXCEPTION_HANDLERS, MIDDLEWARE
 
@@ -127,8 +127,9 @@ def launch(demo: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
         server_port=settings.port,
         share=settings.share,
         theme=THEME,
+        css=page_css(),
         css_paths=CSS_PATHS,
-        js=APP_JS,
+        js=page_script(),
         i18n=translations(),
         max_file_size=settings.max_file_mb * gr.FileSize.MB,
         state_session_capacity=settings.sessions,

@@ -3,15 +3,18 @@ fetch every checkpoint of a profile so the demo can run offline later."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from huggingface_hub import HfApi, snapshot_download, try_to_load_from_cache
 
 from roberta_demo.config import Profile
 
 __all__ = [
+    "cached_config",
     "display_name",
     "download_profile",
     "is_cached",
@@ -33,6 +36,21 @@ def is_cached(checkpoint: str) -> bool:
     if is_local_checkpoint(checkpoint):
         return (Path(checkpoint).expanduser() / "config.json").is_file()
     return isinstance(try_to_load_from_cache(checkpoint, "config.json"), str)
+
+
+def cached_config(checkpoint: str) -> dict[str, Any] | None:
+    """The checkpoint's config.json as it lies on disk (no model loaded, no network), or None where it is not there."""
+    if is_local_checkpoint(checkpoint):
+        found: Any = Path(checkpoint).expanduser() / "config.json"
+    else:
+        found = try_to_load_from_cache(checkpoint, "config.json")
+    if not isinstance(found, (str, Path)) or not Path(found).is_file():
+        return None
+    try:
+        config = json.loads(Path(found).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return config if isinstance(config, dict) else None
 
 
 def display_name(checkpoint: str) -> str:

@@ -39,6 +39,7 @@ class Shot:
     example: bool = True  # run the tab's first example; otherwise press `button` on what the tab starts with
     then_click: str = ""  # once `ready`, press this too (Explain, after the answer) …
     then_ready: str = ""  # … and wait for this
+    viewport: tuple[int, int] = (1440, 1000)  # the window, in CSS pixels
 
 
 SHOTS = [
@@ -85,6 +86,15 @@ SHOTS = [
         scroll_to="#tune-steps",
         example=False,
     ),
+    # What a projector shows: presentation mode at 1280×720, the answer above the fold.
+    Shot(
+        "screenshot-present-ner.png",
+        "#ner-spans .token.highlighted",
+        query="?present=1",
+        tab="NER",
+        button="Find entities",
+        viewport=(1280, 720),
+    ),
     Shot(
         "screenshot-formula.png",
         "#formula-bars .bars path",
@@ -121,7 +131,8 @@ def take_screenshots(
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         for shot in shots:
             print(f"{shot.name} …", flush=True)
-            page = browser.new_page(viewport={"width": 1440, "height": 1000}, device_scale_factor=1)
+            width, height = shot.viewport
+            page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
             page.goto(url + shot.query)
             if shot.tab:
                 _run_first_example(page, shot)

@@ -36,6 +36,19 @@ def test_default_profile_names_the_real_checkpoints():
     assert not profile.untrained
 
 
+def test_the_distilled_profile_fits_a_free_space_with_real_checkpoints():
+    """Real, trained checkpoints (never the tiny ones), a distilled one wherever a task has it, and only one each where
+    the default offers a larger one too."""
+    default, distilled = load_profile("default", env={}), load_profile("distilled", env={})
+    assert not distilled.untrained and distilled.language == "en"
+    for task in ("fill_mask", "attention", "fine_tune"):
+        assert distilled.models(task).checkpoints == ("distilbert/distilroberta-base",)
+    assert distilled.models("zero_shot").checkpoints == ("cross-encoder/nli-distilroberta-base",)
+    for task in ("sentiment", "emotion", "topic", "ner"):
+        assert distilled.models(task) == default.models(task)
+    assert len(distilled.checkpoints()) < len(default.checkpoints())
+
+
 def test_tiny_profile_is_local_and_marked_untrained(tiny_profile):
     assert tiny_profile.untrained
     assert set(tiny_profile.tasks) == set(TASKS)

@@ -16,16 +16,33 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import attention, classification, explainer, fill_mask, finetune, ner, sentiment
 from roberta_demo.ui.api import data_endpoints
-from roberta_demo.ui.common import Handler, TabParts, runs_model, share_the_device, unchanged
+from roberta_demo.ui.common import Handler, TabParts, highlight_css, runs_model, share_the_device, unchanged
 from roberta_demo.ui.files import forget_session
-from roberta_demo.ui.i18n import _, in_language
+from roberta_demo.ui.i18n import _, bilingual, in_language, translation_table
 from roberta_demo.ui.protocol import DemoBlocks, lighten_new_sessions
+from roberta_demo.viz.entities import ENTITY_TYPES, entity_colours
 
-__all__ = ["APP_JS", "CSS_PATHS", "THEME", "build_app"]
+__all__ = ["CSS_PATHS", "THEME", "build_app", "page_css", "page_script"]
 
-THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="emerald")
+# The Soft theme, one shade darker wherever it writes text on colour or coloured text: its own choices fail WCAG AA
+# contrast (white on indigo-500 is 4.46, its subdued text 2.53, its emerald links 3.6); axe checks every tab in CI.
+THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="emerald").set(
+    color_accent="*primary_600",
+    button_primary_background_fill="*primary_600",
+    button_primary_background_fill_hover="*primary_700",
+    button_primary_background_fill_hover_dark="*primary_700",
+    checkbox_label_background_fill_selected="*primary_600",
+    body_text_color_subdued="*neutral_600",
+    block_label_text_color="*primary_700",
+    block_title_text_color="*primary_700",
+    link_text_color="*secondary_800",
+    link_text_color_hover="*secondary_900",
+    link_text_color_visited="*secondary_800",
+    link_text_color_dark="*secondary_300",
+    link_text_color_hover_dark="*secondary_200",
+    link_text_color_visited_dark="*secondary_300",
+)
 CSS_PATHS = [ASSETS_DIR / "theme.css"]
-APP_JS = (ASSETS_DIR / "app.js").read_text(encoding="utf-8")
 TABS: Mapping[str, tuple[str, ModuleType]] = {
     "how-it-works": ("How RoBERTa works", explainer),
     "fill-mask": ("Fill-mask", fill_mask),
@@ -35,38 +52,85 @@ TABS: Mapping[str, tuple[str, ModuleType]] = {
     "attention": ("Attention", attention),
     "fine-tune": ("Fine-tune", finetune),
 }
-# The page in the other language: `?lang=` (assets/app.js applies it), the rest of the address kept.
+# The page in the other language: `?lang=` (assets/app.js applies it), the room's other settings kept.
 SWITCH_LANGUAGE_JS = """() => {
-    const link = new URL(window.location.href);
-    link.searchParams.set("lang", document.documentElement.lang.startsWith("zh") ? "en" : "zh");
+    const link = new URL(window.location.pathname, window.location.origin);
+    const settings = window.robertaDemoRoom.settings();
+    settings.set("lang", document.documentElement.lang.startsWith("zh") ? "en" : "zh");
+    link.search = settings.toString();
     window.location.href = link.toString();
 }"""
+PRESENT_JS = "() => { window.robertaDemoRoom.togglePresent(); }"
 UNTRAINED = (
     "**Test models.** This app runs the `{profile}` profile: small models with random weights, built on this machine. "
     "Their predictions are meaningless; start with `--models default` (or `--models zh`) for the real checkpoints."
 )
 
 
+def page_css() -> str:
+    """Styles made from the app's palettes (assets/theme.css holds the rest): highlights drawn in their own colours."""
+    palettes = [*entity_colours([t for types in ENTITY_TYPES.values() for t in types]).values()]
+    return highlight_css([*palettes, fill_mask.MASK_COLOUR, fill_mask.WORD_COLOUR])
+
+
+def page_script() -> str:
+    """assets/app.js, with the page's translation table (every string the built app asked for, both languages) for
+    the text Gradio leaves untranslated. Made after the app is built, when the table is complete."""
+    table = json.dumps(translation_table(), ensure_ascii=False).replace("</", "<\\/")
+    return (ASSETS_DIR / "app.js").read_text(encoding="utf-8").replace("ROBERTA_DEMO_TRANSLATIONS", table, 1)
+
+
 def header_html(catalog: Catalog) -> str:
+    return f'<div id="header"><h1>RoBERTa, live</h1><div class="meta">{header_meta(catalog)}</div></div>'
+
+
+def header_meta(catalog: Catalog) -> Any:
+    """The header's line on what answers: the profile and the device, in the page's language."""
     profile, device = html.escape(catalog.profile_name), html.escape(catalog.device)
-    return (
-        '<div id="header"><h1>RoBERTa, live</h1>'
-        f'<div class="meta">profile <b>{profile}</b> · device <b>{device}</b> · v{__version__}</div></div>'
-    )
+    english = f"profile <b>{profile}</b> · device <b>{device}</b> · v{__version__}"
+    chinese = f"配置 <b>{profile}</b> · 设备 <b>{device}</b> · v{__version__}"
+    return bilingual(english, chinese)
 
 
 def readable_link_js(keys: list[str]) -> str:
-    """Page script for "Copy a link to this text": `?tab=KEY&text=TEXT` from the selected tab and its text box, shown
-    in a box and copied to the clipboard. It runs in the browser, with no request to the server."""
+    """Page script for "Copy a link to this text": `?tab=KEY&text=TEXT` from the selected tab and its text box, with
+    the room's settings (view, presentation mode, theme, language), shown in a box and copied to the clipboard. It
+    runs in the browser, with no request to the server."""
     return f"""(tab, ...texts) => {{
         const keys = {json.dumps(keys)};
         const text = texts[keys.indexOf(tab)] || "";
         const link = new URL(window.location.pathname, window.location.origin);
-        link.searchParams.set("tab", tab);
-        if (text.trim()) link.searchParams.set("text", text);
+        const settings = window.robertaDemoRoom.settings();
+        settings.set("tab", tab);
+        if (text.trim()) settings.set("text", text);
+        link.search = settings.toString();
         navigator.clipboard && navigator.clipboard.writeText(link.toString()).catch(() => {{}});
         return {{ value: link.toString(), visible: true, __type__: "update" }};
     }}"""
+
+
+def view_names_js(views: Mapping[str, Mapping[Block, Any]], blocks: list[Block]) -> str:
+    """Page script, on a change of any of `blocks`: the name of the tab's view they now show (the view whose every
+    value they hold, the most specific first) into the page's address, so that links keep it."""
+    table = [
+        [name, [[blocks.index(block), value] for block, value in updates.items()]]
+        for name, updates in sorted(views.items(), key=lambda item: -len(item[1]))
+    ]
+    return f"""(...values) => {{
+        const views = {json.dumps(table)};
+        const shown = views.find(([, wanted]) => wanted.every(([index, value]) => values[index] === value));
+        window.robertaDemoRoom.set("view", shown ? shown[0] : null);
+    }}"""
+
+
+def keep_the_room(current: gr.Textbox, parts: Mapping[str, TabParts]) -> None:
+    """Keep the selected tab and its view in the page's address (assets/app.js `robertaDemoRoom`)."""
+    current.change(None, current, None, js='(tab) => { window.robertaDemoRoom.set("tab", tab); }')
+    for part in parts.values():
+        blocks = list(dict.fromkeys(block for updates in part.views.values() for block in updates))
+        for block in blocks:
+            if hasattr(block, "change"):
+                block.change(None, blocks, None, js=view_names_js(part.views, blocks))
 
 
 def link_targets(tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts]) -> list[Block]:
@@ -128,7 +192,7 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
         link_box = gr.Textbox(
             label=_("Link to this tab and text (copied)"), visible=False, elem_id="readable-link-box", buttons=["copy"]
         )
-        present.click(None, js="() => { document.body.classList.toggle('present'); }")
+        present.click(None, js=PRESENT_JS)
         language.click(None, js=SWITCH_LANGUAGE_JS)
         if catalog.untrained:
             gr.Markdown(_(UNTRAINED, profile=catalog.profile_name), elem_id="untrained")
@@ -157,6 +221,7 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
             tab_of[key].select(lambda key=key: key, None, current, queue=False, api_visibility="private")
         texts = [current, *(part.text for part in parts.values())]
         readable.click(None, texts, link_box, js=readable_link_js(list(parts)))
+        keep_the_room(current, parts)
         targets = link_targets(tabs, current, parts)
         link = demo.load(link_reader(tabs, current, parts), current, targets, api_visibility="private")
         data_endpoints(context)

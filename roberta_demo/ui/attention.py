@@ -17,7 +17,7 @@ from roberta_demo.results import AttentionView, FormulaCapture
 from roberta_demo.tasks import attention, formula
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import mask_word, maskable_words
-from roberta_demo.ui.common import LATEX, TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.common import LATEX, TabParts, examples, reporting, run_note, text_checked, wire
 from roberta_demo.ui.files import FILES
 from roberta_demo.ui.i18n import LANGUAGE, _, in_language
 from roberta_demo.viz.attention import (
@@ -255,7 +255,8 @@ def export_html(
 
 
 def _choice_label(catalog: Catalog, checkpoint: str) -> str:
-    return f"{catalog.display_name(checkpoint)} ({', '.join(catalog.tasks_of(checkpoint))})"
+    """The checkpoint's name alone: with its tasks too it no longer fits the box at a projector's width."""
+    return catalog.display_name(checkpoint)
 
 
 def _inputs(catalog: Catalog) -> dict[str, Any]:
@@ -268,12 +269,14 @@ def _inputs(catalog: Catalog) -> dict[str, Any]:
         text_pair = gr.Textbox(
             label=_("Second sentence (optional)"), lines=2, value="", info=_("Joined by </s></s>, as a pair."), scale=3
         )
-        with gr.Column(scale=2, min_width=220):
+        with gr.Column(scale=2, min_width=300):
             checkpoint = gr.Dropdown(choices, value=catalog.default("attention"), label=_("Model to inspect"))
             run = gr.Button(_("Show attention"), variant="primary", elem_id="attention-run")
+    # The default model's own shape where its config is on disk (a run sets it for the model that ran).
+    layers, heads = catalog.layers_and_heads(catalog.default("attention")) or (12, 12)
     with gr.Row(equal_height=True):
-        layer = gr.Slider(0, 11, value=0, step=1, label=_("Layer"), scale=2)
-        head = gr.Slider(0, 11, value=0, step=1, label=_("Head"), scale=2)
+        layer = gr.Slider(0, layers - 1, value=0, step=1, label=_("Layer"), scale=2, elem_id="attention-layer")
+        head = gr.Slider(0, heads - 1, value=0, step=1, label=_("Head"), scale=2)
         masked_word = gr.Dropdown(
             [("none", NO_MASK)],
             value=NO_MASK,
@@ -441,7 +444,13 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     triggers = [parts["run"].click, parts["text"].submit, parts["text_pair"].submit]
     _then_formula(
         gr.on(
-            triggers, handler, inputs, list(outputs.values()), api_name="attention_page", api_visibility="undocumented"
+            triggers,
+            handler,
+            inputs,
+            list(outputs.values()),
+            api_name="attention_page",
+            api_visibility="undocumented",
+            validator=text_checked(context, inputs, parts["text"]),
         ),
         parts,
         context,

@@ -10,9 +10,9 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.tasks import classification
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
-from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, text_checked, wire
 from roberta_demo.ui.i18n import _
-from roberta_demo.viz.charts import class_scores_chart
+from roberta_demo.viz.charts import class_scores_chart, readable_label
 
 __all__ = ["TASKS", "build", "classify"]
 
@@ -64,7 +64,8 @@ def classify(
     else:
         result = classification.zero_shot(context, text, labels, template, multi_label, checkpoint or None)
         title = "Label scores" + (" (each label on its own)" if multi_label else "")
-    return {"top": result.as_dict(), "chart": class_scores_chart(result, title), "info": run_note(result.run)}
+    top = {readable_label(label): score for label, score in result.as_dict().items()}  # as the chart names them
+    return {"top": top, "chart": class_scores_chart(result, title), "info": run_note(result.run)}
 
 
 def explain_label(
@@ -92,7 +93,12 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     notice = gr.Markdown(catalog.missing_notice(TASKS))
     with gr.Row():
         with gr.Column(scale=5):
-            text = gr.Textbox(label=_("Text"), lines=4, placeholder=_("Paste a headline, a review, a support ticket…"))
+            text = gr.Textbox(
+                label=_("Text"),
+                lines=4,
+                placeholder=_("Paste a headline, a review, a support ticket…"),
+                elem_id="classification-text",
+            )
             mode = gr.Radio([(_(m), m) for m in (ZERO_SHOT, TOPIC)], value=ZERO_SHOT, label=_("Mode"))
             labels = gr.Textbox(label=_("Candidate labels (comma-separated)"), value=classification.DEFAULT_LABELS)
             with gr.Accordion(_("Zero-shot options"), open=False):
@@ -104,7 +110,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 )
                 models = [(catalog.display_name(c), c) for c in catalog.checkpoints("zero_shot")]
                 checkpoint = gr.Dropdown(models, value=catalog.default("zero_shot"), label=_("NLI model"))
-            run = gr.Button(_("Classify"), variant="primary")
+            run = gr.Button(_("Classify"), variant="primary", elem_id="classify-run")
         with gr.Column(scale=6):
             outputs = {
                 "top": gr.Label(label=_("Top classes"), num_top_classes=5, elem_id="classify-top"),
@@ -129,7 +135,9 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         inputs,
         list(outputs.values()),
         api_name="classify_page",
+        validator=text_checked(context, inputs, text),
         api_visibility="undocumented",
     )
     mode.change(lambda m: gr.update(interactive=m == ZERO_SHOT), mode, labels, api_visibility="private")
+    explain_ui.forget_on([run.click, text.submit, mode.change, checkpoint.change], why)
     return TabParts(notice, TASKS, text, handler, inputs, list(outputs.values()))

@@ -20,8 +20,8 @@ from roberta_demo.config import ConfigError
 from roberta_demo.errors import EngineError, InputError, ModelLoadError
 from roberta_demo.hub import display_name
 from roberta_demo.results import RunInfo
-from roberta_demo.tasks.common import TaskContext
-from roberta_demo.ui.i18n import answered_note, figure_in_language, in_language, truncation_note
+from roberta_demo.tasks.common import TaskContext, check_text
+from roberta_demo.ui.i18n import _, answered_note, figure_in_language, in_language, truncation_note
 
 __all__ = [
     "EXPLAIN_GPU_SECONDS",
@@ -34,12 +34,16 @@ __all__ = [
     "examples",
     "fine_tune_seconds",
     "friendly_errors",
+    "highlight_css",
     "on_gpu",
     "on_spaces",
     "reporting",
     "run_note",
     "runs_model",
     "share_the_device",
+    "table",
+    "table_headers",
+    "text_checked",
     "unchanged",
     "wire",
 ]
@@ -96,9 +100,58 @@ def examples(
     cached = on_spaces()
     mode: Literal["lazy"] | None = "lazy" if cached else None
     created: Examples = gr.Examples(  # gradio leaves `Examples`'s constructor function unannotated
-        rows, inputs=list(inputs), outputs=list(outputs), fn=handler, cache_examples=cached, cache_mode=mode, **options
+        rows,
+        inputs=list(inputs),
+        outputs=list(outputs),
+        fn=handler,
+        cache_examples=cached,
+        cache_mode=mode,
+        label=_("Examples"),
+        **options,
     )
     return created
+
+
+def highlight_css(colours: Iterable[str]) -> str:
+    """Page styles that draw these highlight colours whole. Gradio's `HighlightedText` paints a span with its colour at
+    half opacity, so on a dark page the colour darkens under dark type, and the palette's tested distances shrink by
+    half; it writes the colour into each span's inline style, which is what these rules find."""
+    rules = []
+    for code in dict.fromkeys(colour.lower() for colour in colours):
+        red, green, blue = (int(code[index : index + 2], 16) for index in (1, 3, 5))
+        rules.append(
+            f'.token[style*="rgba({red}, {green}, {blue}, 0.5)"]'
+            f"{{background-color:rgb({red}, {green}, {blue}) !important}}"
+        )
+    return "\n".join(rules)
+
+
+def text_checked(context: TaskContext, inputs: Sequence[Component], text: Component) -> Callable[..., list[Any]]:
+    """A page event's validator: the text box says, under itself, why its text cannot run (empty, too long), and the
+    model is not asked. Without it the run fails, and Gradio marks every output "Error" with no word of why. API
+    calls skip validators: the task gives them the same message as an error."""
+    position = list(inputs).index(text)
+
+    def validate(*values: Any) -> list[Any]:
+        verdicts = [gr.validate(True, "") for _ in values]
+        try:
+            check_text(values[position], context.limits)
+        except InputError as error:
+            verdicts[position] = gr.validate(False, in_language(str(error)))
+        return verdicts
+
+    return validate
+
+
+def table_headers(names: Sequence[str]) -> list[str]:
+    """An empty table's column names, for the page to show in its language (Gradio does not translate a table's
+    headers: the page script does, assets/app.js)."""
+    return [str(_(name)) for name in names]
+
+
+def table(names: Sequence[str], rows: list[list[Any]]) -> dict[str, Any]:
+    """A table's value: its rows, under column names in the language of the request (for the page and the API)."""
+    return {"headers": [in_language(name) for name in names], "data": rows}
 
 
 def on_gpu(handler: F, duration: GpuSeconds = 20) -> F:

@@ -15,7 +15,7 @@ from roberta_demo.ui.common import reporting
 from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.explain import attribution_note, coloured_words, explanation_chart
 
-__all__ = ["METHODS", "clicked_entity", "controls", "explained"]
+__all__ = ["METHODS", "clicked_entity", "controls", "explained", "forget_on"]
 
 METHODS = {
     "Gradient × Input (one backward pass)": "grad_x_input",
@@ -53,6 +53,17 @@ def controls(prefix: str, target_label: str) -> dict[str, Any]:
         "chart": chart,
         "note": note,
     }
+
+
+def forget_on(triggers: list[Any], why: dict[str, Any]) -> None:
+    """Clear the explanation when the answer it explained changes (a new run, another mode or model): an
+    explanation of the last answer must not stand under the next one."""
+    outputs = [why[name] for name in ("words", "chart", "note", "target")]
+
+    def forget() -> list[Any]:
+        return [None, None, "", gr.update(choices=[], value=None)]
+
+    gr.on(triggers, forget, None, outputs, queue=False, api_visibility="private", show_progress="hidden")
 
 
 def _target_choice(result: Explanation) -> str:

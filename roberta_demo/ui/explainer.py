@@ -152,9 +152,13 @@ BERT_VERSUS_ROBERTA = """\
 """
 
 
+# roberta-base's own figures (Liu et al., 2019): what the page says until a model has loaded, or where none can.
+ROBERTA_BASE = {"layers": 12, "heads": 12, "hidden": 768, "d_k": 64, "vocabulary": 50_265, "total_heads": 144}
+
+
 def _figures(described: ModelFacts | None) -> dict[str, Any]:
     if described is None:
-        return {"layers": "…", "heads": "…", "hidden": "…", "d_k": "…", "vocabulary": 50_265, "total_heads": "…"}
+        return ROBERTA_BASE
     return {
         "layers": described.layers,
         "heads": described.heads,
@@ -172,6 +176,7 @@ class Page:
     title: str
     model: str
     sections: list[Section]
+    unloaded: str
     try_it: str
     changes: str
     table: str
@@ -184,6 +189,7 @@ PAGES = {
         "The model behind these pages is **{name}**: {layers} layers, {heads} heads per layer, vectors of {hidden} "
         "numbers, {millions:,.1f} million parameters, up to {max_tokens} tokens at a time.",
         SECTIONS,
+        "*The figures below are roberta-base's until this page's model has loaded.*",
         "Try it: ",
         "6 · What RoBERTa changed from BERT",
         BERT_VERSUS_ROBERTA,
@@ -195,6 +201,7 @@ PAGES = {
         "这些页面背后的模型是 **{name}**：{layers} 层，每层 {heads} 个注意力头，向量有 {hidden} 个数，"
         "共 {millions:,.1f} 百万个参数，一次最多读取 {max_tokens} 个词元。",
         SECTIONS_ZH,
+        "*在本页的模型加载之前，下面的数字是 roberta-base 的。*",
         "试一试：",
         "6 · RoBERTa 相比 BERT 改了什么",
         BERT_VERSUS_ROBERTA_ZH,
@@ -219,6 +226,8 @@ def facts_markdown(described: ModelFacts | None, display_name: str, language: st
             max_tokens=described.max_tokens,
         )
         lines += [model, ""]
+    else:
+        lines += [page.unloaded, ""]
     for section in page.sections:
         lines += [f"### {section.title}", "", section.body.format(**figures), ""]
         lines += [f"**[{page.try_it}{section.link_text} →]({section.link})**", ""]

@@ -11,7 +11,7 @@ from roberta_demo.results import FillMaskResult
 from roberta_demo.tasks import fill_mask
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import MASK_MARKERS, maskable_words
-from roberta_demo.ui.common import TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.common import TabParts, examples, reporting, run_note, table, table_headers, text_checked, wire
 from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.fill_mask import (
     candidate_rows,
@@ -51,8 +51,35 @@ CANDIDATES_INFO = (
 )
 
 
+FILLER_COLUMNS = ["mask", "rank", "word", "token", "probability"]
+CANDIDATE_COLUMNS = ["mask", "word", "tokens scored", "probability", "rank"]
+MASK_COLOUR, WORD_COLOUR = "#f59e0b", "#e0e7ff"  # drawn whole, under dark type (ui/common.highlight_css)
+
+
 def _mask_colours(count: int) -> dict[str, str]:
-    return {mask_label(number): "#f59e0b" for number in range(1, count + 1)}
+    """Each mask's colour, under its name in either language (each page names them in its own)."""
+    names = [(mask_label(number), f"遮罩 {number}") for number in range(1, count + 1)]
+    return {name: MASK_COLOUR for pair in names for name in pair}
+
+
+def _masks_in_language(rows: list[list[Any]]) -> list[list[Any]]:
+    """Table rows with the mask's name (the first column) in the request's language."""
+    return [[in_language(row[0]), *row[1:]] for row in rows]
+
+
+def _filled_in_language(result: FillMaskResult) -> dict[str, Any]:
+    filled = filled_sentence(result)
+    marked = [{**entity, "entity": in_language(entity["entity"])} for entity in filled["entities"]]
+    return {**filled, "entities": marked}
+
+
+def _lens_in_language(figure: Any) -> Any:
+    """The lens chart's rows (embeddings, layer 1…) and its last column ("top here") in the request's language."""
+    if figure is not None:
+        heatmap = figure.data[0]
+        heatmap.y = [in_language(str(row)) for row in heatmap.y]
+        heatmap.x = [*heatmap.x[:-1], in_language(str(heatmap.x[-1]))]
+    return figure
 
 
 def words_of(text: str) -> dict[str, Any]:
@@ -62,8 +89,8 @@ def words_of(text: str) -> dict[str, Any]:
 
 
 def _lens_choice(result: FillMaskResult) -> Any:
-    choices = [mask_label(number) for number in range(1, len(result.masks) + 1)]
-    return gr.update(choices=choices, value=choices[0], visible=len(choices) > 1)
+    choices = [(in_language(mask_label(number)), mask_label(number)) for number in range(1, len(result.masks) + 1)]
+    return gr.update(choices=choices, value=choices[0][1], visible=len(choices) > 1)
 
 
 def _note(result: FillMaskResult) -> str:
@@ -82,11 +109,11 @@ def predict(
     result = fill_mask.predict(reporting(context, progress), text, top_k, candidates, checkpoint or None)
     first = result.masks[0].lens
     return {
-        "filled": filled_sentence(result),
+        "filled": _filled_in_language(result),
         "chart": fillers_chart(result),
-        "table": filler_rows(result),
-        "compared": candidate_rows(result),
-        "lens": lens_chart(first) if first else None,
+        "table": table(FILLER_COLUMNS, _masks_in_language(filler_rows(result))),
+        "compared": table(CANDIDATE_COLUMNS, _masks_in_language(candidate_rows(result))),
+        "lens": _lens_in_language(lens_chart(first)) if first else None,
         "info": _note(result),
         "result": result,
         "lens_mask": _lens_choice(result),
@@ -99,7 +126,7 @@ def redraw_lens(result: FillMaskResult | None, choice: str) -> dict[str, Any]:
         return {}
     number = int(choice.split()[-1])
     lens = result.masks[number - 1].lens
-    return {"lens": lens_chart(lens, number)} if lens else {}
+    return {"lens": _lens_in_language(lens_chart(lens, number))} if lens else {}
 
 
 def mask_clicked(
@@ -134,7 +161,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             words = gr.HighlightedText(
                 label=_("Click a word to mask it"),
                 elem_id="fill-mask-words",
-                color_map={"word": "#e0e7ff", "mask": "#f59e0b"},
+                color_map={"word": WORD_COLOUR, "mask": MASK_COLOUR},
                 show_legend=False,
                 show_inline_category=False,
                 combine_adjacent=False,
@@ -165,11 +192,9 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             lens_mask = gr.Radio([], label=_("Layer by layer for"), visible=False)
             lens = gr.Plot(label=_("Layer by layer"), show_label=False)
         with gr.Column(scale=5):
-            table = gr.Dataframe(
-                headers=["mask", "rank", "word", "token", "probability"], label=_("Predictions"), max_height=360
-            )
+            table = gr.Dataframe(headers=table_headers(FILLER_COLUMNS), label=_("Predictions"), max_height=360)
             compared = gr.Dataframe(
-                headers=["mask", "word", "tokens scored", "probability", "rank"],
+                headers=table_headers(CANDIDATE_COLUMNS),
                 label=_("Compared words (green in the chart)"),
                 max_height=240,
             )
@@ -193,6 +218,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         inputs,
         list(outputs.values()),
         api_name="fill_mask_page",
+        validator=text_checked(context, inputs, text),
         api_visibility="undocumented",
     )
     # Whatever changes the text (typing, a link, an example, a click) redraws its words; clicks add masks.

@@ -12,7 +12,7 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.results import FineTuned
 from roberta_demo.tasks import finetune
 from roberta_demo.tasks.common import TaskContext
-from roberta_demo.ui.common import FINE_TUNE_WORK, TabParts, fine_tune_seconds, reporting, wire
+from roberta_demo.ui.common import FINE_TUNE_WORK, TabParts, fine_tune_seconds, reporting, table, table_headers, wire
 from roberta_demo.ui.files import FILES
 from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.finetune import attention_comparison, loss_chart, progress_note, verdict_rows
@@ -50,7 +50,7 @@ def _finished(result: FineTuned) -> dict[str, Any]:
     return {
         "chart": loss_chart(result.update),
         "status": in_language(progress_note(result.update) + "".join(f"\n\nℹ️ {note}" for note in result.notes)),
-        "verdicts": {"headers": VERDICT_HEADERS, "data": [_in_language(row) for row in verdict_rows(result)]},
+        "verdicts": table(VERDICT_HEADERS, [_in_language(row) for row in verdict_rows(result)]),
         "key": result.key,
         "try_it": gr.update(interactive=True),
     }
@@ -96,7 +96,7 @@ def train_view(
     yield {
         "stop_switch": stop,
         "status": in_language("Starting…"),
-        "verdicts": {"headers": VERDICT_HEADERS, "data": []},
+        "verdicts": table(VERDICT_HEADERS, []),
     }
     for update in finetune.train(context, read, recipe, checkpoint or None, stop, owner=request.session_hash):
         if isinstance(update, FineTuned):
@@ -191,7 +191,6 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             _table(presets[first]),
             headers=HEADERS,
             column_count=2,
-            column_limits=(2, 2),
             label=_("Training examples"),
             interactive=True,
             max_height=360,
@@ -201,7 +200,6 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             _table([]),
             headers=HEADERS,
             column_count=2,
-            column_limits=(2, 2),
             interactive=True,
             max_height=360,
             label=_("Held-out examples (empty: a quarter is held out automatically)"),
@@ -228,7 +226,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             )
             status = gr.Markdown(elem_id="tune-status")
     verdicts = gr.Dataframe(
-        headers=VERDICT_HEADERS,
+        headers=table_headers(VERDICT_HEADERS),
         label=_("Every example, before and after"),
         wrap=True,
         max_height=420,

@@ -30,12 +30,37 @@ __all__ = [
     "figure_in_language",
     "in_language",
     "request_language",
+    "translation_table",
     "translations",
     "truncation_note",
 ]
 
+# The words of the app's tables and charts' axes: shown by the page (`_`) and written by the server (`in_language`).
+WORDS_ZH = {
+    "mask": "遮罩",
+    "rank": "排名",
+    "word": "词",
+    "token": "词元",
+    "probability": "概率",
+    "tokens scored": "打分的词元",
+    "entity": "实体",
+    "type": "类型",
+    "score": "得分",
+    "start": "起点",
+    "end": "终点",
+    "text": "文本",
+    "label": "标签",
+    "set": "集合",
+    "before": "训练前",
+    "after": "训练后",
+    "changed": "变化",
+    "embeddings": "词嵌入",
+    "top here": "本层首选",
+    "Examples": "示例",
+}
 # English → 简体中文.
 ZH: dict[str, str] = {
+    **WORDS_ZH,
     # The header
     "Copy a link to this text": "复制此文本的链接",
     "Share this result": "分享此结果",
@@ -245,6 +270,11 @@ def bilingual(english: str, chinese: str) -> Any:
     return I18nData(key)
 
 
+def translation_table() -> dict[str, dict[str, str]]:
+    """Every string the app's page asked for, by its key: {"en": …, "zh": …}."""
+    return {key: {"en": english, "zh": _TRANSLATED[key]} for key, english in _EN.items()}
+
+
 def translations() -> gr.I18n:
     """The translation table of every string the app's page asked for, for `launch(i18n=…)`."""
     return gr.I18n(en=dict(_EN), zh=dict(_TRANSLATED))
@@ -439,7 +469,9 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
 _MARKS = ("⚠️ ", "ℹ️ ", "⏹ ")
 _NAMED = re.compile(r"\{(\w+)\}")  # a value the Chinese reuses; a bare "{}" is text
 # What charts say (titles, axes, colour bars, notes on the axes).
+MESSAGES += [_message(english, chinese) for english, chinese in WORDS_ZH.items()]
 MESSAGES += [
+    _message("layer {number}", "第 {number} 层"),
     _message("Class probabilities", "各类别概率"),
     _message("Topic scores (each topic on its own)", "主题得分（每个主题单独打分）"),
     _message("Label scores (each label on its own)", "标签得分（每个标签单独打分）"),
@@ -449,6 +481,10 @@ MESSAGES += [
     _message("independent score (multi-label)", "独立得分（多标签）"),
     _message("texts", "文本数"),
     _message("weight", "权重"),
+    _message("weight, on the 0–1 scale", "权重（0–1 标尺）"),
+    _message("weight, stretched to this map's range", "权重（按本图的范围拉伸）"),
+    _message("0–1 scale", "0–1 标尺"),
+    _message("Stretch the scale", "拉伸标尺"),
     _message("columns: key (attended to)", "列：键（被关注的词元）"),
     _message("query (attending)", "查询（发出注意的词元）"),
     _message("head", "注意力头"),
@@ -464,15 +500,12 @@ MESSAGES += [
     _message("attention rollout", "注意力展开"),
     _message("Most likely words at each mask", "每个遮罩处最可能的词"),
     _message("mask {number}", "遮罩 {number}"),
-    _message(
-        "Layer by layer, mask {number}: what the head reads from each layer",
-        "逐层查看，遮罩 {number}：语言模型头从每一层读出的词",
-    ),
+    _message("Layer by layer, mask {number}", "逐层查看，遮罩 {number}"),
     _message("The loss, step by step", "逐步的损失"),
     _message("step", "步"),
     _message("training loss", "训练损失"),
     _message("accuracy", "准确率"),
-    _message("Where the classifier's &lt;s&gt; looks, before and after", "分类器的 [CLS]/<s> 看向哪里：训练前后"),
+    _message("Where &lt;s&gt; looks, before and after", "[CLS]/<s> 看向哪里：训练前后"),
     _message("attention rollout from &lt;s&gt;", "从 [CLS]/<s> 出发的注意力展开"),
     _message("The query and the keys, head {head}", "查询和键，第 {head} 个注意力头"),
     _message("dimension (d_k = {dk})", "维度（d_k = {dk}）"),
@@ -534,7 +567,18 @@ def figure_in_language(figure: Any) -> Any:
     for note in layout.annotations:
         if note.text:
             note.text = in_language(note.text)
+    for menu in layout.updatemenus:
+        for button in menu.buttons:
+            button.label = in_language(button.label or "")
+            button.args = [_args_in_language(argument) for argument in button.args or ()]
     return figure
+
+
+def _args_in_language(argument: Any) -> Any:
+    """A chart button's restyle: the titles it sets, in the request's language."""
+    if not isinstance(argument, dict):
+        return argument
+    return {key: in_language(value) if key.endswith("title.text") else value for key, value in argument.items()}
 
 
 def answered_note(checkpoint: str, device: str, milliseconds: float) -> str:

@@ -11,7 +11,17 @@ from roberta_demo.results import NerResult
 from roberta_demo.tasks import ner
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
-from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.common import (
+    EXPLAIN_GPU_SECONDS,
+    TabParts,
+    examples,
+    reporting,
+    run_note,
+    table,
+    table_headers,
+    text_checked,
+    wire,
+)
 from roberta_demo.ui.i18n import _, bilingual, in_language
 from roberta_demo.viz.entities import (
     ENTITY_NAMES,
@@ -55,7 +65,7 @@ def shown(result: NerResult | None, threshold: float) -> dict[str, Any]:
     if result is None:
         return {}
     entities = result.above(threshold)
-    return {"spans": highlighted(result, entities), "table": entity_rows(entities)}
+    return {"spans": highlighted(result, entities), "table": table(HEADERS, entity_rows(entities))}
 
 
 def tag(
@@ -117,7 +127,9 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 placeholder=_("Paste text with people, places, organisations…"),
                 elem_id="ner-text",
             )
-            threshold = gr.Slider(0, 1, value=default_threshold, step=0.05, label=_("Hide entities scored below"))
+            threshold = gr.Slider(
+                0, 1, value=default_threshold, step=0.05, label=_("Hide entities scored below"), elem_id="ner-threshold"
+            )
             choices = [(catalog.display_name(c), c) for c in checkpoints]
             checkpoint = gr.Dropdown(choices, value=checkpoints[0], label=_("NER model"), visible=len(checkpoints) > 1)
             run = gr.Button(_("Find entities"), variant="primary", elem_id="ner-run")
@@ -126,13 +138,23 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 label=_("Entities"),
                 elem_id="ner-spans",
                 color_map=entity_colours(ENTITY_TYPES[catalog.language]),
-                show_legend=True,
+                # Each span's type written beside it (Gradio writes it only without its legend): colour is never the
+                # only cue. The legend below names what each type means.
+                show_legend=False,
+                show_inline_category=True,
                 combine_adjacent=False,
             )
-            gr.Markdown(_legend(ENTITY_TYPES[catalog.language]))
-            table = gr.Dataframe(headers=HEADERS, label=_("Spans"), wrap=True, max_height=360)
+            gr.Markdown(_legend(ENTITY_TYPES[catalog.language]), elem_id="ner-legend")
+            spans_table = gr.Dataframe(
+                headers=table_headers(HEADERS),
+                label=_("Spans"),
+                wrap=True,
+                max_height=360,
+                column_widths=["40%", "18%", "14%", "14%", "14%"],
+                elem_id="ner-table",
+            )
             info = gr.Markdown(label=_("details"), elem_id="ner-info")
-    outputs = {"spans": spans, "table": table, "info": info, "result": gr.State()}
+    outputs = {"spans": spans, "table": spans_table, "info": info, "result": gr.State()}
     inputs = [text, threshold, checkpoint]
     handler = wire(tag, context, outputs)
     why = explain_ui.controls("ner", "Entity to explain (or click one)")
@@ -140,6 +162,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     why_inputs = [text, checkpoint, why["target"], why["method"], why["steps"]]
     explain_handler = wire(explain_entity, context, why_outputs, EXPLAIN_GPU_SECONDS)
     why["button"].click(explain_handler, why_inputs, list(why_outputs.values()), api_visibility="private")
+    explain_ui.forget_on([run.click, text.submit, checkpoint.change], why)
     click_inputs = [spans, text, checkpoint, why["method"], why["steps"]]
     why_clicked = wire(explain_clicked, context, why_outputs, EXPLAIN_GPU_SECONDS)
     spans.select(why_clicked, click_inputs, list(why_outputs.values()), api_visibility="private")
@@ -150,8 +173,10 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         inputs,
         list(outputs.values()),
         api_name="ner_page",
+        validator=text_checked(context, inputs, text),
         api_visibility="undocumented",
     )
-    redraw = wire(shown, None, outputs)
-    threshold.release(redraw, [outputs["result"], threshold], [spans, table], api_visibility="private")
+    # Only what the slider changes: before the first run there is nothing to redraw, and nothing may fail.
+    redraw = wire(shown, None, {"spans": spans, "table": spans_table})
+    threshold.release(redraw, [outputs["result"], threshold], [spans, spans_table], api_visibility="private")
     return TabParts(notice, TASKS, text, handler, inputs, list(outputs.values()))

@@ -10,7 +10,17 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.tasks import sentiment
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
-from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.common import (
+    EXPLAIN_GPU_SECONDS,
+    TabParts,
+    examples,
+    reporting,
+    run_note,
+    table,
+    table_headers,
+    text_checked,
+    wire,
+)
 from roberta_demo.ui.files import FILES
 from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart
@@ -18,6 +28,7 @@ from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart
 __all__ = ["MODES", "TASKS", "build", "score_many", "score_one"]
 
 TASKS = ["sentiment", "emotion"]
+PER_TEXT_COLUMNS = ["text", "label", "score"]
 MODES: dict[str, sentiment.Mode] = {
     "Sentiment (negative / neutral / positive)": "sentiment",
     "Emotion (7 classes)": "emotion",
@@ -87,12 +98,12 @@ def score_many(
     file_text = upload.decode("utf-8", errors="replace") if upload else None
     batch = sentiment.parse_texts(texts, file_text, context)
     result = sentiment.classify_many(context, batch, MODES.get(mode, "sentiment"))
-    table = FILES.folder(request) / "sentiment.csv"
-    table.write_text(result.to_csv(), encoding="utf-8")
+    saved = FILES.folder(request) / "sentiment.csv"
+    saved.write_text(result.to_csv(), encoding="utf-8")
     return {
-        "table": [[row.text, row.label, round(row.score, 4)] for row in result.rows],
+        "table": table(PER_TEXT_COLUMNS, [[row.text, row.label, round(row.score, 4)] for row in result.rows]),
         "distribution": class_distribution_chart(result.label_counts()),
-        "download": str(table),
+        "download": str(saved),
         "info": _batch_note(result),
     }
 
@@ -122,6 +133,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             list(why_outputs.values()),
             api_visibility="private",
         )
+        explain_ui.forget_on([run_one.click, text.submit, mode.change], why)
         examples([[e] for e in EXAMPLES[catalog.language]], [text], one, list(one_outputs.values()))
     with gr.Tab(_("Many texts")):
         with gr.Row():
@@ -136,7 +148,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             with gr.Column(scale=6):
                 distribution = gr.Plot(label=_("Distribution"), show_label=False)
                 table = gr.Dataframe(
-                    headers=["text", "label", "score"],
+                    headers=table_headers(PER_TEXT_COLUMNS),
                     label=_("Per text"),
                     wrap=True,
                     max_height=420,
@@ -155,6 +167,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         [text, mode],
         list(one_outputs.values()),
         api_name="sentiment_page",
+        validator=text_checked(context, [text, mode], text),
         api_visibility="undocumented",
     )
     run_many.click(

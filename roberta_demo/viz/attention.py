@@ -8,6 +8,7 @@ on weights quantised to one byte each, so the page needs no network and stays sm
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import importlib.util
 import json
@@ -136,6 +137,41 @@ def _boundary(pair_start: int, size: int) -> list[dict]:
     ]
 
 
+# Near-uniform attention spans a few thousandths: stretched to fill the colour scale, noise looks like structure.
+# So the maps open on the whole 0–1 scale, and a button in the chart stretches it to the map's own range, saying so.
+FIXED_SCALE, FITTED_SCALE = "weight, on the 0–1 scale", "weight, stretched to this map's range"
+ALL_LABELS_UP_TO = 80  # tokens: up to here every token is labelled on both axes; past it plotly picks
+
+
+def _scale_buttons() -> dict[str, Any]:
+    """Plotly buttons under the map: the fixed 0–1 colour scale, or the map's own range (drawn in the browser)."""
+    fixed = {"zauto": False, "zmin": 0, "zmax": 1, "colorbar.title.text": FIXED_SCALE}
+    fitted = {"zauto": True, "colorbar.title.text": FITTED_SCALE}
+    return {
+        "type": "buttons",
+        "direction": "right",
+        "showactive": True,
+        "active": 0,
+        "x": 1,
+        "xanchor": "right",
+        "y": 0,
+        "yanchor": "top",
+        "pad": {"t": 30},
+        "buttons": [
+            {"label": "0–1 scale", "method": "restyle", "args": [fixed]},
+            {"label": "Stretch the scale", "method": "restyle", "args": [fitted]},
+        ],
+    }
+
+
+def _token_axis(count: int, **axis: Any) -> dict[str, Any]:
+    """An axis of tokens: every one labelled while they fit, in a size that fits them."""
+    if count > ALL_LABELS_UP_TO:
+        return {"automargin": True, **axis}
+    size = 12 if count <= 24 else 10 if count <= 48 else 8
+    return {"automargin": True, "tickmode": "linear", "dtick": 1, "tickfont": {"size": size}, **axis}
+
+
 def attention_heatmap(matrix: np.ndarray, tokens: list[str], title: str, pair_start: int | None = None) -> go.Figure:
     """A query × key heatmap; row i is where token i looks. matrix: <float>[num_tokens, num_tokens]."""
     labels = unique_labels(tokens)
@@ -145,8 +181,10 @@ def attention_heatmap(matrix: np.ndarray, tokens: list[str], title: str, pair_st
         "x": labels,
         "y": labels,
         "colorscale": LIGHT_TO_DARK,
+        "zauto": False,
         "zmin": 0,
-        "colorbar": {"title": {"text": "weight"}, "thickness": 12},
+        "zmax": 1,
+        "colorbar": {"title": {"text": FIXED_SCALE, "side": "right"}, "thickness": 12},
         "hovertemplate": "query %{y} → key %{x}<br>weight %{z:.3f}<extra></extra>",
     }
     # The keys' labels run along the top, next to the title: their axis is named underneath, so nothing collides.
@@ -154,7 +192,8 @@ def attention_heatmap(matrix: np.ndarray, tokens: list[str], title: str, pair_st
         "text": "columns: key (attended to)",
         "xref": "paper",
         "yref": "paper",
-        "x": 0.5,
+        "x": 0,
+        "xanchor": "left",
         "y": 0,
         "yanchor": "top",
         "yshift": -8,
@@ -163,13 +202,14 @@ def attention_heatmap(matrix: np.ndarray, tokens: list[str], title: str, pair_st
     # Room on top for the title and, under it, the keys' labels, slanted (about 6 px of height a character).
     top = 50 + min(150, 6 * max((len(token) for token in tokens), default=1))
     layout = {
-        "margin": {"l": 10, "r": 10, "t": top, "b": 40},
-        "xaxis": {"side": "top", "tickangle": -60, "automargin": True},
-        "yaxis": {"autorange": "reversed", "title": {"text": "query (attending)"}, "automargin": True},
+        "margin": {"l": 10, "r": 10, "t": top, "b": 80},
+        "xaxis": _token_axis(len(tokens), side="top", tickangle=-60),
+        "yaxis": _token_axis(len(tokens), autorange="reversed", title={"text": "query (attending)"}),
         "annotations": [key_axis],
+        "updatemenus": [_scale_buttons()],
         "shapes": _boundary(pair_start, len(tokens)) if pair_start is not None else [],
     }
-    return plain_figure([heatmap], layout, title, _square_side(len(tokens)))
+    return plain_figure([heatmap], layout, title, _square_side(len(tokens)) + 40)
 
 
 def head_overview_chart(statistics: np.ndarray, metric: str, selected: tuple[int, int] | None = None) -> go.Figure:
@@ -190,7 +230,9 @@ def head_overview_chart(statistics: np.ndarray, metric: str, selected: tuple[int
     if selected is not None:
         layer, head = selected
         cell = {"x0": head - 0.5, "x1": head + 0.5, "y0": layer - 0.5, "y1": layer + 0.5}
-        shapes.append({"type": "rect", **cell, "line": {"color": "#22c55e", "width": 3}})
+        # White under black: seen on every colour of any scale, in any colour vision (a single hue vanishes on one).
+        shapes.append({"type": "rect", **cell, "line": {"color": "#ffffff", "width": 6}})
+        shapes.append({"type": "rect", **cell, "line": {"color": "#000000", "width": 2.5}})
     layout = {
         "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
         "xaxis": {"title": {"text": "head"}, "dtick": 1, "automargin": True},
@@ -210,8 +252,12 @@ def _script_json(value: object) -> str:
 def _payload(view: AttentionView, layers: list[int]) -> dict[str, Any]:
     """The weights of `layers`, one byte each (base64), with the tokens: what a frame's script draws from."""
     quantised = np.clip(np.rint(view.weights[layers] * 255), 0, 255).astype(np.uint8)
+    weights = quantised.tobytes()
+    # What the view shows, in a few characters: a frame drawn again with the same key is the same view.
+    key = hashlib.sha256(weights + json.dumps(view.tokens).encode()).hexdigest()[:16]
     return {
-        "weights": base64.b64encode(quantised.tobytes()).decode("ascii"),
+        "key": key,
+        "weights": base64.b64encode(weights).decode("ascii"),
         "shape": list(quantised.shape),
         "tokens": view.tokens,
         "pair_start": view.pair_start,
@@ -255,6 +301,29 @@ _MODEL_VIEW_CSS = (
 )
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# The frame's own title and language: it is a document of its own, read out by a screen reader in the voice of
+# its tokens' language.
+_TITLES = {
+    "head": {"en": "Attention: bertviz head view", "zh": "注意力：bertviz 头视图"},
+    "model": {"en": "Attention: every layer and head", "zh": "注意力：所有层和注意力头"},
+}
+
+
+def _text_language(tokens: list[str]) -> str:
+    """ "zh" when the tokens hold Chinese characters, else "en": the `lang` of a document that shows them."""
+    return "zh" if any(_CJK.search(token) for token in tokens) else "en"
+
+
+def _document_head(view: AttentionView, kind: View, css: str) -> str:
+    language = _text_language(view.tokens)
+    title = html.escape(_TITLES[kind][language])
+    return (
+        f'<!doctype html><html lang="{"zh-CN" if language == "zh" else "en"}" data-theme="light"><head>'
+        f'<meta charset="utf-8"><title>{title}</title><style>{css}</style></head>'
+    )
+
+
 def model_view_document(view: AttentionView) -> str:
     """A complete HTML page with every head of every layer as a small heatmap (one canvas each, drawn in one pass,
     so it stays fast at the token cap); clicking a head shows it in full as lines between the tokens.
@@ -264,8 +333,8 @@ def model_view_document(view: AttentionView) -> str:
     params = _script_json(_payload(view, list(range(view.num_layers))))
     script = MODEL_VIEW_SCRIPT.read_text(encoding="utf-8")
     return (
-        f'<!doctype html><html data-theme="light"><head><meta charset="utf-8"><style>{_MODEL_VIEW_CSS}</style>'
-        '</head><body><div id="grid"></div><div id="detail" hidden></div>'
+        f"{_document_head(view, 'model', _MODEL_VIEW_CSS)}"
+        '<body><div id="grid"></div><div id="detail" hidden></div>'
         f"<script>{_THEME_LISTENER}window.robertaDemoModelView = {params};</script><script>{script}</script>"
         "</body></html>"
     )
@@ -289,10 +358,12 @@ def head_view_document(
     params = f"robertaDemoParams({_script_json(payload)})"
     script = script.replace("PYTHON_PARAMS", params, 1)
     filters = "".join(f'<option value="{i}">{name}</option>' for i, name in enumerate(_FILTERS))
-    select_filter = f'Attention: <select id="filter">{filters}</select>' if view.pair_start is not None else ""
-    select_layer = 'Layer: <select id="layer"></select>'
+    select_filter = (
+        f'<label>Attention: <select id="filter">{filters}</select></label>' if view.pair_start is not None else ""
+    )
+    select_layer = '<label>Layer: <select id="layer"></select></label>'
     return (
-        f'<!doctype html><html data-theme="light"><head><meta charset="utf-8"><style>{_FRAME_CSS}</style></head>'
+        f"{_document_head(view, 'head', _FRAME_CSS)}"
         f'<body><div id="bertviz"><span style="user-select:none">{select_layer} {select_filter}</span>'
         "<div id='vis'></div></div>"
         f"{_vendor_tags(script_base)}<script>{_REQUIRE_SHIM}{_DECODER}{_THEME_LISTENER}</script>"

@@ -16,6 +16,7 @@ __all__ = [
     "markdown_code",
     "plain_figure",
     "plotly_text",
+    "readable_label",
     "unique_labels",
 ]
 
@@ -37,9 +38,14 @@ def markdown_code(text: str) -> str:
     return f"{fence}{padded}{fence}"
 
 
+def readable_label(label: str) -> str:
+    """A model's (or user's) label as a person reads it: `arts_&_culture` → `arts & culture`."""
+    return label.replace("_", " ").strip()
+
+
 def display_label(label: str) -> str:
-    """A model's (or user's) label as a person reads it, safe for plotly: `arts_&_culture` → `arts & culture`."""
-    return plotly_text(label.replace("_", " ").strip())
+    """`readable_label`, safe for plotly."""
+    return plotly_text(readable_label(label))
 
 
 def unique_labels(tokens: list[str]) -> list[str]:

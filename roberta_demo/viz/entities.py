@@ -21,8 +21,14 @@ ENTITY_NAMES |= {"movie": "film", "game": "game"}
 ENTITY_NAMES_ZH = {"PER": "人名", "ORG": "机构", "LOC": "地名", "MISC": "其他", "name": "人名", "company": "公司"}
 ENTITY_NAMES_ZH |= {"organization": "组织机构", "government": "政府机构", "address": "地址", "scene": "景点"}
 ENTITY_NAMES_ZH |= {"position": "职位", "book": "书名", "movie": "电影", "game": "游戏"}
-_KNOWN_COLOURS = {"PER": "#f59e0b", "ORG": "#3b82f6", "LOC": "#10b981", "MISC": "#a855f7"}
-_SPARE_COLOURS = ("#ef4444", "#06b6d4", "#84cc16", "#ec4899", "#f97316", "#6366f1", "#14b8a6", "#eab308")
+# Chosen to stay apart for everyone: every pair, and each against a white page, is at least 11 ΔE2000 apart in normal
+# vision and under protanopia and deuteranopia (Machado 2009); tests/viz/test_entities.py measures it. The first four
+# are Okabe and Ito's colour-blind-safe colours; each is light enough for dark text (contrast ≥ 4.5, theme.css).
+_KNOWN_COLOURS = {"PER": "#e69f00", "ORG": "#56b4e9", "LOC": "#f0e442", "MISC": "#cc79a7"}
+_KNOWN_COLOURS |= {"name": "#e69f00", "organization": "#56b4e9", "address": "#f0e442", "company": "#cc79a7"}
+_KNOWN_COLOURS |= {"government": "#6978ff", "scene": "#b4d2a5", "position": "#b47869", "book": "#78e1f0"}
+_KNOWN_COLOURS |= {"movie": "#b4780f", "game": "#ffffb4"}
+_SPARE_COLOURS = tuple(dict.fromkeys(_KNOWN_COLOURS.values()))
 
 
 def _colour(entity_type: str) -> str:

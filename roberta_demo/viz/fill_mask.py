@@ -63,11 +63,7 @@ def _mask_axes(mask: MaskPrediction, number: int, count: int) -> dict[str, Any]:
     top = 1 - (number - 1) * share
     best = max(_bars(mask)[1])
     return {
-        f"yaxis{axis}": {
-            "domain": [top - share + _GAP * share, top],
-            "automargin": True,
-            "title": {"text": mask_label(number)},
-        },
+        f"yaxis{axis}": {"domain": [top - share + _GAP * share, top], "automargin": True},
         f"xaxis{axis}": {
             "anchor": f"y{axis}",
             "range": [0, min(1.0, 1.15 * best + 0.02)],
@@ -78,13 +74,29 @@ def _mask_axes(mask: MaskPrediction, number: int, count: int) -> dict[str, Any]:
     }
 
 
+def _mask_name(number: int, count: int) -> dict[str, Any]:
+    """The mask's name over its bars, written across (an axis title would stand Chinese characters on their side)."""
+    top = 1 - (number - 1) / count
+    return {
+        "text": mask_label(number),
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "xanchor": "right",
+        "y": top,
+        "yanchor": "bottom",
+        "showarrow": False,
+    }
+
+
 def fillers_chart(result: FillMaskResult) -> go.Figure:
     """One horizontal bar chart per mask, stacked: each filler's probability; asked-about words in green."""
     count = len(result.masks)
     traces = [_mask_bars(mask, number) for number, mask in enumerate(result.masks, start=1)]
-    layout: dict[str, Any] = {"showlegend": False}
+    layout: dict[str, Any] = {"showlegend": False, "annotations": []}
     for number, mask in enumerate(result.masks, start=1):
         layout.update(_mask_axes(mask, number, count))
+        layout["annotations"].append(_mask_name(number, count))
     bars = sum(len(_bars(mask)[0]) for mask in result.masks)
     return plain_figure(traces, layout, "Most likely words at each mask", 90 + 40 * count + 30 * bars)
 
@@ -116,7 +128,7 @@ def lens_chart(lens: LayerLens, number: int = 1) -> go.Figure:
         "xaxis": {"side": "top", "automargin": True, "tickangle": 0},
         "yaxis": {"automargin": True},
     }
-    title = f"Layer by layer, {mask_label(number)}: what the head reads from each layer"
+    title = f"Layer by layer, {mask_label(number)}"  # short enough for half a projector's width
     return plain_figure([heatmap], layout, title, 140 + 34 * len(lens.layers))
 
 

@@ -101,10 +101,17 @@ def attention_comparison(tokens: list[str], before: np.ndarray, after: np.ndarra
         {"type": "bar", "name": "base model", "x": labels, "y": np.round(before, 4), "marker": {"color": MUTED}},
         {"type": "bar", "name": "fine-tuned", "x": labels, "y": np.round(after, 4), "marker": {"color": ACCENT}},
     ]
+    # The title on its own line, the legend under it, the axis title clear of its ticks: readable in a narrow column.
     layout = {
         "barmode": "group",
-        "yaxis": {"title": {"text": plotly_text("attention rollout from <s>")}, "tickformat": ".0%", "gridcolor": GRID},
+        "margin": {"l": 10, "r": 10, "t": 90, "b": 40},
+        "yaxis": {
+            "title": {"text": plotly_text("attention rollout from <s>"), "standoff": 12},
+            "tickformat": ".0%",
+            "gridcolor": GRID,
+            "automargin": True,
+        },
         "xaxis": {"tickangle": -45, "automargin": True},
-        "legend": {"orientation": "h", "y": 1.12},
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
     }
-    return plain_figure(traces, layout, plotly_text("Where the classifier's <s> looks, before and after"), 380)
+    return plain_figure(traces, layout, plotly_text("Where <s> looks, before and after"), 420)

@@ -22,7 +22,8 @@ def test_the_readable_link_names_the_tab_and_the_text_and_reopens_them(open_page
     box = page.locator("#readable-link-box textarea, #readable-link-box input").first
     box.wait_for(timeout=TIMEOUT)
     link = box.input_value()
-    assert parse_qs(urlparse(link).query) == {"tab": ["ner"], "text": [TEXT]}  # the text as data, not markup
+    # The text as data, not markup; and the room's language (links keep it).
+    assert parse_qs(urlparse(link).query) == {"tab": ["ner"], "text": [TEXT], "lang": ["en"]}
     reopened = open_page("?" + urlparse(link).query)
     reopened.locator("#ner-spans").get_by_text("Merkel").first.wait_for(timeout=TIMEOUT)
     assert reopened.get_by_role("tab", name="NER", exact=True).get_attribute("aria-selected") == "true"

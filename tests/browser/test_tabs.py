@@ -43,12 +43,15 @@ def test_sentiment_shows_the_label_and_the_chart(app_page):
     assert app_page.log.blocked == [] and app_page.log.errors == []
 
 
-def test_ner_shows_highlighted_spans_and_a_legend(app_page):
+def test_ner_shows_highlighted_spans_with_their_types_and_a_legend(app_page):
     _run_first_example(app_page, "NER", "Find entities")
     spans = app_page.locator("#ner-spans")
     spans.locator(".token.highlighted").first.wait_for(timeout=TIMEOUT)
-    legend = spans.locator("[data-testid='highlighted-text:category-legend']").inner_text()
-    assert all(kind in legend for kind in ("PER", "ORG", "LOC", "MISC"))
+    # Each span carries its type as text (colour is never the only cue), in dark type on its own colour.
+    for token in spans.locator(".token.highlighted").all():
+        assert token.locator(".label").inner_text().strip().upper() in ("PER", "ORG", "LOC", "MISC")
+    legend = app_page.locator("#ner-legend").inner_text()
+    assert all(f"{kind} {name}" in legend for kind, name in (("PER", "person"), ("ORG", "organisation")))
     assert "Angela" in spans.inner_text()
     assert app_page.log.blocked == [] and app_page.log.errors == []
 

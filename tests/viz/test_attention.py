@@ -103,3 +103,40 @@ def test_the_model_view_needs_no_library_and_keeps_user_text_as_text():
     assert ATTACK not in document and "<img src=x" not in document
     assert "window.robertaDemoModelView" in document and '"shape": [2, 3, 5, 5]' in document
     assert standalone_document(view, "model", 0) == document
+
+
+def test_heatmaps_open_on_the_whole_scale_and_label_every_token():
+    """Near-uniform attention (weights of 1/25 ± noise) must not fill the colour scale: the map opens on 0–1, says so,
+    and its button stretches the scale to the map's own range, saying that instead. Every one of 25 tokens is named."""
+    matrix = np.full((25, 25), 0.04) + np.random.default_rng(0).normal(scale=0.002, size=(25, 25))
+    figure = attention_heatmap(matrix, [f"w{i}" for i in range(25)], "uniform")
+    heatmap = figure.data[0]
+    assert (heatmap.zmin, heatmap.zmax, heatmap.zauto) == (0, 1, False)
+    assert "0–1" in heatmap.colorbar.title.text
+    fixed, fitted = figure.layout.updatemenus[0].buttons
+    assert fixed.args[0]["zmax"] == 1 and fitted.args[0]["zauto"] is True
+    assert "stretched" in fitted.args[0]["colorbar.title.text"]
+    for axis in (figure.layout.xaxis, figure.layout.yaxis):
+        assert (axis.tickmode, axis.dtick) == ("linear", 1)
+
+
+def test_the_selected_head_is_boxed_in_white_and_black():
+    """One hue vanishes on some colour of a scale for some readers (green on Magma, for deuteranopes); a black line
+    on a white one is seen on any cell."""
+    figure = attention_figures(random_view(2, 3, 5), 1, 2, "head", "entropy", SCRIPT_BASE).overview
+    assert [shape.line.color for shape in figure.layout.shapes] == ["#ffffff", "#000000"]
+    assert {(shape.x0, shape.y0) for shape in figure.layout.shapes} == {(1.5, 0.5)}
+
+
+def test_frames_are_named_documents_in_the_language_of_their_tokens():
+    english = random_view(2, 2, 4)
+    chinese = AttentionView(["[CLS]", "你", "好", "[SEP]"], [True, False, False, True], *_arrays(english))
+    for view, lang in ((english, "en"), (chinese, "zh-CN")):
+        for document in (head_view_document(view, 0, SCRIPT_BASE), model_view_document(view)):
+            assert f'<html lang="{lang}"' in document
+            assert re.search(r"<title>[^<]+</title>", document)
+    assert "<label>Layer: <select" in head_view_document(english, 0, SCRIPT_BASE)
+
+
+def _arrays(view: AttentionView) -> tuple:
+    return view.weights, view.rollout, None, view.run
