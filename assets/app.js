@@ -156,12 +156,15 @@
       if (index === 0) { svg.setAttribute("role", "img"); svg.setAttribute("aria-label", name); }
       else svg.setAttribute("aria-hidden", "true");
     });
-    let table = gd.parentElement && gd.parentElement.querySelector(":scope > table.chart-data");
-    if (!table) {
-      table = document.createElement("table");
-      table.className = "chart-data sr-only";
-      gd.insertAdjacentElement("afterend", table);
+    // A table is never narrower than its content, so the hidden box is a div around it.
+    let holder = gd.parentElement && gd.parentElement.querySelector(":scope > div.chart-data");
+    if (!holder) {
+      holder = document.createElement("div");
+      holder.className = "chart-data sr-only";
+      holder.appendChild(document.createElement("table"));
+      gd.insertAdjacentElement("afterend", holder);
     }
+    const table = holder.firstElementChild;
     table.textContent = "";
     const caption = document.createElement("caption");
     caption.textContent = name + ": the numbers";

@@ -93,6 +93,7 @@ SHOTS = [
         query="?present=1",
         tab="NER",
         button="Find entities",
+        scroll_to="#header",
         viewport=(1280, 720),
     ),
     Shot(

@@ -17,7 +17,7 @@ from roberta_demo.results import AttentionView, FormulaCapture
 from roberta_demo.tasks import attention, formula
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import mask_word, maskable_words
-from roberta_demo.ui.common import LATEX, TabParts, examples, reporting, run_note, text_checked, wire
+from roberta_demo.ui.common import LATEX, TabParts, examples, reporting, run_note, wire
 from roberta_demo.ui.files import FILES
 from roberta_demo.ui.i18n import LANGUAGE, _, in_language
 from roberta_demo.viz.attention import (
@@ -450,7 +450,6 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             list(outputs.values()),
             api_name="attention_page",
             api_visibility="undocumented",
-            validator=text_checked(context, inputs, parts["text"]),
         ),
         parts,
         context,

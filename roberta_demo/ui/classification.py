@@ -10,7 +10,7 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.tasks import classification
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
-from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, text_checked, wire
+from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, wire
 from roberta_demo.ui.i18n import _
 from roberta_demo.viz.charts import class_scores_chart, readable_label
 
@@ -135,7 +135,6 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         inputs,
         list(outputs.values()),
         api_name="classify_page",
-        validator=text_checked(context, inputs, text),
         api_visibility="undocumented",
     )
     mode.change(lambda m: gr.update(interactive=m == ZERO_SHOT), mode, labels, api_visibility="private")

@@ -20,7 +20,7 @@ from roberta_demo.config import ConfigError
 from roberta_demo.errors import EngineError, InputError, ModelLoadError
 from roberta_demo.hub import display_name
 from roberta_demo.results import RunInfo
-from roberta_demo.tasks.common import TaskContext, check_text
+from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.i18n import _, answered_note, figure_in_language, in_language, truncation_note
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
     "share_the_device",
     "table",
     "table_headers",
-    "text_checked",
     "unchanged",
     "wire",
 ]
@@ -124,23 +123,6 @@ def highlight_css(colours: Iterable[str]) -> str:
             f"{{background-color:rgb({red}, {green}, {blue}) !important}}"
         )
     return "\n".join(rules)
-
-
-def text_checked(context: TaskContext, inputs: Sequence[Component], text: Component) -> Callable[..., list[Any]]:
-    """A page event's validator: the text box says, under itself, why its text cannot run (empty, too long), and the
-    model is not asked. Without it the run fails, and Gradio marks every output "Error" with no word of why. API
-    calls skip validators: the task gives them the same message as an error."""
-    position = list(inputs).index(text)
-
-    def validate(*values: Any) -> list[Any]:
-        verdicts = [gr.validate(True, "") for _ in values]
-        try:
-            check_text(values[position], context.limits)
-        except InputError as error:
-            verdicts[position] = gr.validate(False, in_language(str(error)))
-        return verdicts
-
-    return validate
 
 
 def table_headers(names: Sequence[str]) -> list[str]:

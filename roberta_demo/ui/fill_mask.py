@@ -11,7 +11,7 @@ from roberta_demo.results import FillMaskResult
 from roberta_demo.tasks import fill_mask
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import MASK_MARKERS, maskable_words
-from roberta_demo.ui.common import TabParts, examples, reporting, run_note, table, table_headers, text_checked, wire
+from roberta_demo.ui.common import TabParts, examples, reporting, run_note, table, table_headers, wire
 from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.fill_mask import (
     candidate_rows,
@@ -152,7 +152,9 @@ def mask_clicked(
 def build(catalog: Catalog, context: TaskContext) -> TabParts:
     """The tab's components and events."""
     notice = gr.Markdown(catalog.missing_notice(TASKS))
-    gr.Markdown(_(EXPLAINER))
+    # What the tab shows, a click away: the form and the answer come first, above the fold on a projector.
+    with gr.Accordion(_("What this shows"), open=False):
+        gr.Markdown(_(EXPLAINER))
     with gr.Row():
         with gr.Column(scale=5):
             text = gr.Textbox(
@@ -167,6 +169,8 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 combine_adjacent=False,
                 interactive=False,
             )
+            # The button right under the sentence, above the fold; the options after it.
+            run = gr.Button(_("Predict the masked words"), variant="primary", elem_id="fill-mask-run")
             with gr.Row():
                 top_k = gr.Slider(1, fill_mask.MAX_TOP_K, value=5, step=1, label=_("Predictions per mask"))
                 candidates = gr.Textbox(
@@ -177,7 +181,6 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 )
             choices = [(catalog.display_name(c), c) for c in catalog.checkpoints("fill_mask")]
             checkpoint = gr.Dropdown(choices, value=catalog.default("fill_mask"), label=_("Model"))
-            run = gr.Button(_("Predict the masked words"), variant="primary", elem_id="fill-mask-run")
         with gr.Column(scale=6):
             filled = gr.HighlightedText(
                 label=_("Best fillers put in"),
@@ -218,7 +221,6 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         inputs,
         list(outputs.values()),
         api_name="fill_mask_page",
-        validator=text_checked(context, inputs, text),
         api_visibility="undocumented",
     )
     # Whatever changes the text (typing, a link, an example, a click) redraws its words; clicks add masks.

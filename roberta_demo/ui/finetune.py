@@ -186,6 +186,20 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         first = next(iter(presets))
         preset = gr.Dropdown(list(presets), value=first, label=_("Start from a preset"), scale=3)
         upload = gr.File(label=_("…or upload a CSV (text, label)"), file_types=[".csv"], type="binary", scale=2)
+    # Steps and Train come first, in sight without scrolling: steps are the knob a talk turns ("ten steps, watch the
+    # loss"); the rest waits in Settings, and the examples below can be edited before pressing Train.
+    with gr.Row(equal_height=True):
+        steps = gr.Slider(
+            1,
+            context.limits.max_train_steps,
+            value=finetune.Recipe().steps,
+            step=1,
+            label=_("Steps"),
+            elem_id="tune-steps",
+            scale=3,
+        )
+        train = gr.Button(_("Train"), variant="primary", elem_id="tune-train", scale=1)
+        stop = gr.Button(_("Stop"), variant="stop", elem_id="tune-stop", scale=1)
     with gr.Row():
         examples = gr.Dataframe(
             _table(presets[first]),
@@ -204,26 +218,13 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             max_height=360,
             label=_("Held-out examples (empty: a quarter is held out automatically)"),
         )
-    # Steps stay in sight: it is the knob a talk turns ("ten steps, watch the loss"); the rest waits in Settings.
-    with gr.Row(equal_height=True):
-        steps = gr.Slider(
-            1,
-            context.limits.max_train_steps,
-            value=finetune.Recipe().steps,
-            step=1,
-            label=_("Steps"),
-            elem_id="tune-steps",
-            scale=3,
-        )
-        train = gr.Button(_("Train"), variant="primary", elem_id="tune-train", scale=1)
-        stop = gr.Button(_("Stop"), variant="stop", elem_id="tune-stop", scale=1)
     settings = _settings(catalog, context)
     with gr.Row():
         chart = gr.Plot(label=_("Loss"), show_label=False, elem_id="tune-chart")
         with gr.Column():
-            gr.Code(
-                finetune.CODE, language="python", label=_("Each step, in PyTorch"), interactive=False, wrap_lines=True
-            )
+            # Unwrapped: CodeMirror measures wrapped lines when its tab first shows, and until then the line numbers
+            # stand beside the wrong lines. The lines are short enough for the column.
+            gr.Code(finetune.CODE, language="python", label=_("Each step, in PyTorch"), interactive=False)
             status = gr.Markdown(elem_id="tune-status")
     verdicts = gr.Dataframe(
         headers=table_headers(VERDICT_HEADERS),

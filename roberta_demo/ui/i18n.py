@@ -54,9 +54,8 @@ WORDS_ZH = {
     "before": "训练前",
     "after": "训练后",
     "changed": "变化",
-    "embeddings": "词嵌入",
-    "top here": "本层首选",
     "Examples": "示例",
+    "What this shows": "这里展示了什么",
 }
 # English → 简体中文.
 ZH: dict[str, str] = {
@@ -472,6 +471,8 @@ _NAMED = re.compile(r"\{(\w+)\}")  # a value the Chinese reuses; a bare "{}" is 
 MESSAGES += [_message(english, chinese) for english, chinese in WORDS_ZH.items()]
 MESSAGES += [
     _message("layer {number}", "第 {number} 层"),
+    _message("embeddings", "词嵌入"),
+    _message("top here", "本层首选"),
     _message("Class probabilities", "各类别概率"),
     _message("Topic scores (each topic on its own)", "主题得分（每个主题单独打分）"),
     _message("Label scores (each label on its own)", "标签得分（每个标签单独打分）"),

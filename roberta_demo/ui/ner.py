@@ -19,7 +19,6 @@ from roberta_demo.ui.common import (
     run_note,
     table,
     table_headers,
-    text_checked,
     wire,
 )
 from roberta_demo.ui.i18n import _, bilingual, in_language
@@ -150,7 +149,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 label=_("Spans"),
                 wrap=True,
                 max_height=360,
-                column_widths=["40%", "18%", "14%", "14%", "14%"],
+                column_widths=["34%", "18%", "18%", "15%", "15%"],
                 elem_id="ner-table",
             )
             info = gr.Markdown(label=_("details"), elem_id="ner-info")
@@ -173,7 +172,6 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         inputs,
         list(outputs.values()),
         api_name="ner_page",
-        validator=text_checked(context, inputs, text),
         api_visibility="undocumented",
     )
     # Only what the slider changes: before the first run there is nothing to redraw, and nothing may fail.

@@ -18,7 +18,6 @@ from roberta_demo.ui.common import (
     run_note,
     table,
     table_headers,
-    text_checked,
     wire,
 )
 from roberta_demo.ui.files import FILES
@@ -167,7 +166,6 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         [text, mode],
         list(one_outputs.values()),
         api_name="sentiment_page",
-        validator=text_checked(context, [text, mode], text),
         api_visibility="undocumented",
     )
     run_many.click(

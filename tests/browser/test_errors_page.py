@@ -27,10 +27,10 @@ def test_moving_the_threshold_before_the_first_run_changes_nothing(app_page):
     assert app_page.log.errors == []
 
 
-def test_an_empty_text_is_refused_under_the_box_and_the_views_stay(app_page):
+def test_an_empty_text_gets_its_message_and_the_views_stay(app_page):
     app_page.get_by_role("tab", name="Attention", exact=True).click()
     app_page.locator("#attention-run").click()
-    app_page.locator("#attention-text").get_by_text("Type or paste some text first.").wait_for(timeout=TIMEOUT)
+    app_page.get_by_test_id("toast-body").get_by_text("Type or paste some text first.").wait_for(timeout=TIMEOUT)
     assert app_page.evaluate(BARE_ERRORS) == 0
     assert app_page.locator("#attention-layer input[type=range]").is_visible()  # the sliders are still there
 

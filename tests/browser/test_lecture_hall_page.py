@@ -24,6 +24,7 @@ GRADIO_OWNED: list[tuple[str, str]] = [
     ("aria-command-name", "token"),  # a selectable HighlightedText: its whitespace pieces are unnamed buttons
     ("label-content-name-mismatch", "upload-container"),  # File: the button's name is not its visible text
     ("color-contrast", "cm-editor"),  # Code: CodeMirror's syntax colours (light), its grey comments (dark)
+    ("scrollable-region-focusable", "cm-scroller"),  # Code, read-only: a line wider than the box scrolls, unfocusable
 ]
 
 
