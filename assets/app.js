@@ -118,6 +118,13 @@
       if (frame.contentWindow) frame.contentWindow.postMessage(frameState(), "*");
     });
   }).observe(document.body, { attributes: true, attributeFilter: ["class"] });
+  // Gradio draws a new view into the same frame element (it sets `srcdoc`): until the new document reports its
+  // height the frame is not fitted, and the page moves under a click made meanwhile.
+  new MutationObserver((changes) => {
+    changes.forEach((change) => {
+      if (change.target.matches && change.target.matches("iframe.bertviz-frame")) delete change.target.dataset.fitted;
+    });
+  }).observe(document.body, { attributes: true, attributeFilter: ["srcdoc"], subtree: true });
 
   // Every plotly chart gets PNG and SVG downloads at slide resolution in its toolbar. Gradio draws charts
   // with Plotly.react and no way to pass a toolbar config, so the config is added to each react call.

@@ -109,6 +109,9 @@
       showHead(data.robertaDemoOpen.head[0], data.robertaDemoOpen.head[1]);
     }
   });
+  // Ask again now that this listener is there: the page may have answered the first question (asked before this
+  // script ran) before it could be heard.
+  if (window.parent !== window) { window.parent.postMessage({robertaDemoAsk: "theme"}, "*"); }
 
   function showHead(layer, head) {
     detail.textContent = "";

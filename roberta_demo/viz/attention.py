@@ -388,7 +388,7 @@ def frame_height(view: AttentionView, kind: View) -> int:
     """Pixels a view's frame starts with: the model view's grid grows with the layers, the head view with the tokens.
     The frame then reports its content's height and the page fits it (a head opened in full, presentation mode)."""
     if kind == "model":
-        return int(40 + (_THUMB + 10) * view.num_layers)
+        return int(72 + (_THUMB + 10) * view.num_layers)  # the grid, its header and the line on the keys
     return int(min(2600, 140 + 23 * len(view.tokens)))
 
 

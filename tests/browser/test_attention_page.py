@@ -29,7 +29,8 @@ def test_model_view_draws_every_head_and_opens_one(app_page):
     frame = app_page.frame_locator("iframe.bertviz-frame")
     frame.locator("body[data-drawn='16']").wait_for(timeout=30_000)  # tiny-roberta: 4 layers × 4 heads
     assert frame.locator("canvas.thumb").count() == 16
-    app_page.locator("iframe.bertviz-frame[data-fitted]").wait_for(timeout=30_000)  # sized to its content
+    # Sized to its content: the page marks the frame once the model view's own document reported its height.
+    app_page.locator("iframe.bertviz-frame[data-fitted]").wait_for(timeout=30_000)
     # Layer 1, head 1, clicked once: the page keeps an opened head when it draws the frame again, so a click made
     # while a redraw was still on its way is not lost.
     frame.locator("canvas.thumb").nth(5).click()

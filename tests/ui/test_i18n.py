@@ -128,3 +128,30 @@ def test_a_chart_speaks_the_requests_language(context):
     assert head.layout.yaxis.title.text == "查询（发出注意的词元）"
     assert [note.text for note in head.layout.annotations] == ["列：键（被关注的词元）"]
     assert overview.layout.xaxis.title.text == "注意力头" and overview.layout.yaxis.title.text == "层"
+
+
+def test_the_page_script_carries_every_translation_safely():
+    """The table the page script uses for what Gradio leaves untranslated (Examples' headers and labels): every key
+    the built app asked for, in both languages, and nothing that could end the script element early."""
+    import json
+
+    from roberta_demo.ui.app import page_script
+
+    build_app(
+        Catalog(load_profile("default", env={}), "cpu"),
+        TaskContext(Backend(load_profile("default", env={}), "cpu"), Limits()),
+    )
+    script = page_script()
+    assert "ROBERTA_DEMO_TRANSLATIONS" not in script and "</" not in script.split("const TRANSLATIONS = ", 1)[1][:50]
+    table = json.loads(script.split("const TRANSLATIONS = ", 1)[1].split(";\n", 1)[0].replace("<\\/", "</"))
+    assert table == i18n.translation_table() and len(table) > 100
+    examples = i18n._key("Examples")
+    assert table[examples] == {"en": "Examples", "zh": "示例"}
+
+
+def test_highlights_are_drawn_in_their_whole_colour():
+    from roberta_demo.ui.common import highlight_css
+
+    css = highlight_css(["#E69F00", "#e69f00", "#56b4e9"])
+    assert css.count("background-color") == 2  # one rule a colour, however it is spelled
+    assert '.token[style*="rgba(230, 159, 0, 0.5)"]{background-color:rgb(230, 159, 0) !important}' in css
