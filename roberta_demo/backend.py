@@ -37,7 +37,7 @@ import transformers
 from roberta_demo import loading, scheduling
 from roberta_demo.batching import BatchObserver, MicroBatcher
 from roberta_demo.config import Profile, UnknownCheckpoint
-from roberta_demo.errors import ModelLoadError, ModelNotHeld
+from roberta_demo.errors import ModelLoadError, ModelNotHeld, shown
 from roberta_demo.hub import is_cached, missing_message
 from roberta_demo.loading import MODEL_CLASSES, HalfBuilt
 from roberta_demo.results import Truncation
@@ -123,12 +123,15 @@ def quantize_int8(model: Any) -> Any:
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
-def _load_error(checkpoint: str, exc: Exception) -> ModelLoadError:
+def _load_error(checkpoint: str, location: str, exc: Exception) -> ModelLoadError:
+    """The refusal for a failed load, naming the checkpoint; its folder's path (in transformers' own message too) is
+    replaced by the checkpoint's name."""
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    detail = detail.replace(location, checkpoint) if location != checkpoint else detail
     if isinstance(exc, HalfBuilt):
         return ModelLoadError(checkpoint, f"Model {checkpoint} did not load completely ({detail}); try again.")
-    if not is_cached(checkpoint):
-        return ModelLoadError(checkpoint, f"{missing_message(checkpoint)} ({detail})")
+    if not is_cached(location):
+        return ModelLoadError(checkpoint, f"{missing_message(checkpoint, location)} ({detail})")
     return ModelLoadError(
         checkpoint,
         f"Model {checkpoint} is cached but could not be loaded ({detail}). Its files may be corrupt or "
@@ -253,7 +256,7 @@ class LoadedModel:
 
 def not_configured(checkpoint: str) -> UnknownCheckpoint:
     """The refusal for a checkpoint the profile does not list: whatever a client sends, only those load."""
-    return UnknownCheckpoint(f"Checkpoint {checkpoint!r} is not configured on this server.")
+    return UnknownCheckpoint(f"Checkpoint {shown(checkpoint)} is not configured on this server.")
 
 
 def class_names(config: Any) -> list[str]:
@@ -433,19 +436,20 @@ class Backend:
         head = self.profile.head_of(checkpoint)
         # Checkpoints only inspected for attention load with eager attention: sdpa returns no attention weights.
         attention = "eager" if head == "base" else "sdpa"
+        location = self.profile.location(checkpoint)
         with loading.building(background):
-            log.info("Loading %s (%s) on %s", checkpoint, head, self.device)
+            log.info("Loading %s (%s, from %s) on %s", checkpoint, head, location, self.device)
             self.load_counts[checkpoint] += 1
             started = time.perf_counter()
             try:
                 # Never run code shipped with a checkpoint; only configured checkpoints load at all.
-                tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint, trust_remote_code=False)
+                tokenizer = transformers.AutoTokenizer.from_pretrained(location, trust_remote_code=False)
                 model = MODEL_CLASSES[head].from_pretrained(
-                    checkpoint, dtype=self.dtype, attn_implementation=attention, trust_remote_code=False
+                    location, dtype=self.dtype, attn_implementation=attention, trust_remote_code=False
                 )
                 loading.check_materialised(model, checkpoint)
             except Exception as exc:  # any failure (network, missing files, bad weights) becomes one clear error
-                raise _load_error(checkpoint, exc) from exc
+                raise _load_error(checkpoint, location, exc) from exc
             model.to(self.device).eval()
             if head == "token-classification":
                 as_bio_tags(model.config)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from roberta_demo.config import Profile
-from roberta_demo.hub import cached_config, display_name, is_cached, missing_message
+from roberta_demo.hub import cached_config, is_cached, missing_message
 
 __all__ = ["Catalog"]
 
@@ -38,7 +38,7 @@ class Catalog:
 
     def layers_and_heads(self, checkpoint: str) -> tuple[int, int] | None:
         """How many layers and heads the checkpoint has, read from its config on disk; None where it is missing."""
-        config = cached_config(checkpoint) or {}
+        config = cached_config(self.profile.location(checkpoint)) or {}
         layers, heads = config.get("num_hidden_layers"), config.get("num_attention_heads")
         return (int(layers), int(heads)) if isinstance(layers, int) and isinstance(heads, int) else None
 
@@ -49,9 +49,6 @@ class Catalog:
     def default(self, task: str) -> str:
         return self.profile.checkpoint_for(task, None, self.device)
 
-    def display_name(self, checkpoint: str) -> str:
-        return display_name(checkpoint)
-
     def tasks_of(self, checkpoint: str) -> list[str]:
         return self.profile.tasks_of(checkpoint)
 
@@ -59,7 +56,8 @@ class Catalog:
         """Checkpoints these tasks need that are not on disk, with what to do about each. Read afresh on each call,
         so a model downloaded meanwhile disappears from the list."""
         needed = dict.fromkeys(c for task in tasks for c in self.profile.models(task).checkpoints)
-        return {checkpoint: missing_message(checkpoint) for checkpoint in needed if not is_cached(checkpoint)}
+        where = self.profile.location
+        return {c: missing_message(c, where(c)) for c in needed if not is_cached(where(c))}
 
     def missing_notice(self, tasks: list[str]) -> str:
         """Markdown naming each missing checkpoint these tasks need, and how to get it."""

@@ -2,6 +2,9 @@
 `python -m roberta_demo settings` prints the table of settings.
 
 Each option has an environment variable (`ROBERTA_DEMO_*`), for Hugging Face Spaces, which has no command line.
+
+The settings and the profile are read and checked before torch, transformers or gradio is imported (ten seconds of
+CPU on a small machine): `--help`, a wrong flag or a wrong profile answers at once.
 """
 
 from __future__ import annotations
@@ -15,17 +18,26 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
-
-import gradio as gr
+from typing import TYPE_CHECKING, Any
 
 from roberta_demo.allocator import tune_malloc
-from roberta_demo.backend import Backend, Engine
-from roberta_demo.catalog import Catalog
-from roberta_demo.config import ConfigError, Settings, load_profile, parse_settings, settings_from_env, settings_table
-from roberta_demo.tasks.common import TaskContext
+from roberta_demo.config import (
+    ConfigError,
+    Profile,
+    Settings,
+    load_profile,
+    parse_settings,
+    settings_from_env,
+    settings_table,
+)
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from roberta_demo.backend import Engine
 
 __all__ = [
+    "checked_profile",
     "configure_logging",
     "create_app",
     "drain",
@@ -45,14 +57,22 @@ def settings_from_argv(argv: Sequence[str]) -> Settings:
     return parse_settings(list(argv), settings_from_env())
 
 
-def make_engine(settings: Settings) -> Engine:
-    """The engine that runs model work: this process's `Backend`, or Ray Serve (`--engine ray`)."""
+def checked_profile(settings: Settings) -> Profile:
+    """The settings' profile, once the settings that parsing alone cannot check are checked: a `ConfigError` names
+    the one that is wrong. Imports nothing heavy, except to build the tiny checkpoints a tiny profile asks for."""
     if not 0 < settings.long_share < 1:
         raise ConfigError(
             f"ROBERTA_DEMO_LONG_SHARE (--long-share) is {settings.long_share}: give long work a share of the device "
             "between 0 and 1, e.g. 0.25."
         )
-    profile = load_profile(settings.models)
+    return load_profile(settings.models)
+
+
+def make_engine(settings: Settings, profile: Profile | None = None) -> Engine:
+    """The engine that runs model work: this process's `Backend`, or Ray Serve (`--engine ray`)."""
+    profile = checked_profile(settings) if profile is None else profile
+    from roberta_demo.backend import Backend
+
     if settings.engine == "ray":
         try:
             from roberta_demo.ray_engine import RayEngine, RayOptions
@@ -73,6 +93,7 @@ def make_engine(settings: Settings) -> Engine:
 def create_app(settings: Settings) -> tuple[gr.Blocks, Engine]:
     """The app and its backend, wired: the tabs get a read-only catalog and a task context, never the backend.
     Loads no model unless `settings.preload`."""
+    profile = checked_profile(settings)  # a wrong setting is told before the heavy imports below
     tune_malloc(settings.malloc_arenas)  # before any request thread exists
     if on_zero_gpu():
         # ZeroGPU's way: `spaces` first (it makes CUDA look available in this GPU-less process), then every model
@@ -81,9 +102,11 @@ def create_app(settings: Settings) -> tuple[gr.Blocks, Engine]:
         import spaces  # noqa: F401
 
         settings = replace(settings, preload=True)
+    from roberta_demo.catalog import Catalog
+    from roberta_demo.tasks.common import TaskContext
     from roberta_demo.ui.app import build_app
 
-    backend = make_engine(settings)
+    backend = make_engine(settings, profile)
     catalog = Catalog(backend.profile, backend.device, backend.concurrency)
     log.info("Profile %s on %s", catalog.profile_name, catalog.device)
     for message in catalog.missing(list(backend.profile.tasks)).values():
@@ -117,6 +140,8 @@ def keep_files_for(demo: gr.Blocks, age: int) -> None:
 def launch(demo: gr.Blocks, settings: Settings, **kwargs: Any) -> Any:
     """Serve `demo` as configured, uploads capped at `max_file_mb`; extra keyword arguments go to `Blocks.launch`
     (tests pass prevent_thread_lock)."""
+    import gradio as gr
+
     from roberta_demo.ui.app import CSS_PATHS, THEME, page_css, page_script
     from roberta_demo.ui.i18n import translations
     from roberta_demo.ui.protocol import EXCEPTION_HANDLERS, MIDDLEWARE
@@ -153,6 +178,7 @@ def serve(demo: gr.Blocks, settings: Settings) -> None:
         signal.signal(signum, stop)
     launch(demo, settings, prevent_thread_lock=True)
     stopping.wait()
+    demo._queue.max_size = 0  # the queue reports itself full: no new request is taken from here on
     log.info("Stopping: no new requests; waiting up to %d s for those under way", settings.drain_seconds)
     finished = drain(demo, settings.drain_seconds)
     log.info("All requests finished" if finished else "Stopped with requests still running (drain time over)")

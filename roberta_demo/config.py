@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from roberta_demo.errors import InputError
+from roberta_demo.errors import InputError, shown
 
 __all__ = [
     "TASKS",
@@ -35,6 +35,7 @@ __all__ = [
     "Settings",
     "TaskModels",
     "TaskSpec",
+    "is_folder",
     "limit_variable",
     "load_profile",
     "settings_from_env",
@@ -107,9 +108,16 @@ class Profile:
     tasks: Mapping[str, TaskModels]
     untrained: bool = False
     language: Literal["en", "zh"] = "en"  # of its models, and so of the examples the tabs offer
+    # Where the checkpoints kept in folders lie, by the name the app shows and accepts (`tiny/tiny-sentiment`): a
+    # folder's path is the server's business, never in a reply. A checkpoint not listed here is a Hub id.
+    places: Mapping[str, str] = field(default_factory=dict)
 
     def models(self, task: str) -> TaskModels:
         return self.tasks[task]
+
+    def location(self, checkpoint: str) -> str:
+        """What `from_pretrained` loads for a checkpoint's name: its folder, or the Hub id it is."""
+        return self.places.get(checkpoint, checkpoint)
 
     def checkpoints(self) -> list[str]:
         """Every checkpoint of the profile, each once, in task order."""
@@ -142,7 +150,7 @@ class Profile:
         allowed = self.allowed(task)
         if requested not in allowed:
             raise UnknownCheckpoint(
-                f"Checkpoint {requested!r} is not configured for {TASKS[task].title.lower()}; "
+                f"Checkpoint {shown(requested)} is not configured for {TASKS[task].title.lower()}; "
                 f"choose one of: {', '.join(allowed)}."
             )
         return requested
@@ -240,10 +248,46 @@ def _tiny_profile(chinese: bool = False) -> Profile:
 
     paths = tiny.ensure_built()
     names = tiny.ZH_TASK_CHECKPOINTS if chinese else tiny.TASK_CHECKPOINTS
-    tasks = {task: TaskModels(task, tuple(str(paths[name]) for name in listed)) for task, listed in names.items()}
+    tasks = {task: TaskModels(task, tuple(f"tiny/{name}" for name in listed)) for task, listed in names.items()}
+    places = {f"tiny/{name}": str(path) for name, path in paths.items()}
     return Profile(
-        name="tiny-zh" if chinese else "tiny", tasks=tasks, untrained=True, language="zh" if chinese else "en"
+        name="tiny-zh" if chinese else "tiny",
+        tasks=tasks,
+        untrained=True,
+        language="zh" if chinese else "en",
+        places=places,
     )
+
+
+def is_folder(checkpoint: str) -> bool:
+    """A folder path rather than a Hub id (`namespace/name`)."""
+    return checkpoint.startswith((os.sep, ".", "~")) or Path(checkpoint).expanduser().is_dir()
+
+
+def _named(profile: Profile) -> Profile:
+    """The profile with each checkpoint that a config gives as a folder path named `local/<folder>` (`-2`, `-3`… where
+    two folders share a name), its path kept in `places`."""
+    places, names = dict(profile.places), {}
+    for checkpoint in profile.checkpoints():
+        if checkpoint in places or not is_folder(checkpoint):
+            continue
+        base = f"local/{Path(checkpoint).expanduser().name or 'model'}"
+        name, count = base, 1
+        while name in places or name in profile.checkpoints():
+            count += 1
+            name = f"{base}-{count}"
+        places[name], names[checkpoint] = str(Path(checkpoint).expanduser()), name
+    if not names:
+        return profile
+    tasks = {
+        task: TaskModels(
+            task,
+            tuple(names.get(c, c) for c in models.checkpoints),
+            names.get(models.gpu_default, models.gpu_default) if models.gpu_default else None,
+        )
+        for task, models in profile.tasks.items()
+    }
+    return replace(profile, tasks=tasks, places=places)
 
 
 def _task_env_name(task: str, suffix: str) -> str:
@@ -318,7 +362,7 @@ def load_profile(spec: str = "default", env: Mapping[str, str] | None = None) ->
             raise ConfigError(f"Unknown profile {spec!r}: use {_PROFILE_CHOICES} or the path of a TOML config file.")
         data = _read_toml(path)
         profile = _apply_file(_base_profile(data.get("profile", "default")), path, data)
-    profile = _apply_env(profile, env)
+    profile = _named(_apply_env(profile, env))
     profile.validate()
     return profile
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["EngineError", "InputError", "ModelLoadError", "ModelNotHeld"]
+import json
+import re
+from typing import Any
+
+__all__ = ["EngineError", "InputError", "ModelLoadError", "ModelNotHeld", "shown"]
+
+SHOWN_CHARS = 60  # of a value a caller sent, where a message repeats it
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InputError(ValueError):
@@ -28,3 +35,16 @@ class ModelNotHeld(LookupError):
 class EngineError(RuntimeError):
     """The engine that runs model work failed this request (a Ray replica died under it); the message says what to
     do. Later requests are not affected."""
+
+
+def shown(value: Any) -> str:
+    """A value as a message shows it: JSON (so a string is quoted and `NaN` is not), at most `SHOWN_CHARS` characters,
+    with `<`, `>` and `&` escaped the JSON way, so that what a caller sent never becomes markup where it is shown."""
+    try:
+        written = json.dumps(value, ensure_ascii=False, default=lambda other: type(other).__name__)
+    except ValueError:  # an integer too long to write out
+        written = "a number too long to show"
+    written = _SURROGATE.sub(lambda found: f"\\u{ord(found[0]):04x}", written)
+    if len(written) > SHOWN_CHARS:
+        written = written[: SHOWN_CHARS - 1] + "…"
+    return written.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

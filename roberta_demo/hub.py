@@ -4,21 +4,18 @@ fetch every checkpoint of a profile so the demo can run offline later."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from huggingface_hub import HfApi, snapshot_download, try_to_load_from_cache
 
-from roberta_demo.config import Profile
+from roberta_demo.config import Profile, is_folder
 
 __all__ = [
     "cached_config",
-    "display_name",
     "download_profile",
     "is_cached",
-    "is_local_checkpoint",
     "missing_message",
     "weight_patterns",
 ]
@@ -26,24 +23,19 @@ __all__ = [
 _COMMON = ["*.json", "*.txt", "*.model"]
 
 
-def is_local_checkpoint(checkpoint: str) -> bool:
-    """A folder path rather than a Hub id (`namespace/name`)."""
-    return checkpoint.startswith((os.sep, ".", "~")) or Path(checkpoint).expanduser().is_dir()
+def is_cached(location: str) -> bool:
+    """Whether `from_pretrained` can find the checkpoint at `location` (`Profile.location`) without the network."""
+    if is_folder(location):
+        return (Path(location).expanduser() / "config.json").is_file()
+    return isinstance(try_to_load_from_cache(location, "config.json"), str)
 
 
-def is_cached(checkpoint: str) -> bool:
-    """Whether `from_pretrained` can find the checkpoint without the network."""
-    if is_local_checkpoint(checkpoint):
-        return (Path(checkpoint).expanduser() / "config.json").is_file()
-    return isinstance(try_to_load_from_cache(checkpoint, "config.json"), str)
-
-
-def cached_config(checkpoint: str) -> dict[str, Any] | None:
+def cached_config(location: str) -> dict[str, Any] | None:
     """The checkpoint's config.json as it lies on disk (no model loaded, no network), or None where it is not there."""
-    if is_local_checkpoint(checkpoint):
-        found: Any = Path(checkpoint).expanduser() / "config.json"
+    if is_folder(location):
+        found: Any = Path(location).expanduser() / "config.json"
     else:
-        found = try_to_load_from_cache(checkpoint, "config.json")
+        found = try_to_load_from_cache(location, "config.json")
     if not isinstance(found, (str, Path)) or not Path(found).is_file():
         return None
     try:
@@ -53,15 +45,14 @@ def cached_config(checkpoint: str) -> dict[str, Any] | None:
     return config if isinstance(config, dict) else None
 
 
-def display_name(checkpoint: str) -> str:
-    """How a checkpoint is named on the page: its Hub id, or a local folder's name marked as local."""
-    return f"{Path(checkpoint).name} (local)" if is_local_checkpoint(checkpoint) else checkpoint
-
-
-def missing_message(checkpoint: str) -> str:
-    """What to do about a checkpoint that is not available offline."""
-    if is_local_checkpoint(checkpoint):
-        return f"Model folder {checkpoint} does not exist or holds no config.json: check the path in your model config."
+def missing_message(checkpoint: str, location: str) -> str:
+    """What to do about a checkpoint that is not available offline. A folder is named by its checkpoint's name: its
+    path is for the server's log, not for a reply."""
+    if is_folder(location):
+        return (
+            f"The folder of model {checkpoint} does not exist or holds no config.json: check its path in the model "
+            "config (the server log names it)."
+        )
     return (
         f"Model {checkpoint} is not in the local cache and the Hub cannot be reached: run "
         f"`python -m roberta_demo download` while online, or start with `--models tiny`."
@@ -82,7 +73,7 @@ def download_profile(profile: Profile, progress: Callable[[str], None] = print) 
     Returns the failures, checkpoint → reason; local folders are skipped.
     """
     api, failures = HfApi(), {}
-    hub_checkpoints = [c for c in profile.checkpoints() if not is_local_checkpoint(c)]
+    hub_checkpoints = [c for c in profile.checkpoints() if c not in profile.places and not is_folder(c)]
     for number, checkpoint in enumerate(hub_checkpoints, start=1):
         progress(f"[{number}/{len(hub_checkpoints)}] {checkpoint}")
         try:

@@ -10,6 +10,7 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,8 @@ __all__ = [
     "Truncation",
     "Verdict",
     "WordAttribution",
+    "safe_csv",
+    "spreadsheet_safe",
 ]
 
 
@@ -114,12 +117,11 @@ class BatchSentiment:
         return {label: counts.get(label, 0) for label in self.classes}
 
     def to_csv(self) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["text", "label", "score", *self.classes])
-        for row in self.rows:
-            writer.writerow([row.text, row.label, f"{row.score:.4f}", *(f"{row.scores[c]:.4f}" for c in self.classes)])
-        return buffer.getvalue()
+        rows = [
+            [row.text, row.label, round(row.score, 4), *(round(row.scores[c], 4) for c in self.classes)]
+            for row in self.rows
+        ]
+        return safe_csv(["text", "label", "score", *self.classes], rows)
 
 
 @dataclass(frozen=True)
@@ -433,3 +435,24 @@ class FineTuned:
     verdicts: list[Verdict]
     update: TrainingUpdate
     notes: list[str]
+
+
+# A cell a spreadsheet reads as a formula begins with one of these (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: Any) -> Any:
+    """A cell that a spreadsheet shows as it is written: text that would start a formula gets a leading single quote
+    (OWASP's rule), which spreadsheets read as "this is text" and do not display; numbers stay numbers."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def safe_csv(headers: list[str], rows: list[list[Any]]) -> str:
+    """A CSV table in which no cell, header included, is a live formula when a spreadsheet opens it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([spreadsheet_safe(name) for name in headers])
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+    return buffer.getvalue()

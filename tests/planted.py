@@ -134,7 +134,7 @@ def planted_backend(profile: Profile, root: Path) -> Backend:
     """A backend whose tasks run on planted copies of `profile`'s tiny checkpoints, saved under `root`."""
 
     def source(task: str) -> str:
-        return profile.models(task).checkpoints[0]
+        return profile.location(profile.models(task).checkpoints[0])
 
     with building():  # alone in the process, as every model build (the session's app may be loading meanwhile)
         checkpoints = _plant_all(source, root)

@@ -127,7 +127,7 @@ def test_failed_load_is_retried_and_then_succeeds(tiny_profile, tmp_path: Path):
     fresh = Backend(_profile_with(tiny_profile, "sentiment", str(late)), "cpu")
     with pytest.raises(ModelLoadError, match="arrives-later does not exist"):
         fresh.run(CLASSIFY, ["hello"], str(late))
-    shutil.copytree(tiny_profile.models("sentiment").checkpoints[0], late)
+    shutil.copytree(tiny_profile.location(tiny_profile.models("sentiment").checkpoints[0]), late)
     result = fresh.run(CLASSIFY, ["hello"], str(late))
     assert {item["label"] for item in result.outputs[0]} == {"negative", "neutral", "positive"}
     assert fresh.load_counts[str(late)] == 2
@@ -135,7 +135,7 @@ def test_failed_load_is_retried_and_then_succeeds(tiny_profile, tmp_path: Path):
 
 def test_corrupt_checkpoint_says_what_to_do(tiny_profile, tmp_path: Path):
     broken = tmp_path / "broken"
-    shutil.copytree(tiny_profile.models("sentiment").checkpoints[0], broken)
+    shutil.copytree(tiny_profile.location(tiny_profile.models("sentiment").checkpoints[0]), broken)
     (broken / "model.safetensors").write_bytes(b"not a safetensors file")
     fresh = Backend(_profile_with(tiny_profile, "sentiment", str(broken)), "cpu")
     with pytest.raises(ModelLoadError, match=r"could not be loaded.*corrupt") as error:
@@ -239,7 +239,7 @@ def test_concurrent_model_work_takes_turns_on_a_cpu_and_nested_work_goes_through
 
 def test_a_checkpoint_with_only_pytorch_weights_loads(tiny_profile, tmp_path: Path):
     # Several Chinese checkpoints ship pytorch_model.bin and no safetensors.
-    source = Path(load_profile("tiny-zh", env={}).models("sentiment").checkpoints[0])
+    source = Path((zh := load_profile("tiny-zh", env={})).location(zh.models("sentiment").checkpoints[0]))
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     model = AutoModelForSequenceClassification.from_pretrained(source)

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import replace
 
 import httpx
@@ -22,6 +21,7 @@ from roberta_demo.hub import weight_patterns
 from roberta_demo.perf.server import start_app
 from roberta_demo.ui.files import FILES
 from tests.conftest import REPO
+from tests.waiting import HANG, wait_until
 
 
 def test_app_serves_the_tiny_profile_and_loads_models_on_demand():
@@ -111,16 +111,14 @@ def test_download_fetches_safetensors_or_else_pytorch_weights_only():
 
 
 def test_sigterm_lets_the_request_under_way_finish_refuses_new_ones_and_exits_cleanly():
-    app = start_app("tiny", timeout=60)
+    app = start_app("tiny", timeout=HANG)
     try:
         client = Client(app.url, verbose=False)
         examples = {"headers": ["text", "label"], "data": [["great", "pos"], ["awful", "neg"]] * 4}
         job = client.submit(examples, None, None, 150, api_name="/fine_tune")  # a few seconds of training
-        deadline = time.monotonic() + 60
-        while job.status().code not in (Status.PROCESSING, Status.ITERATING) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: job.status().code in (Status.PROCESSING, Status.ITERATING), "the training to start")
         app.process.send_signal(signal.SIGTERM)
-        time.sleep(0.5)
+        wait_until(lambda: "Stopping: no new requests" in app.output(), "the server to start draining")
         with pytest.raises(QueueError, match=r"Queue is full! Please try again\."):  # draining: nothing new is taken
             client.predict("too late", api_name="/sentiment_page")
         assert len(job.result(timeout=120)["losses"]) == 150  # the run under way finished

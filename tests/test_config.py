@@ -53,7 +53,8 @@ def test_tiny_profile_is_local_and_marked_untrained(tiny_profile):
     assert tiny_profile.untrained
     assert set(tiny_profile.tasks) == set(TASKS)
     for checkpoint in tiny_profile.checkpoints():
-        assert (Path(checkpoint) / "config.json").is_file()
+        assert checkpoint.startswith("tiny/")
+        assert (Path(tiny_profile.location(checkpoint)) / "config.json").is_file()
 
 
 def test_config_file_replaces_and_adds_checkpoints(tmp_path: Path):
@@ -203,3 +204,15 @@ def test_a_profile_without_an_essential_task_is_refused():
     broken = replace(profile, tasks={**profile.tasks, "ner": TaskModels("ner", ())})
     with pytest.raises(ConfigError, match="lists no checkpoint for task 'ner'"):
         broken.validate()
+
+
+def test_a_folder_in_a_config_is_named_not_placed(tmp_path):
+    first, second = tmp_path / "a" / "my-roberta", tmp_path / "b" / "my-roberta"
+    first.mkdir(parents=True)
+    second.mkdir(parents=True)
+    env = {"ROBERTA_DEMO_SENTIMENT_MODELS": f"{first},{second}", "ROBERTA_DEMO_EMOTION_ADD": str(first)}
+    profile = load_profile("default", env=env)
+    assert profile.models("sentiment").checkpoints == ("local/my-roberta", "local/my-roberta-2")
+    assert profile.models("emotion").checkpoints[-1] == "local/my-roberta"  # one folder, one name
+    assert profile.location("local/my-roberta") == str(first) and profile.location("local/my-roberta-2") == str(second)
+    assert profile.location("FacebookAI/roberta-base") == "FacebookAI/roberta-base"

@@ -87,7 +87,7 @@ def test_every_tiny_checkpoint_loaded_from_every_thread_at_once_comes_out_whole(
 
 def test_a_load_that_fails_among_others_leaves_nothing_behind(tiny_profile: Profile, tmp_path: Path):
     broken = tmp_path / "broken"
-    shutil.copytree(tiny_profile.models("sentiment").checkpoints[0], broken)
+    shutil.copytree(tiny_profile.location(tiny_profile.models("sentiment").checkpoints[0]), broken)
     (broken / "model.safetensors").write_bytes(b"not a safetensors file")
     tasks = {**tiny_profile.tasks, "emotion": TaskModels("emotion", (str(broken),))}
     fresh = Backend(replace(tiny_profile, tasks=tasks), "cpu")

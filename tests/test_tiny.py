@@ -10,7 +10,7 @@ from roberta_demo import tiny
 
 
 def test_tokenizer_splits_words_into_bpe_pieces(tiny_profile):
-    tokenizer = AutoTokenizer.from_pretrained(tiny_profile.models("sentiment").checkpoints[0])
+    tokenizer = AutoTokenizer.from_pretrained(tiny_profile.location(tiny_profile.models("sentiment").checkpoints[0]))
     text = "Unbelievably, José met Zoë in Zürich 😍"
     pieces = tokenizer.tokenize(text)
     assert len(pieces) > len(text.split())  # words really are split, not mapped to <unk> or dropped
@@ -23,14 +23,14 @@ def test_tokenizer_splits_words_into_bpe_pieces(tiny_profile):
 
 
 def test_special_tokens_keep_roberta_ids(tiny_profile):
-    tokenizer = AutoTokenizer.from_pretrained(tiny_profile.models("ner").checkpoints[0])
+    tokenizer = AutoTokenizer.from_pretrained(tiny_profile.location(tiny_profile.models("ner").checkpoints[0]))
     assert tokenizer.convert_ids_to_tokens(range(5)) == ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     assert tokenizer.model_max_length == tiny.MAX_TOKENS
 
 
 def test_label_sets_mirror_the_default_checkpoints(tiny_profile):
     def labels(task: str) -> list[str]:
-        config = AutoConfig.from_pretrained(tiny_profile.models(task).checkpoints[0])
+        config = AutoConfig.from_pretrained(tiny_profile.location(tiny_profile.models(task).checkpoints[0]))
         return [config.id2label[i] for i in sorted(config.id2label)]
 
     assert labels("sentiment") == ["negative", "neutral", "positive"]
@@ -38,9 +38,9 @@ def test_label_sets_mirror_the_default_checkpoints(tiny_profile):
     assert labels("ner") == ["O", "LOC", "MISC", "ORG", "PER"]
     assert "entailment" in labels("zero_shot")
     assert len(labels("topic")) == 19
-    assert AutoConfig.from_pretrained(tiny_profile.models("topic").checkpoints[0]).problem_type == (
-        "multi_label_classification"
-    )
+    assert AutoConfig.from_pretrained(
+        tiny_profile.location(tiny_profile.models("topic").checkpoints[0])
+    ).problem_type == ("multi_label_classification")
 
 
 def test_build_is_deterministic_and_cached(tmp_path: Path):

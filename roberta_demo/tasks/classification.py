@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from roberta_demo.backend import PipelineCall
-from roberta_demo.errors import InputError, ModelLoadError
+from roberta_demo.errors import InputError, ModelLoadError, shown
 from roberta_demo.results import ClassScores
 from roberta_demo.tasks.common import TaskContext, check_text, run_info, too_long
 
@@ -34,7 +34,7 @@ def parse_labels(labels: str | list[str] | None, context: TaskContext) -> list[s
         raise too_long("The label list", len(unique), "labels", limits.max_labels, "max_labels")
     longest = max(unique, key=len)
     if len(longest) > limits.max_label_chars:
-        subject = f"The label {longest[:30]!r}…"
+        subject = f"The label {shown(longest[:30])}…"
         raise too_long(subject, len(longest), "characters", limits.max_label_chars, "max_label_chars")
     return unique
 

@@ -24,7 +24,7 @@ import torch
 from captum.attr import InputXGradient, IntegratedGradients
 
 from roberta_demo.backend import LoadedModel
-from roberta_demo.errors import InputError
+from roberta_demo.errors import InputError, shown
 from roberta_demo.results import Explanation, RunInfo, Truncation, WordAttribution
 from roberta_demo.tasks import classification, ner
 from roberta_demo.tasks.attention import attention_rollout, word_of
@@ -64,9 +64,9 @@ class _Raw:
 
 def _check_options(task: str, method: str, steps: float) -> int:
     if task not in TASKS:
-        raise InputError(f"Explanations exist for {', '.join(TASKS)}; not for {task!r}.")
+        raise InputError(f"Explanations exist for {', '.join(TASKS)}; not for {shown(task)}.")
     if method not in METHODS:
-        raise InputError(f"Choose the method grad_x_input or integrated_gradients, not {method!r}.")
+        raise InputError(f"Choose the method grad_x_input or integrated_gradients, not {shown(method)}.")
     if not MIN_STEPS <= int(steps) <= MAX_STEPS:
         raise InputError(f"Integrated Gradients takes {MIN_STEPS} to {MAX_STEPS} steps, not {steps}.")
     return int(steps)
@@ -234,7 +234,7 @@ def _class_index(labels: list[str], target: str | None) -> int | None:
     if target is None or not str(target).strip():
         return None
     if target not in labels:
-        raise InputError(f"{target!r} is not one of this model's classes: {', '.join(labels)}.")
+        raise InputError(f"{shown(target)} is not one of this model's classes: {', '.join(labels)}.")
     return labels.index(target)
 
 
@@ -264,7 +264,7 @@ def _explain_zero_shot(
     if target is None or not str(target).strip():
         target = classification.zero_shot(context, text, candidates, template, False, checkpoint).top
     elif target not in candidates:
-        raise InputError(f"{target!r} is not one of the candidate labels: {', '.join(candidates)}.")
+        raise InputError(f"{shown(target)} is not one of the candidate labels: {', '.join(candidates)}.")
     chosen = context.checkpoint_for("zero_shot", checkpoint)
     names = context.labels(chosen)
     classification.check_nli_labels(chosen, names)
@@ -287,7 +287,7 @@ def _entity(found: list[Any], target: str | None) -> Any:
         if entity.word == wanted or (wanted.isdigit() and entity.start == int(wanted)):
             return entity
     names = ", ".join(f"{e.word} ({e.start})" for e in found)
-    raise InputError(f"{wanted!r} is not an entity the model found here; choose one of: {names}.")
+    raise InputError(f"{shown(wanted)} is not an entity the model found here; choose one of: {names}.")
 
 
 def _explain_entity(

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from roberta_demo.backend import LoadedModel
-from roberta_demo.errors import InputError
+from roberta_demo.errors import InputError, shown
 from roberta_demo.results import CandidateScore, Filler, FillMaskResult, LayerLens, MaskPrediction, RunInfo, Truncation
 from roberta_demo.tasks.common import TaskContext, check_text, too_long
 from roberta_demo.tasks.encoding import MASK_MARKERS, Encoded, encode
@@ -45,7 +45,7 @@ def parse_candidates(candidates: str | list[str] | None) -> list[str]:
         raise InputError(f"Compare at most {MAX_CANDIDATES} words at a time; this request has {len(words)}.")
     if too_long_word := next((word for word in words if len(word) > MAX_CANDIDATE_CHARS), None):
         raise InputError(
-            f"The word {too_long_word[:30]!r}… has {len(too_long_word)} characters; compare words of at most "
+            f"The word {shown(too_long_word[:30])}… has {len(too_long_word)} characters; compare words of at most "
             f"{MAX_CANDIDATE_CHARS}."
         )
     return words
@@ -129,9 +129,11 @@ def _candidate_pieces(model: LoadedModel, word: str, form: str) -> list[int]:
     tokenizer = model.tokenizer
     pieces: list[int] = tokenizer(form, add_special_tokens=False)["input_ids"]
     if tokenizer.unk_token_id is not None and tokenizer.unk_token_id in pieces:
-        raise InputError(f"{word!r} has characters that {model.checkpoint}'s vocabulary does not have.")
+        raise InputError(f"{shown(word)} has characters that {model.checkpoint}'s vocabulary does not have.")
     if len(pieces) > MAX_PIECES:
-        raise InputError(f"{word!r} is {len(pieces)} tokens for this model; compare words of at most {MAX_PIECES}.")
+        raise InputError(
+            f"{shown(word)} is {len(pieces)} tokens for this model; compare words of at most {MAX_PIECES}."
+        )
     return pieces
 
 

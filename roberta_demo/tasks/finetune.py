@@ -9,7 +9,6 @@ backend holds a bounded number of them) and nothing is written to disk but the d
 from __future__ import annotations
 
 import copy
-import csv
 import functools
 import io
 import logging
@@ -29,14 +28,20 @@ import transformers
 
 from roberta_demo.backend import LoadedModel, StopSignal
 from roberta_demo.config import Limits
-from roberta_demo.errors import InputError
+from roberta_demo.errors import InputError, shown
 from roberta_demo.loading import building
 from roberta_demo.results import FineTuned, TrainingUpdate, Verdict
+from roberta_demo.tasks import uploads
 from roberta_demo.tasks.attention import attention_rollout
 from roberta_demo.tasks.common import TaskContext, check_text, too_long
+from roberta_demo.tasks.uploads import Upload
 
 __all__ = [
+    "BATCH_SIZES",
     "CODE",
+    "MAX_LEARNING_RATE",
+    "MAX_SEED",
+    "MIN_TOKENS",
     "PRESETS",
     "PRESETS_BY_LANGUAGE",
     "ZH_PRESETS",
@@ -180,6 +185,13 @@ class Examples:
     notes: list[str]
 
 
+# What a recipe may ask for (the steps and tokens are the server's limits).
+MAX_LEARNING_RATE = 1e-2
+BATCH_SIZES = (1, 64)
+MIN_TOKENS = 8
+MAX_SEED = 2**32 - 1  # a seed a person can type and share; torch takes up to 2**64 - 1
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How to train. The defaults fit a handful of examples on a CPU in under half a minute."""
@@ -205,7 +217,7 @@ def _rows(table: Any) -> list[list[Any]]:
     if not isinstance(rows, list) or not all(isinstance(row, (list, tuple)) for row in rows):
         raise InputError(
             'The examples must be a table: {"headers": ["text", "label"], "data": [[text, label], ...]} '
-            f"(or a list of [text, label] rows), not {type(table).__name__} {str(table)[:40]!r}."
+            f"(or a list of [text, label] rows), not {shown(table)}."
         )
     return [list(row) for row in rows]
 
@@ -267,35 +279,33 @@ def _labels(train: list[tuple[str, str]], held: list[tuple[str, str]], limits: L
     return labels
 
 
-def read_csv(content: bytes | None, limits: Limits) -> list[list[str]]:
+def read_csv(upload: Upload | None, limits: Limits) -> list[list[str]]:
     """Rows of an uploaded CSV: two columns, text and label (a header row naming them is optional)."""
-    if not content:
+    if upload is None:
         return []
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("The file is not UTF-8 text: save it as CSV UTF-8 and upload it again.") from None
-    if text.count("\n") > 10 * limits.max_train_examples:  # refuse a huge file before parsing all of it
-        raise too_long("The file", text.count("\n"), "rows", limits.max_train_examples, "max_train_examples")
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-    if rows and [cell.strip().lower() for cell in rows[0][:2]] == ["text", "label"]:
+    rows = uploads.csv_rows(upload)
+    if rows and [cell.strip().lower() for cell in rows[0].cells[:2]] == ["text", "label"]:
         rows = rows[1:]
-    if any(len(row) != 2 for row in rows):
-        raise InputError("Each row of the file needs exactly two columns: the text, then its label.")
     if len(rows) > limits.max_train_examples:
         raise too_long("The file", len(rows), "rows", limits.max_train_examples, "max_train_examples")
-    return rows
+    for row in rows:
+        if len(row.cells) != 2:
+            reason = f"each row needs two columns, the text and then its label; this one has {len(row.cells)}."
+            raise uploads.at_line(upload, row.line, reason)
+    return [row.cells for row in rows]
 
 
 def check_recipe(recipe: Recipe, limits: Limits) -> Recipe:
     if not 1 <= int(recipe.steps) <= limits.max_train_steps:
         raise InputError(f"Train for 1 to {limits.max_train_steps} steps, not {recipe.steps}.")
-    if not 0 < float(recipe.learning_rate) <= 1e-2:
+    if not 0 < float(recipe.learning_rate) <= MAX_LEARNING_RATE:
         raise InputError(f"Choose a learning rate above 0 and at most 0.01 (try 5e-5), not {recipe.learning_rate}.")
-    if not 1 <= int(recipe.batch_size) <= 64:
+    if not BATCH_SIZES[0] <= int(recipe.batch_size) <= BATCH_SIZES[1]:
         raise InputError(f"Choose a batch size from 1 to 64, not {recipe.batch_size}.")
-    if not 8 <= int(recipe.max_tokens) <= limits.max_train_tokens:
+    if not MIN_TOKENS <= int(recipe.max_tokens) <= limits.max_train_tokens:
         raise InputError(f"Keep 8 to {limits.max_train_tokens} tokens per text, not {recipe.max_tokens}.")
+    if not 0 <= int(recipe.seed) <= MAX_SEED:
+        raise InputError(f"Choose a seed from 0 to {MAX_SEED:,}, not {recipe.seed}.")
     return Recipe(
         int(recipe.steps),
         float(recipe.learning_rate),

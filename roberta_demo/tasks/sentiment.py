@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import replace
 from typing import Literal
 
 from roberta_demo.backend import PipelineCall
 from roberta_demo.errors import InputError
 from roberta_demo.results import BatchSentiment, ClassScores, RunInfo, TextSentiment
+from roberta_demo.tasks import uploads
 from roberta_demo.tasks.common import TaskContext, check_text, run_info, too_long
+from roberta_demo.tasks.uploads import Row, Upload
 
 __all__ = ["BATCH_SIZE", "CALL", "Mode", "classify", "classify_many", "parse_texts"]
 
@@ -28,32 +28,42 @@ def classify(context: TaskContext, text: str, mode: Mode = "sentiment", checkpoi
     return ClassScores.from_pairs(pairs, exclusive=True, run=run_info(inference))
 
 
-def parse_texts(block: str | list[str] | None, file_text: str | None, context: TaskContext) -> list[str]:
-    """Texts from one-per-line input (or a list, one text per item) and/or an uploaded file's content (TXT: one per
-    line; CSV: the `text` column, else the first column). Blank ones are skipped."""
+def parse_texts(block: str | list[str] | None, upload: Upload | None, context: TaskContext) -> list[str]:
+    """Texts from one-per-line input (or a list, one text per item) and/or an uploaded file (TXT: one per line; CSV:
+    the `text` column, else the first column). Blank ones are skipped."""
     lines = block if isinstance(block, list) else (block or "").splitlines()
     if not all(isinstance(line, str) for line in lines):
         raise InputError("The texts must be strings: one text per line, or a list of strings.")
-    texts = [line.strip() for line in lines if line.strip()]
-    if file_text:
-        texts += _texts_from_file(file_text)
+    texts = [check_text(line.strip(), context.limits) for line in lines if line.strip()]
+    if upload is not None:
+        texts += _texts_from_file(upload, context)
     if not texts:
         raise InputError("Type one text per line, or upload a .txt or .csv file.")
     if len(texts) > context.limits.max_texts:
         raise too_long("The request", len(texts), "texts", context.limits.max_texts, "max_texts")
-    return [check_text(text, context.limits) for text in texts]
+    return texts
 
 
-def _texts_from_file(content: str) -> list[str]:
-    rows = list(csv.reader(io.StringIO(content)))
-    if not rows:
+def _texts_from_file(upload: Upload, context: TaskContext) -> list[str]:
+    """A TXT file's lines, or a CSV file's `text` column (its header row recognised and skipped), else its first."""
+    if upload.suffix == ".txt":
+        lines = [Row(number, [line]) for number, line in enumerate(uploads.decoded(upload).split("\n"), start=1)]
+    else:
+        lines = uploads.csv_rows(upload)
+    if not lines:
         return []
-    header = [cell.strip().lower() for cell in rows[0]]
-    if len(header) > 1 or header == ["text"]:
-        column = header.index("text") if "text" in header else 0
-        body = rows[1:] if "text" in header else rows
-        return [row[column].strip() for row in body if len(row) > column and row[column].strip()]
-    return [line.strip() for line in content.splitlines() if line.strip()]
+    header = [cell.strip().lower() for cell in lines[0].cells]
+    column = header.index("text") if upload.suffix != ".txt" and "text" in header else 0
+    body = lines[1:] if upload.suffix != ".txt" and "text" in header else lines
+    texts = []
+    for row in body:
+        cell = row.cells[column].strip() if len(row.cells) > column else ""
+        if cell:
+            try:
+                texts.append(check_text(cell, context.limits))
+            except InputError as refused:
+                raise uploads.at_line(upload, row.line, str(refused)) from None
+    return texts
 
 
 def classify_many(

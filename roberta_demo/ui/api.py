@@ -22,6 +22,7 @@ from roberta_demo.tasks import fill_mask as fill_mask_task
 from roberta_demo.tasks import ner as ner_task
 from roberta_demo.tasks import sentiment as sentiment_task
 from roberta_demo.tasks.common import TaskContext
+from roberta_demo.ui import params
 from roberta_demo.ui.common import (
     EXPLAIN_GPU_SECONDS,
     FINE_TUNE_WORK,
@@ -30,6 +31,7 @@ from roberta_demo.ui.common import (
     on_gpu,
     runs_model,
 )
+from roberta_demo.ui.params import Param, declared
 
 __all__ = ["ENDPOINTS", "attention_json", "class_json", "data_endpoints"]
 
@@ -103,90 +105,114 @@ def _fine_tune_seconds(_examples: Any, _held_out: Any = None, _checkpoint: Any =
     return fine_tune_seconds(steps)
 
 
+def _text(meaning: str) -> Param:
+    return Param("text", str, meaning, params.text())
+
+
+def _checkpoint(which: str) -> Param:
+    meaning = f"one of the checkpoints the server configures for {which}, by name; empty for the default."
+    return Param("checkpoint", str | None, meaning, params.text(optional=True), None)
+
+
+def _mode(*modes: str) -> Param:
+    meaning = " or ".join(modes) + "."
+    return Param("mode", Literal[modes], meaning, params.choice(modes), modes[0])
+
+
+RUN = '"checkpoint", "device", "ms", "truncation"'
+TRUNCATION = 'truncation is null, or {"tokens_total", "tokens_kept"} when the text was cut'
+
+
 def _classify(context: TaskContext) -> Callable[..., dict[str, Any]]:
+    @declared(
+        [
+            _text("the text to classify."),
+            Param(
+                "labels",
+                list[str] | str | None,
+                "zero-shot's candidate labels, a list or comma-separated; empty for a default set of topics.",
+                params.words(),
+                None,
+            ),
+            Param(
+                "mode",
+                Literal["zero-shot", "topic"],
+                "zero-shot (your labels) or topic (the fine-tuned topic model's own classes; labels are ignored).",
+                params.choice(("zero-shot", "topic")),
+                "zero-shot",
+            ),
+            Param(
+                "template",
+                str | None,
+                'zero-shot\'s hypothesis, with {} where a label goes; empty for "This example is {}.".',
+                params.text(optional=True),
+                None,
+            ),
+            Param(
+                "multi_label",
+                bool,
+                "zero-shot only: score each label on its own (scores do not sum to 1).",
+                params.switch(),
+                False,
+            ),
+            _checkpoint("the mode"),
+        ],
+        "Classify a text into labels you choose (zero-shot, with an NLI model) or into the topic model's topics.",
+        f'{{"labels", "scores", "multi_label", {RUN}}}: every label with its score, highest first; multi_label is '
+        f"true when each score stands alone (the topic model, or multi_label); {TRUNCATION}.",
+    )
     def classify(
         text: str,
-        labels: list[str] | str | None = None,
-        mode: Literal["zero-shot", "topic"] = "zero-shot",
-        template: str | None = None,
-        multi_label: bool = False,
-        checkpoint: str | None = None,
+        labels: str | list[str] | None,
+        mode: str,
+        template: str | None,
+        multi_label: bool,
+        checkpoint: str | None,
     ) -> dict[str, Any]:
-        """Classify a text into labels you choose (zero-shot, with an NLI model) or into the topic model's topics.
-
-        Args:
-            text: the text to classify.
-            labels: zero-shot's candidate labels, a list or comma-separated; empty for a default set of topics.
-            mode: zero-shot (your labels) or topic (the fine-tuned topic model's own classes; labels are ignored).
-            template: zero-shot's hypothesis, with {} where a label goes; empty for "This example is about {}.".
-            multi_label: zero-shot only: score each label on its own (scores do not sum to 1).
-            checkpoint: one of the checkpoints the server configures for the mode; empty for its default.
-
-        Returns:
-            {"labels", "scores", "multi_label", "checkpoint", "device", "ms", "truncation"}: every label with its
-            score, highest first; multi_label is true when each score stands alone (the topic model, or
-            multi_label); truncation is null, or {"tokens_total", "tokens_kept"} when the text was cut.
-        """
         if mode == "topic":
             return class_json(classification.topic(context, text, checkpoint or None))
-        if mode != "zero-shot":
-            raise InputError(f"mode must be zero-shot or topic, not {mode!r}.")
+        chosen_labels = labels or classification.DEFAULT_LABELS
         result = classification.zero_shot(
-            context,
-            text,
-            labels or classification.DEFAULT_LABELS,
-            template or classification.DEFAULT_TEMPLATE,
-            bool(multi_label),
-            checkpoint or None,
+            context, text, chosen_labels, template or classification.DEFAULT_TEMPLATE, multi_label, checkpoint or None
         )
         return class_json(result)
 
     return classify
 
 
-def _sentiment_mode(mode: str) -> sentiment_task.Mode:
-    if mode not in ("sentiment", "emotion"):
-        raise InputError(f"mode must be sentiment or emotion, not {mode!r}.")
-    return "sentiment" if mode == "sentiment" else "emotion"
-
-
 def _sentiment(context: TaskContext) -> Callable[..., dict[str, Any]]:
-    def sentiment(
-        text: str, mode: Literal["sentiment", "emotion"] = "sentiment", checkpoint: str | None = None
-    ) -> dict[str, Any]:
-        """The sentiment (negative, neutral, positive) or emotion (seven classes) of a text, with every class's
-        probability.
-
-        Args:
-            text: the text to score.
-            mode: sentiment or emotion.
-            checkpoint: one of the checkpoints the server configures for the mode; empty for its default.
-
-        Returns:
-            {"labels", "scores", "multi_label": false, "checkpoint", "device", "ms", "truncation"}: every class
-            with its probability (they sum to 1), highest first; truncation is null, or {"tokens_total",
-            "tokens_kept"} when the text was cut.
-        """
-        return class_json(sentiment_task.classify(context, text, _sentiment_mode(mode), checkpoint or None))
+    @declared(
+        [_text("the text to score."), _mode("sentiment", "emotion"), _checkpoint("the mode")],
+        "The sentiment (negative, neutral, positive) or emotion (seven classes) of a text, with every class's "
+        "probability.",
+        f'{{"labels", "scores", "multi_label": false, {RUN}}}: every class with its probability (they sum to 1), '
+        f"highest first; {TRUNCATION}.",
+    )
+    def sentiment(text: str, mode: sentiment_task.Mode, checkpoint: str | None) -> dict[str, Any]:
+        return class_json(sentiment_task.classify(context, text, mode, checkpoint or None))
 
     return sentiment
 
 
 def _sentiment_batch(context: TaskContext) -> Callable[..., dict[str, Any]]:
-    def sentiment_batch(texts: list[str] | str, mode: Literal["sentiment", "emotion"] = "sentiment") -> dict[str, Any]:
-        """The sentiment or emotion of many texts at once, in batched forward passes.
-
-        Args:
-            texts: a list of texts, or one string with a text per line (blank ones are skipped).
-            mode: sentiment or emotion.
-
-        Returns:
-            {"results": [{"text", "label", "score", "scores", "truncated"}], "classes", "counts", "checkpoint",
-            "device", "ms"}: each text's top class, its probability and every class's, in input order; the
-            classes in the model's order; how many texts got each class.
-        """
+    @declared(
+        [
+            Param(
+                "texts",
+                list[str] | str,
+                "a list of texts, or one string with a text per line (blank ones are skipped).",
+                params.texts(),
+            ),
+            _mode("sentiment", "emotion"),
+        ],
+        "The sentiment or emotion of many texts at once, in batched forward passes.",
+        '{"results": [{"text", "label", "score", "scores", "truncated"}], "classes", "counts", "checkpoint", '
+        '"device", "ms"}: each text\'s top class, its probability and every class\'s, in input order; the classes in '
+        "the model's order; how many texts got each class.",
+    )
+    def sentiment_batch(texts: str | list[str], mode: sentiment_task.Mode) -> dict[str, Any]:
         read = sentiment_task.parse_texts(texts, None, context)
-        result = sentiment_task.classify_many(context, read, _sentiment_mode(mode))
+        result = sentiment_task.classify_many(context, read, mode)
         rows = [
             {"text": r.text, "label": r.label, "score": r.score, "scores": r.scores, "truncated": r.truncated}
             for r in result.rows
@@ -199,21 +225,24 @@ def _sentiment_batch(context: TaskContext) -> Callable[..., dict[str, Any]]:
 
 
 def _ner(context: TaskContext) -> Callable[..., dict[str, Any]]:
-    def ner(text: str, threshold: float = 0.0, checkpoint: str | None = None) -> dict[str, Any]:
-        """The named entities of a text (people, organisations, places, …) with their character offsets.
-
-        Args:
-            text: the text to read; long texts are read in overlapping windows, so nothing is cut.
-            threshold: the least confidence an entity needs to be listed, 0 to 1.
-            checkpoint: one of the checkpoints the server configures for NER; empty for the default.
-
-        Returns:
-            {"entities": [{"word", "label", "score", "start", "end"}], "types", "checkpoint", "device", "ms",
-            "truncation": null}: each entity in text order, `text[start:end] == word`; types lists every entity
-            type the model knows.
-        """
-        if not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
-            raise InputError(f"threshold must be a number from 0 to 1, not {threshold!r}.")
+    @declared(
+        [
+            _text("the text to read; long texts are read in overlapping windows, so nothing is cut."),
+            Param(
+                "threshold",
+                float,
+                "the least confidence an entity needs to be listed, 0 to 1.",
+                params.number(0, 1),
+                0.0,
+            ),
+            _checkpoint("NER"),
+        ],
+        "The named entities of a text (people, organisations, places, …) with their character offsets.",
+        '{"entities": [{"word", "label", "score", "start", "end"}], "types", "checkpoint", "device", "ms", '
+        '"truncation": null}: each entity in text order, `text[start:end] == word`; types lists every entity type '
+        "the model knows.",
+    )
+    def ner(text: str, threshold: float, checkpoint: str | None) -> dict[str, Any]:
         result = ner_task.tag(context, text, checkpoint or None)
         entities = [
             {"word": e.word, "label": e.label, "score": e.score, "start": e.start, "end": e.end}
@@ -225,25 +254,30 @@ def _ner(context: TaskContext) -> Callable[..., dict[str, Any]]:
 
 
 def _fill_mask(context: TaskContext) -> Callable[..., dict[str, Any]]:
-    def fill_mask(
-        text: str, top_k: int = 5, candidates: list[str] | str | None = None, checkpoint: str | None = None
-    ) -> dict[str, Any]:
-        """RoBERTa's pre-training task: the words most likely to fill each <mask> in a text, and how likely the
-        words you name are there.
+    most = fill_mask_task.MAX_TOP_K
 
-        Args:
-            text: a text with one or more <mask> (or [MASK] or ___), each predicted on its own.
-            top_k: how many fillers to return for each mask, 1 to 50.
-            candidates: words to score at every mask, a list or comma-separated (a word of several tokens is
-                scored by the chain rule).
-            checkpoint: one of the checkpoints the server configures for fill-mask; empty for the default.
-
-        Returns:
-            {"masks": [{"start", "end", "predictions": [{"token", "score", "sequence"}], "candidates": [{"word",
-            "tokens", "score", "rank"}]}], "text", "notes", "checkpoint", "device", "ms", "truncation"}: for each
-            mask (start and end in "text", the input as the model read it): its fillers, best first, each with
-            the text it makes; the candidates' probabilities and rank among every token (null for several tokens).
-        """
+    @declared(
+        [
+            _text("a text with one or more <mask> (or [MASK] or ___), each predicted on its own."),
+            Param("top_k", int, f"how many fillers to return for each mask, 1 to {most}.", params.whole(1, most), 5),
+            Param(
+                "candidates",
+                list[str] | str | None,
+                "words to score at every mask, a list or comma-separated (a word of several tokens is scored by the "
+                "chain rule).",
+                params.words(),
+                None,
+            ),
+            _checkpoint("fill-mask"),
+        ],
+        "RoBERTa's pre-training task: the words most likely to fill each <mask> in a text, and how likely the words "
+        "you name are there.",
+        '{"masks": [{"start", "end", "predictions": [{"token", "score", "sequence"}], "candidates": [{"word", '
+        f'"tokens", "score", "rank"}}]}}], "text", "notes", {RUN}}}: for each mask (start and end in "text", the '
+        "input as the model read it): its fillers, best first, each with the text it makes; the candidates' "
+        "probabilities and rank among every token (null for several tokens).",
+    )
+    def fill_mask(text: str, top_k: int, candidates: str | list[str] | None, checkpoint: str | None) -> dict[str, Any]:
         result = fill_mask_task.predict(context, text, top_k, candidates, checkpoint or None, layers=False)
         masks = [
             {
@@ -262,29 +296,29 @@ def _fill_mask(context: TaskContext) -> Callable[..., dict[str, Any]]:
 
 
 def _attention(context: TaskContext) -> Callable[..., dict[str, Any]]:
+    @declared(
+        [
+            _text("the text (the first sentence of a pair)."),
+            Param(
+                "text_pair",
+                str | None,
+                "an optional second sentence, read as the model reads sentence pairs.",
+                params.text(optional=True),
+                None,
+            ),
+            _checkpoint("attention"),
+            Param("layer", int | None, "a layer, from 0; empty for every layer.", params.whole(0, optional=True), None),
+            Param("head", int | None, "a head, from 0; empty for every head.", params.whole(0, optional=True), None),
+        ],
+        "The attention weights of a RoBERTa model on a text (or a pair of sentences), per layer and head.",
+        f'{{"tokens", "special", "pair_start", "layers", "heads", "layer", "head", "weights", {RUN}}}: the tokens '
+        '(special tokens included, marked in "special"); weights rounded to 4 decimals, each row summing to 1: '
+        "[n][n] for a layer and a head, [heads][n][n] for a layer, [layers][n][n] for a head, [layers][heads][n][n] "
+        "for neither (n = number of tokens, at most the server's attention limit).",
+    )
     def attention(
-        text: str,
-        text_pair: str | None = None,
-        checkpoint: str | None = None,
-        layer: int | None = None,
-        head: int | None = None,
+        text: str, text_pair: str | None, checkpoint: str | None, layer: int | None, head: int | None
     ) -> dict[str, Any]:
-        """The attention weights of a RoBERTa model on a text (or a pair of sentences), per layer and head.
-
-        Args:
-            text: the text (the first sentence of a pair).
-            text_pair: an optional second sentence, read as the model reads sentence pairs.
-            checkpoint: one of the checkpoints the server configures for attention; empty for the default.
-            layer: a layer, from 0; empty for every layer.
-            head: a head, from 0; empty for every head.
-
-        Returns:
-            {"tokens", "special", "pair_start", "layers", "heads", "layer", "head", "weights", "checkpoint",
-            "device", "ms", "truncation"}: the tokens (special tokens included, marked in "special"); weights
-            rounded to 4 decimals, each row summing to 1: [n][n] for a layer and a head, [heads][n][n] for a layer,
-            [layers][n][n] for a head, [layers][heads][n][n] for neither (n = number of tokens, at most the
-            server's attention limit).
-        """
         view = attention_task.inspect(context, text, text_pair, checkpoint or None)
         return attention_json(view, layer, head)
 
@@ -292,32 +326,46 @@ def _attention(context: TaskContext) -> Callable[..., dict[str, Any]]:
 
 
 def _explain(context: TaskContext) -> Callable[..., dict[str, Any]]:
+    low, high = explain_task.MIN_STEPS, explain_task.MAX_STEPS
+    tasks = tuple(explain_task.TASKS)
+
+    @declared(
+        [
+            _text("the text to explain."),
+            Param("task", Literal[tasks], ", ".join(tasks) + ".", params.choice(tasks), "sentiment"),
+            Param(
+                "target",
+                str | None,
+                "the class (sentiment, emotion, topic) or candidate label (zero_shot) to explain, or for ner the "
+                "entity's text or start offset; empty for the model's own answer (ner: the first entity).",
+                params.text(optional=True),
+                None,
+            ),
+            Param(
+                "method",
+                Literal["grad_x_input", "integrated_gradients"],
+                "grad_x_input (one backward pass) or integrated_gradients.",
+                params.choice(("grad_x_input", "integrated_gradients")),
+                "grad_x_input",
+            ),
+            Param("steps", int, f"Integrated Gradients steps, {low} to {high}.", params.whole(low, high), 32),
+            Param("labels", str | None, "zero_shot's candidate labels, comma-separated.", params.words(), None),
+            _checkpoint("the task"),
+        ],
+        "Which words of a text made a model give an answer: captum attributions on the input embeddings.",
+        '{"words": [{"word", "start", "end", "attribution"}], "target", "method", "delta"}: each word of the text '
+        "(`text[start:end] == word`) with its attribution (for the target if positive), what was explained, the "
+        "method, and Integrated Gradients' convergence delta (null for grad_x_input).",
+    )
     def explain(
         text: str,
-        task: Literal["sentiment", "emotion", "topic", "zero_shot", "ner"] = "sentiment",
-        target: str | None = None,
-        method: Literal["grad_x_input", "integrated_gradients"] = "grad_x_input",
-        steps: int = 32,
-        labels: str | None = None,
-        checkpoint: str | None = None,
+        task: str,
+        target: str | None,
+        method: str,
+        steps: int,
+        labels: str | list[str] | None,
+        checkpoint: str | None,
     ) -> dict[str, Any]:
-        """Which words of a text made a model give an answer: captum attributions on the input embeddings.
-
-        Args:
-            text: the text to explain.
-            task: sentiment, emotion, topic, zero_shot or ner.
-            target: the class (sentiment, emotion, topic) or candidate label (zero_shot) to explain, or for ner the
-                entity's text or start offset; empty for the model's own answer (ner: the first entity).
-            method: grad_x_input (one backward pass) or integrated_gradients.
-            steps: Integrated Gradients steps, 8 to 64.
-            labels: zero_shot's candidate labels, comma-separated.
-            checkpoint: one of the checkpoints configured for the task; empty for the default.
-
-        Returns:
-            {"words": [{"word", "start", "end", "attribution"}], "target", "method", "delta"}: each word of the text
-            (`text[start:end] == word`) with its attribution (for the target if positive), what was explained, the
-            method, and Integrated Gradients' convergence delta (null for grad_x_input).
-        """
         result = explain_task.explain(context, text, task, target, method, steps, labels, checkpoint or None)
         words = [{"word": w.word, "start": w.start, "end": w.end, "attribution": w.attribution} for w in result.words]
         return {"words": words, "target": result.target, "method": result.method, "delta": result.delta}
@@ -326,39 +374,88 @@ def _explain(context: TaskContext) -> Callable[..., dict[str, Any]]:
 
 
 def _fine_tune(context: TaskContext) -> Callable[..., Iterator[dict[str, Any]]]:
+    limits = context.limits
+    low_batch, high_batch = finetune.BATCH_SIZES
+
+    @declared(
+        [
+            Param(
+                "examples",
+                dict[str, Any],
+                'a table {"headers": ["text", "label"], "data": [[text, label], ...]} (or a list of rows).',
+                params.table(),
+            ),
+            Param(
+                "held_out",
+                dict[str, Any] | None,
+                "examples kept out of training to measure generalisation, in the same form; empty: about a quarter "
+                "of each label's training examples are held out.",
+                params.table(optional=True),
+                None,
+            ),
+            _checkpoint("fine-tuning (the base model)"),
+            Param(
+                "steps",
+                int,
+                f"optimizer steps, 1 to {limits.max_train_steps}.",
+                params.whole(1, limits.max_train_steps),
+                30,
+            ),
+            Param(
+                "learning_rate",
+                float,
+                f"AdamW's learning rate, above 0 and at most {finetune.MAX_LEARNING_RATE:g}.",
+                params.number(0, finetune.MAX_LEARNING_RATE, above_low=True),
+                5e-5,
+            ),
+            Param(
+                "batch_size",
+                int,
+                f"examples per step, {low_batch} to {high_batch}.",
+                params.whole(low_batch, high_batch),
+                8,
+            ),
+            Param(
+                "max_tokens",
+                int,
+                f"tokens kept of each text, {finetune.MIN_TOKENS} to {limits.max_train_tokens}.",
+                params.whole(finetune.MIN_TOKENS, limits.max_train_tokens),
+                64,
+            ),
+            Param(
+                "seed",
+                int,
+                f"for the shuffling, the held-out split and the new head, 0 to {finetune.MAX_SEED:,}.",
+                params.whole(0, finetune.MAX_SEED),
+                0,
+            ),
+            Param(
+                "top_layers_only",
+                bool,
+                "train only the top two layers and the head (several times faster on a CPU).",
+                params.switch(),
+                True,
+            ),
+        ],
+        'Fine-tune a RoBERTa classifier on a few labelled examples and report how it learned.\n\nStreams {"step", '
+        '"steps", "losses"} after every step, then the report as the final output (what `Client.predict` returns). A '
+        "client that goes away ends the run after the step under way.",
+        '{"losses": [one per step], "accuracy_before": {"train", "held_out"}, "accuracy_after": {"train", '
+        '"held_out"}, "predictions": [{"text", "label", "held_out", "before", "after", "confidence"}], "stopped"}. '
+        "The fine-tuned model itself is not kept for API calls.",
+        returned=Iterator[dict[str, Any]],
+    )
     def fine_tune(
         examples: dict[str, Any],
-        held_out: dict[str, Any] | None = None,
-        checkpoint: str | None = None,
-        steps: int = 30,
-        learning_rate: float = 5e-5,
-        batch_size: int = 8,
-        max_tokens: int = 64,
-        seed: int = 0,
-        top_layers_only: bool = True,
+        held_out: dict[str, Any] | None,
+        checkpoint: str | None,
+        steps: int,
+        learning_rate: float,
+        batch_size: int,
+        max_tokens: int,
+        seed: int,
+        top_layers_only: bool,
     ) -> Iterator[dict[str, Any]]:
-        """Fine-tune a RoBERTa classifier on a few labelled examples and report how it learned.
-
-        Streams {"step", "steps", "losses"} after every step, then the report as the final output (what
-        `Client.predict` returns). A client that goes away ends the run after the step under way.
-
-        Args:
-            examples: a table {"headers": ["text", "label"], "data": [[text, label], ...]}.
-            held_out: examples kept out of training to measure generalisation, in the same form; empty: about a
-                quarter of each label's training examples are held out.
-            checkpoint: the base model, one of those configured for fine-tuning; empty for the default.
-            steps: optimizer steps (1 to the server's limit, 500 by default).
-            learning_rate: AdamW's learning rate, above 0 and at most 0.01.
-            batch_size: examples per step.
-            max_tokens: tokens kept of each text.
-            seed: for the shuffling, the held-out split and the new head.
-            top_layers_only: train only the top two layers and the head (several times faster on a CPU).
-
-        Returns:
-            {"losses": [one per step], "accuracy_before": {"train", "held_out"}, "accuracy_after": {"train",
-            "held_out"}, "predictions": [{"text", "label", "held_out", "before", "after", "confidence"}],
-            "stopped"}. The fine-tuned model itself is not kept for API calls.
-        """
         read = finetune.read_examples(examples, held_out, context.limits, seed)
         recipe = finetune.Recipe(steps, learning_rate, batch_size, max_tokens, seed, top_layers_only)
         for update in finetune.train(context, read, recipe, checkpoint or None):

@@ -15,11 +15,11 @@ from roberta_demo import ASSETS_DIR, __version__
 from roberta_demo.catalog import Catalog
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import attention, classification, explainer, fill_mask, finetune, ner, sentiment
-from roberta_demo.ui.api import data_endpoints
+from roberta_demo.ui.api import ENDPOINTS, data_endpoints
 from roberta_demo.ui.common import Handler, TabParts, highlight_css, runs_model, share_the_device, unchanged
 from roberta_demo.ui.files import forget_session
 from roberta_demo.ui.i18n import _, bilingual, in_language, translation_table
-from roberta_demo.ui.protocol import DemoBlocks, lighten_new_sessions
+from roberta_demo.ui.protocol import DemoBlocks, keep_page_events_private, lighten_new_sessions
 from roberta_demo.viz.entities import ENTITY_TYPES, entity_colours
 
 __all__ = ["CSS_PATHS", "THEME", "build_app", "page_css", "page_script"]
@@ -53,6 +53,10 @@ TABS: Mapping[str, tuple[str, ModuleType]] = {
     "fine-tune": ("Fine-tune", finetune),
 }
 # The page in the other language: `?lang=` (assets/app.js applies it), the room's other settings kept.
+# What a caller may run by name: the data endpoints, and the tabs' own runs (undocumented: gradio_client and gr.load
+# call them as the page does). Every other event is the page's alone (`protocol.keep_page_events_private`).
+PAGE_RUNS = ["classify_page", "sentiment_page", "sentiment_batch_page", "ner_page", "attention_page", "fill_mask_page"]
+CALLABLE = [*ENDPOINTS, *PAGE_RUNS]
 SWITCH_LANGUAGE_JS = """() => {
     const link = new URL(window.location.pathname, window.location.origin);
     const settings = window.robertaDemoRoom.settings();
@@ -228,5 +232,6 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
         for key, part in parts.items():
             link.then(linked_runner(key, part), part.inputs, part.outputs, api_visibility="private")
     share_the_device(demo, catalog.concurrency)
+    keep_page_events_private(demo, CALLABLE)
     lighten_new_sessions(demo)
     return demo

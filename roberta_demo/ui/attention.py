@@ -17,6 +17,7 @@ from roberta_demo.results import AttentionView, FormulaCapture
 from roberta_demo.tasks import attention, formula
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import mask_word, maskable_words
+from roberta_demo.ui import params
 from roberta_demo.ui.common import LATEX, TabParts, examples, reporting, run_note, wire
 from roberta_demo.ui.files import FILES
 from roberta_demo.ui.i18n import LANGUAGE, _, in_language
@@ -110,8 +111,9 @@ def _note(view: AttentionView) -> str:
 
 def _masked(text: str, index: int | None) -> str | None:
     """The text with its word number `index` masked, or None for no mask."""
+    number = params.whole(NO_MASK, optional=True)("masked_word", index)  # any number, by the API: checked here
     spans = maskable_words(text)
-    return mask_word(text, spans[int(index)]) if index is not None and 0 <= int(index) < len(spans) else None
+    return mask_word(text, spans[number]) if number is not None and 0 <= number < len(spans) else None
 
 
 def _fill_mask_link(masked: str) -> str:
@@ -254,14 +256,10 @@ def export_html(
     return {"exported": gr.update(value=str(page), visible=True)}
 
 
-def _choice_label(catalog: Catalog, checkpoint: str) -> str:
-    """The checkpoint's name alone: with its tasks too it no longer fits the box at a projector's width."""
-    return catalog.display_name(checkpoint)
-
-
 def _inputs(catalog: Catalog) -> dict[str, Any]:
     """The compact rows of inputs and options at the top of the tab."""
-    choices = [(_choice_label(catalog, c), c) for c in catalog.checkpoints("attention")]
+    # The checkpoint's name alone: with its tasks too it no longer fits the box at a projector's width.
+    choices = catalog.checkpoints("attention")
     with gr.Row(equal_height=True):
         text = gr.Textbox(
             label=_("Text"), lines=2, placeholder=_("A sentence to look inside…"), elem_id="attention-text", scale=5

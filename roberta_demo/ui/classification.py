@@ -108,7 +108,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                     value=classification.DEFAULT_TEMPLATE,
                     info=_("Each label fills the {} to make the sentence the NLI model checks."),
                 )
-                models = [(catalog.display_name(c), c) for c in catalog.checkpoints("zero_shot")]
+                models = catalog.checkpoints("zero_shot")
                 checkpoint = gr.Dropdown(models, value=catalog.default("zero_shot"), label=_("NLI model"))
             run = gr.Button(_("Classify"), variant="primary", elem_id="classify-run")
         with gr.Column(scale=6):

@@ -7,6 +7,7 @@ import functools
 import inspect
 import logging
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -18,7 +19,6 @@ from gradio.helpers import Examples
 
 from roberta_demo.config import ConfigError
 from roberta_demo.errors import EngineError, InputError, ModelLoadError
-from roberta_demo.hub import display_name
 from roberta_demo.results import RunInfo
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.i18n import _, answered_note, figure_in_language, in_language, truncation_note
@@ -28,9 +28,11 @@ __all__ = [
     "FINE_TUNE_WORK",
     "LATEX",
     "MODEL_WORK",
+    "UNEXPECTED",
     "GpuSeconds",
     "Handler",
     "TabParts",
+    "data_table",
     "examples",
     "fine_tune_seconds",
     "friendly_errors",
@@ -48,6 +50,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# Failures no check foresaw, by handler: each is a bug (its traceback is in the log); tests assert none happen.
+UNEXPECTED: Counter[str] = Counter()
 # Markdown that typesets formulas: $$…$$ on a line of its own, $…$ inline. User text goes in as code spans.
 LATEX: list[dict[str, str | bool]] = [
     {"left": "$$", "right": "$$", "display": True},
@@ -106,6 +110,7 @@ def examples(
         cache_examples=cached,
         cache_mode=mode,
         label=_("Examples"),
+        api_visibility="private",
         **options,
     )
     return created
@@ -123,6 +128,12 @@ def highlight_css(colours: Iterable[str]) -> str:
             f"{{background-color:rgb({red}, {green}, {blue}) !important}}"
         )
     return "\n".join(rules)
+
+
+def data_table(value: Any = None, **options: Any) -> gr.Dataframe:
+    """A table on the page, without Gradio's copy button: it copies cells as they are, and a text that begins with
+    `=` pasted into a spreadsheet is a live formula. The app's own downloads are made safe (`results.safe_csv`)."""
+    return gr.Dataframe(value, buttons=["fullscreen"], **options)
 
 
 def table_headers(names: Sequence[str]) -> list[str]:
@@ -152,14 +163,15 @@ def fine_tune_seconds(steps: Any) -> int:
     return 60 + int(0.5 * (steps if isinstance(steps, (int, float)) else 30))
 
 
-def _message(exc: Exception) -> gr.Error:
+def _message(exc: Exception, handler: str) -> gr.Error:
     """The error a person sees: the failure's own message when it is one a person can act on, else a pointer to the
     server log (which has the traceback)."""
     if isinstance(exc, gr.Error):
         return exc
     if isinstance(exc, (InputError, ModelLoadError, EngineError, ConfigError)):
         return gr.Error(in_language(str(exc)), title="Cannot run this", print_exception=False)
-    log.exception("Unexpected failure", exc_info=exc)
+    UNEXPECTED[handler] += 1
+    log.exception("Unexpected failure in %s", handler, exc_info=exc)
     return gr.Error(
         in_language(
             "Something went wrong while running the model; the error is in the server log. Try again, or try a "
@@ -179,7 +191,7 @@ def friendly_errors(handler: F) -> F:
             try:
                 yield from handler(*args, **kwargs)
             except Exception as exc:
-                raise _message(exc) from None
+                raise _message(exc, handler.__name__) from None
 
         return streamed  # type: ignore[return-value]
 
@@ -188,7 +200,7 @@ def friendly_errors(handler: F) -> F:
         try:
             return handler(*args, **kwargs)
         except Exception as exc:
-            raise _message(exc) from None
+            raise _message(exc, handler.__name__) from None
 
     return wrapped  # type: ignore[return-value]
 
@@ -254,14 +266,14 @@ def reporting(context: TaskContext, progress: Any) -> TaskContext:
     tqdm bars), rather than showing a silent spinner."""
 
     def announce(checkpoint: str) -> None:
-        progress(0, desc=f"Loading {display_name(checkpoint)} (first use; downloading it if it is not cached)…")
+        progress(0, desc=f"Loading {checkpoint} (first use; downloading it if it is not cached)…")
 
     return context.reporting(announce)
 
 
 def run_note(run: RunInfo) -> str:
     """Markdown: which checkpoint answered, on which device, how fast; and any truncation."""
-    note = answered_note(display_name(run.checkpoint), run.device, run.seconds * 1000)
+    note = answered_note(run.checkpoint, run.device, run.seconds * 1000)
     if run.truncation:
         cut = run.truncation
         note += f"\n\n⚠️ {truncation_note(cut.tokens_total, cut.tokens_kept, cut.notice)}"

@@ -11,7 +11,6 @@ import gradio as gr
 
 from roberta_demo.catalog import Catalog
 from roberta_demo.errors import EngineError, ModelLoadError
-from roberta_demo.hub import display_name
 from roberta_demo.results import ModelFacts
 from roberta_demo.tasks import facts
 from roberta_demo.tasks.common import TaskContext
@@ -211,14 +210,14 @@ PAGES = {
 }
 
 
-def facts_markdown(described: ModelFacts | None, display_name: str, language: str = "en") -> str:
+def facts_markdown(described: ModelFacts | None, name: str, language: str = "en") -> str:
     """The whole explainer in `language` ("en" or "zh"), with the model's own figures (placeholders until it has
     loaded)."""
     page, figures = PAGES.get(language, PAGES["en"]), _figures(described)
     lines = [f"## {page.title}", ""]
     if described is not None:
         model = page.model.format(
-            name=display_name,
+            name=name,
             layers=described.layers,
             heads=described.heads,
             hidden=described.hidden_size,
@@ -242,13 +241,13 @@ def page_figures(context: TaskContext) -> dict[str, Any]:
         described = facts.describe(context)
     except (ModelLoadError, EngineError):
         return {}
-    return {"page": facts_markdown(described, display_name(described.checkpoint), LANGUAGE.get())}
+    return {"page": facts_markdown(described, described.checkpoint, LANGUAGE.get())}
 
 
 def build(catalog: Catalog, context: TaskContext) -> TabParts:
     """The tab: the explainer, filled in with the model's figures when the tab is opened."""
     notice = gr.Markdown(catalog.missing_notice(TASKS))
-    name = catalog.display_name(catalog.default("attention"))
+    name = catalog.default("attention")
     placeholder = bilingual(facts_markdown(None, name), facts_markdown(None, name, "zh"))
     page = gr.Markdown(placeholder, elem_id="explainer", latex_delimiters=LATEX)
     hidden_text = gr.Textbox(visible=False)  # deep links fill a text box; this tab has none of its own

@@ -18,7 +18,9 @@ from pathlib import Path
 import gradio as gr
 from gradio.utils import get_upload_folder
 
-__all__ = ["FILES", "SessionFiles", "forget_session"]
+from roberta_demo.tasks.uploads import Upload
+
+__all__ = ["FILES", "SessionFiles", "forget_session", "uploaded"]
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +73,11 @@ FILES = SessionFiles(max_age_s=3600)
 def forget_session(request: gr.Request) -> None:
     """What runs when a page closes: the files its session was handed go."""
     FILES.forget(request)
+
+
+def uploaded(path: str | None) -> Upload | None:
+    """A file the page uploaded, by the path Gradio hands the handler (one in its upload folder, which it checked
+    came from this page and under the upload limit), read with the name it was uploaded as."""
+    if not path:
+        return None
+    return Upload(Path(path).name, Path(path).read_bytes())

@@ -11,7 +11,7 @@ from roberta_demo.results import FillMaskResult
 from roberta_demo.tasks import fill_mask
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import MASK_MARKERS, maskable_words
-from roberta_demo.ui.common import TabParts, examples, reporting, run_note, table, table_headers, wire
+from roberta_demo.ui.common import TabParts, data_table, examples, reporting, run_note, table, table_headers, wire
 from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.fill_mask import (
     candidate_rows,
@@ -179,7 +179,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                     placeholder=_("he, she"),
                     info=_(CANDIDATES_INFO),
                 )
-            choices = [(catalog.display_name(c), c) for c in catalog.checkpoints("fill_mask")]
+            choices = catalog.checkpoints("fill_mask")
             checkpoint = gr.Dropdown(choices, value=catalog.default("fill_mask"), label=_("Model"))
         with gr.Column(scale=6):
             filled = gr.HighlightedText(
@@ -195,8 +195,8 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             lens_mask = gr.Radio([], label=_("Layer by layer for"), visible=False)
             lens = gr.Plot(label=_("Layer by layer"), show_label=False)
         with gr.Column(scale=5):
-            table = gr.Dataframe(headers=table_headers(FILLER_COLUMNS), label=_("Predictions"), max_height=360)
-            compared = gr.Dataframe(
+            table = data_table(headers=table_headers(FILLER_COLUMNS), label=_("Predictions"), max_height=360)
+            compared = data_table(
                 headers=table_headers(CANDIDATE_COLUMNS),
                 label=_("Compared words (green in the chart)"),
                 max_height=240,

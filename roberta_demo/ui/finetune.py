@@ -12,8 +12,17 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.results import FineTuned
 from roberta_demo.tasks import finetune
 from roberta_demo.tasks.common import TaskContext
-from roberta_demo.ui.common import FINE_TUNE_WORK, TabParts, fine_tune_seconds, reporting, table, table_headers, wire
-from roberta_demo.ui.files import FILES
+from roberta_demo.ui.common import (
+    FINE_TUNE_WORK,
+    TabParts,
+    data_table,
+    fine_tune_seconds,
+    reporting,
+    table,
+    table_headers,
+    wire,
+)
+from roberta_demo.ui.files import FILES, uploaded
 from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.finetune import attention_comparison, loss_chart, progress_note, verdict_rows
 
@@ -40,9 +49,9 @@ def load_preset(name: str) -> dict[str, Any]:
     return {"examples": _table(every.get(name, [])), "held_out": _table([])}
 
 
-def load_csv(context: TaskContext, upload: bytes | None) -> dict[str, Any]:
+def load_csv(context: TaskContext, upload: str | None) -> dict[str, Any]:
     """An uploaded CSV (text, label) in the training table."""
-    rows = finetune.read_csv(upload, context.limits)
+    rows = finetune.read_csv(uploaded(upload), context.limits)
     return {"examples": {"headers": HEADERS, "data": rows}} if rows else {}
 
 
@@ -148,7 +157,7 @@ def download_view(context: TaskContext, key: str | None, request: gr.Request | N
 
 def _settings(catalog: Catalog, context: TaskContext) -> dict[str, Any]:
     limits, defaults = context.limits, finetune.Recipe()
-    choices = [(catalog.display_name(c), c) for c in catalog.checkpoints("fine_tune")]
+    choices = catalog.checkpoints("fine_tune")
     with gr.Accordion(_("Settings"), open=False):
         with gr.Row():
             checkpoint = gr.Dropdown(choices, value=catalog.default("fine_tune"), label=_("Base model"))
@@ -185,7 +194,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         presets = finetune.PRESETS_BY_LANGUAGE[catalog.language]
         first = next(iter(presets))
         preset = gr.Dropdown(list(presets), value=first, label=_("Start from a preset"), scale=3)
-        upload = gr.File(label=_("…or upload a CSV (text, label)"), file_types=[".csv"], type="binary", scale=2)
+        upload = gr.File(label=_("…or upload a CSV (text, label)"), file_types=[".csv"], type="filepath", scale=2)
     # Steps and Train come first, in sight without scrolling: steps are the knob a talk turns ("ten steps, watch the
     # loss"); the rest waits in Settings, and the examples below can be edited before pressing Train.
     with gr.Row(equal_height=True):
@@ -201,7 +210,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         train = gr.Button(_("Train"), variant="primary", elem_id="tune-train", scale=1)
         stop = gr.Button(_("Stop"), variant="stop", elem_id="tune-stop", scale=1)
     with gr.Row():
-        examples = gr.Dataframe(
+        examples = data_table(
             _table(presets[first]),
             headers=HEADERS,
             column_count=2,
@@ -210,7 +219,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             max_height=360,
             elem_id="tune-examples",
         )
-        held_out = gr.Dataframe(
+        held_out = data_table(
             _table([]),
             headers=HEADERS,
             column_count=2,
@@ -226,7 +235,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             # stand beside the wrong lines. The lines are short enough for the column.
             gr.Code(finetune.CODE, language="python", label=_("Each step, in PyTorch"), interactive=False)
             status = gr.Markdown(elem_id="tune-status")
-    verdicts = gr.Dataframe(
+    verdicts = data_table(
         headers=table_headers(VERDICT_HEADERS),
         label=_("Every example, before and after"),
         wrap=True,

@@ -304,6 +304,88 @@ def _message(english: str, chinese: str) -> tuple[re.Pattern[str], str]:
 
 # The messages a person can act on (tasks' errors and notices), English → 简体中文.
 MESSAGES: list[tuple[re.Pattern[str], str]] = [
+    # A wrong value for a parameter (`ui.params`); the more particular patterns before the ones they would match.
+    _message(
+        "{name} must be a whole number from {low} to {high}, or null; it was {given}.",
+        "{name} 必须是 {low} 到 {high} 之间的整数，或 null；收到的是 {given}。",
+    ),
+    _message(
+        "{name} must be a whole number from {low} up, or null; it was {given}.",
+        "{name} 必须是不小于 {low} 的整数，或 null；收到的是 {given}。",
+    ),
+    _message(
+        "{name} must be a whole number from {low} up; it was {given}.",
+        "{name} 必须是不小于 {low} 的整数；收到的是 {given}。",
+    ),
+    _message(
+        "{name} must be a whole number from {low} to {high}; it was {given}.",
+        "{name} 必须是 {low} 到 {high} 之间的整数；收到的是 {given}。",
+    ),
+    _message(
+        "{name} must be a number above {low} and at most {high}; it was {given}.",
+        "{name} 必须是大于 {low} 且不超过 {high} 的数；收到的是 {given}。",
+    ),
+    _message(
+        "{name} must be a number from {low} to {high}; it was {given}.",
+        "{name} 必须是 {low} 到 {high} 之间的数；收到的是 {given}。",
+    ),
+    _message("{name} must be true or false; it was {given}.", "{name} 必须是 true 或 false；收到的是 {given}。"),
+    _message(
+        "{name} must be one of {options}; it was {given}.", "{name} 必须是以下之一：{options}；收到的是 {given}。"
+    ),
+    _message("{name} must be a string; it was {given}.", "{name} 必须是字符串；收到的是 {given}。"),
+    _message(
+        "{name} must be a list of strings or one comma-separated string; it was {given}.",
+        "{name} 必须是字符串列表，或一个用逗号分隔的字符串；收到的是 {given}。",
+    ),
+    _message(
+        "{name} must be a list of strings or one string with a text per line; it was {given}.",
+        "{name} 必须是字符串列表，或每行一条文本的字符串；收到的是 {given}。",
+    ),
+    _message(
+        '{name} must be a table {"headers": ["text", "label"], "data": [[text, label], ...]} or a list of [text, '
+        "label] rows; it was {given}.",
+        '{name} 必须是表格 {"headers": ["text", "label"], "data": [[文本, 标签], ...]}，或 [文本, 标签] 行的列表；'
+        "收到的是 {given}。",
+    ),
+    _message(
+        "{name} has a lone surrogate (U+{code}) at character {index}, which is not a character: send the text as "
+        "valid Unicode.",
+        "{name} 在第 {index} 个字符处有一个孤立的代理项（U+{code}），它不是字符：请以有效的 Unicode 发送文本。",
+    ),
+    _message(
+        "{endpoint} takes at most {count} values, in this order: {names}.",
+        "{endpoint} 最多接受 {count} 个值，依次为：{names}。",
+    ),
+    _message("Choose a seed from 0 to {most}, not {seed}.", "请选择 0 到 {most} 之间的随机种子，而不是 {seed}。"),
+    # Uploaded files (`tasks.uploads`)
+    _message("{file}, line {line}: {reason}", "{file} 第 {line} 行：{reason}"),
+    _message("{file} is empty: there is nothing to read in it.", "{file} 是空的：里面没有可读的内容。"),
+    _message(
+        "{file} is UTF-32 text: save it as UTF-8 (“CSV UTF-8” in a spreadsheet) and upload it again.",
+        "{file} 是 UTF-32 文本：请另存为 UTF-8（电子表格中的 “CSV UTF-8”）后重新上传。",
+    ),
+    _message(
+        "{file} has NUL bytes: it is binary, or UTF-16 without a byte-order mark; save it as UTF-8 (“CSV UTF-8” in a "
+        "spreadsheet) and upload it again.",
+        "{file} 含有 NUL 字节：它是二进制文件，或没有字节顺序标记的 UTF-16；请另存为 UTF-8（电子表格中的 “CSV UTF-8”）"
+        "后重新上传。",
+    ),
+    _message(
+        "{file} is not UTF-8 or UTF-16 text (byte {offset} is {byte}): save it as UTF-8 (“CSV UTF-8” in a "
+        "spreadsheet) and upload it again.",
+        "{file} 不是 UTF-8 或 UTF-16 文本（第 {offset} 个字节是 {byte}）：请另存为 UTF-8（电子表格中的 “CSV UTF-8”）"
+        "后重新上传。",
+    ),
+    _message(
+        "each row needs two columns, the text and then its label; this one has {count}.",
+        "每行需要两列：先是文本，然后是标签；这一行有 {count} 列。",
+    ),
+    _message(
+        "The folder of model {checkpoint} does not exist or holds no config.json: check its path in the model config "
+        "(the server log names it).",
+        "模型 {checkpoint} 的文件夹不存在或其中没有 config.json：请检查模型配置中的路径（服务器日志中有完整路径）。",
+    ),
     _message("Type or paste some text first.", "请先输入或粘贴文本。"),
     _message("The text must be a string, not {kind}.", "文本必须是字符串，而不是 {kind}。"),
     _message(
@@ -546,7 +628,11 @@ def _paragraph(text: str) -> str:
     body = text[len(mark) :]
     for pattern, chinese in MESSAGES:
         if found := pattern.fullmatch(body.strip()):
-            values = {name: _WORDS.get(value, value) for name, value in found.groupdict().items()}
+            # A line's reason is a message of its own.
+            values = {
+                name: _paragraph(value) if name == "reason" else _WORDS.get(value, value)
+                for name, value in found.groupdict().items()
+            }
             return mark + _filled(chinese, values)
     return text
 

@@ -14,6 +14,7 @@ from roberta_demo.ui import explain as explain_ui
 from roberta_demo.ui.common import (
     EXPLAIN_GPU_SECONDS,
     TabParts,
+    data_table,
     examples,
     reporting,
     run_note,
@@ -129,7 +130,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             threshold = gr.Slider(
                 0, 1, value=default_threshold, step=0.05, label=_("Hide entities scored below"), elem_id="ner-threshold"
             )
-            choices = [(catalog.display_name(c), c) for c in checkpoints]
+            choices = list(checkpoints)
             checkpoint = gr.Dropdown(choices, value=checkpoints[0], label=_("NER model"), visible=len(checkpoints) > 1)
             run = gr.Button(_("Find entities"), variant="primary", elem_id="ner-run")
         with gr.Column(scale=6):
@@ -144,7 +145,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 combine_adjacent=False,
             )
             gr.Markdown(_legend(ENTITY_TYPES[catalog.language]), elem_id="ner-legend")
-            spans_table = gr.Dataframe(
+            spans_table = data_table(
                 headers=table_headers(HEADERS),
                 label=_("Spans"),
                 wrap=True,

@@ -4,14 +4,22 @@ Gradio's own checks raise plain exceptions, which it hides from the client (`{"e
 every error, tracebacks' messages included. Here too few values (plain HTTP does not fill in defaults as gradio_client
 does) get their defaults, and the ones a caller can fix become `gr.Error` messages: a required value missing, a file
 path the server did not hand out; an unknown endpoint name is a 404 rather than a 500.
+
+Gradio lets a caller run any event by its name (`POST /gradio_api/call/<name>`), `api_visibility="private"` ones too:
+that only hides them from the API page and the client libraries. Here the events that exist only for the page (a CSV
+loaded into a table, a toggle, Gradio's own examples and share button) are private, and a call by name to one is
+answered as a call to an endpoint that does not exist. The page itself runs them by their index, over the queue.
 """
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import inspect
 import json
+import re
 import sys
+from collections.abc import Collection
 from typing import Any
 
 import gradio as gr
@@ -23,9 +31,19 @@ from gradio.route_utils import FnIndexInferError
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from roberta_demo.ui.i18n import LANGUAGE, request_language
+from roberta_demo.errors import InputError, shown
+from roberta_demo.ui import params
+from roberta_demo.ui.i18n import LANGUAGE, in_language, request_language
 
-__all__ = ["EXCEPTION_HANDLERS", "MIDDLEWARE", "DemoBlocks", "PageLanguage", "lighten_new_sessions"]
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "MIDDLEWARE",
+    "DemoBlocks",
+    "PageLanguage",
+    "PageOnlyEvents",
+    "keep_page_events_private",
+    "lighten_new_sessions",
+]
 
 # Parameters Gradio fills in itself, never sent by a caller.
 _INJECTED = ("Request", "Progress", "SelectData", "EventData")
@@ -103,12 +121,22 @@ class DemoBlocks(gr.Blocks):
 
     async def process_api(self, *args: Any, **kwargs: Any) -> Any:
         """Gradio's own, in the language of the request (`ui.i18n.LANGUAGE`, for the messages and notes the server
-        writes): the handler's thread inherits it."""
+        writes): the handler's thread inherits it.
+
+        The page shows a refusal as HTML (Gradio's toast renders `gr.Error` messages as markup), where `<mask>` in
+        "Put <mask> where a word should be predicted" would be a tag, and the rest of the message would vanish with
+        it: a page event's message goes out HTML-escaped, so the page shows it as written. A data endpoint's message
+        is for a program, and stays plain text."""
         request = kwargs.get("request", args[3] if len(args) > 3 else None)
+        block_fn = kwargs.get("block_fn", args[0] if args else None)
         first = request[0] if isinstance(request, list) and request else request
         token = LANGUAGE.set(request_language(first))
         try:
             return await super().process_api(*args, **kwargs)
+        except gr.Error as refusal:
+            if getattr(block_fn, "preprocess", False):  # a page event (data endpoints take their values as sent)
+                refusal.message = html.escape(str(refusal.message), quote=False)
+            raise
         finally:
             LANGUAGE.reset(token)
 
@@ -128,9 +156,16 @@ class DemoBlocks(gr.Blocks):
                     replacement._id = block._id
         return output
 
-    async def preprocess_data(self, *args: Any, **kwargs: Any) -> Any:
+    async def preprocess_data(self, block_fn: Any, inputs: list[Any], state: Any, *args: Any, **kwargs: Any) -> Any:
+        """Gradio's own, after the page's values are checked as the data endpoints' are (`page_values_checked`)."""
+        if block_fn.preprocess:
+            self.validate_inputs(block_fn, inputs)
+            try:
+                page_values_checked(block_fn, inputs, state)
+            except InputError as wrong:
+                raise gr.Error(in_language(str(wrong)), title="Cannot run this", print_exception=False) from None
         try:
-            return await super().preprocess_data(*args, **kwargs)
+            return await super().preprocess_data(block_fn, inputs, state, *args, **kwargs)
         except InvalidPathError as exc:
             raise gr.Error(
                 f"{exc} Upload it first (POST /gradio_api/upload) and send the path that returns.",
@@ -139,13 +174,74 @@ class DemoBlocks(gr.Blocks):
             ) from None
 
 
-async def unknown_endpoint(request: Request, exc: Exception) -> JSONResponse:
-    """404 for an endpoint name the app does not have (Gradio answers 500)."""
-    name = request.path_params.get("api_name", "")
+def keep_page_events_private(demo: gr.Blocks, callable_names: Collection[str]) -> None:
+    """Make every event of `demo` but those named in `callable_names` private. Gradio's `Examples` take an
+    `api_visibility`, but its `DeepLinkButton` registers a callable event of its own (`/lambda`) with no way to say
+    otherwise: its visibility is set here, on Gradio's `BlockFunction`, after the build."""
+    for block_fn in demo.fns.values():
+        if block_fn.api_name not in callable_names:
+            block_fn.api_visibility = "private"
+
+
+def _no_endpoint(name: str) -> JSONResponse:
     return JSONResponse(
         {"error": f"There is no endpoint /{name}. The API page (?view=api) lists the endpoints and their values."},
         status_code=404,
     )
+
+
+def page_values_checked(block_fn: Any, inputs: list[Any], state: Any) -> None:
+    """Check the values sent for an event's components (the page's own, or a caller's by the page's endpoints) as the
+    data endpoints' parameters are checked, so that a wrong one is named in the request's language: a slider's number
+    within its range (Gradio lets NaN through), one of a choice's values (Gradio's message repeats the value as
+    markup), a checkbox's true or false, text without a lone surrogate. The components are the session's, whose
+    choices a previous event may have changed."""
+    parameters = _parameters(block_fn.fn)
+    names = [p.name for p in parameters] if len(parameters) == len(block_fn.inputs) else []
+    for index, (block, value) in enumerate(zip(block_fn.inputs, inputs, strict=False)):
+        if state is not None and not block.stateful and block._id in state:
+            block = state[block._id]
+        name = names[index] if names else f"value {index + 1}"
+        _check_component_value(block, name, value)
+
+
+def _check_component_value(block: Any, name: str, value: Any) -> None:
+    if isinstance(block, gr.Textbox) and isinstance(value, str):
+        params.text()(name, value)
+    elif isinstance(block, gr.Slider):
+        params.number(block.minimum, block.maximum)(name, value)
+    elif isinstance(block, gr.Checkbox) and value is not None:
+        params.switch()(name, value)
+    elif isinstance(block, (gr.Radio, gr.Dropdown)) and not getattr(block, "multiselect", False):
+        if value is None or getattr(block, "allow_custom_value", False):
+            return
+        options = [choice[1] for choice in block.choices]
+        if not any(type(value) is type(option) and value == option for option in options):
+            raise params.wrong(name, "one of " + ", ".join(shown(option) for option in options), value)
+
+
+async def unknown_endpoint(request: Request, exc: Exception) -> JSONResponse:
+    """404 for an endpoint name the app does not have (Gradio answers 500)."""
+    return _no_endpoint(request.path_params.get("api_name", ""))
+
+
+# Gradio's routes that run an event by its name.
+_BY_NAME = re.compile(r"^(?:/gradio_api)?/(?:call/v2|call|run|api)/(?P<name>[^/]+)/?$")
+
+
+class PageOnlyEvents(BaseHTTPMiddleware):
+    """A call by name to a private event (one that exists only for the page) gets the 404 of an unknown endpoint."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        found = _BY_NAME.match(request.url.path) if request.method == "POST" else None
+        if found and found["name"] in _private_names(request):
+            return _no_endpoint(found["name"])
+        return await call_next(request)
+
+
+def _private_names(request: Request) -> set[str]:
+    blocks = request.app.get_blocks()
+    return {fn.api_name for fn in blocks.fns.values() if fn.api_visibility == "private" and fn.api_name}
 
 
 # Passed to `launch(app_kwargs=...)`: Gradio's FastAPI app takes them when it is made.
@@ -180,4 +276,4 @@ class PageLanguage(BaseHTTPMiddleware):
         return Response(page, status_code=response.status_code, headers=headers)
 
 
-MIDDLEWARE = [Middleware(PageLanguage)]
+MIDDLEWARE = [Middleware(PageLanguage), Middleware(PageOnlyEvents)]

@@ -13,6 +13,7 @@ from roberta_demo.ui import explain as explain_ui
 from roberta_demo.ui.common import (
     EXPLAIN_GPU_SECONDS,
     TabParts,
+    data_table,
     examples,
     reporting,
     run_note,
@@ -20,7 +21,7 @@ from roberta_demo.ui.common import (
     table_headers,
     wire,
 )
-from roberta_demo.ui.files import FILES
+from roberta_demo.ui.files import FILES, uploaded
 from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart
 
@@ -89,13 +90,12 @@ def score_many(
     context: TaskContext,
     texts: str,
     mode: str = DEFAULT_MODE,
-    upload: bytes | None = None,
+    upload: str | None = None,
     request: gr.Request | None = None,
     progress: gr.Progress = gr.Progress(track_tqdm=True),
 ) -> dict[str, Any]:
     context = reporting(context, progress)
-    file_text = upload.decode("utf-8", errors="replace") if upload else None
-    batch = sentiment.parse_texts(texts, file_text, context)
+    batch = sentiment.parse_texts(texts, uploaded(upload), context)
     result = sentiment.classify_many(context, batch, MODES.get(mode, "sentiment"))
     saved = FILES.folder(request) / "sentiment.csv"
     saved.write_text(result.to_csv(), encoding="utf-8")
@@ -141,12 +141,12 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 upload = gr.File(
                     label=_("…or upload a .txt (one per line) or .csv (a `text` column)"),
                     file_types=[".txt", ".csv"],
-                    type="binary",
+                    type="filepath",
                 )
                 run_many = gr.Button(_("Analyse all"), variant="primary")
             with gr.Column(scale=6):
                 distribution = gr.Plot(label=_("Distribution"), show_label=False)
-                table = gr.Dataframe(
+                table = data_table(
                     headers=table_headers(PER_TEXT_COLUMNS),
                     label=_("Per text"),
                     wrap=True,

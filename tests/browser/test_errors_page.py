@@ -49,3 +49,11 @@ def test_an_explanation_goes_when_the_answer_it_explained_does(app_page):
         "!document.querySelector('#classify-explained .token')", timeout=TIMEOUT
     )  # the explanation of the zero-shot answer is gone with it
     app_page.locator("#classify-top .output-class").wait_for(timeout=TIMEOUT)
+
+
+def test_a_message_with_markup_in_it_is_shown_as_written(open_page):
+    """Gradio's toast renders a message as HTML: "<mask>" in it would be a tag, and the rest of the message with it."""
+    page = open_page("?tab=fill-mask&text=no%20mask%20here")
+    toast = page.get_by_test_id("toast-body").get_by_text("Put <mask> where a word should be predicted", exact=False)
+    toast.wait_for(timeout=TIMEOUT)
+    assert "or click a word to mask it." in toast.inner_text()

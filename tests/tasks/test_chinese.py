@@ -41,7 +41,7 @@ def zh() -> TaskContext:
 @pytest.fixture(scope="module")
 def planted_zh(tmp_path_factory: pytest.TempPathFactory) -> TaskContext:
     profile = load_profile("tiny-zh", env={})
-    source = Path(profile.models("ner").checkpoints[0])
+    source = Path(profile.location(profile.models("ner").checkpoints[0]))
     path = plant_token_classifier(source, tmp_path_factory.mktemp("zh") / "ner", PLANTED_TAGS)
     tasks = {**profile.tasks, "ner": TaskModels("ner", (str(path),))}
     return TaskContext(Backend(replace(profile, tasks=tasks), "cpu"), Limits())

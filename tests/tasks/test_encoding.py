@@ -34,7 +34,7 @@ def test_without_masks_it_is_the_tokenizers_own_encoding(tokenizer, text, pair, 
 
 def test_masks_read_as_roberta_base_reads_them(tokenizer, tiny_profile):
     # A tokenizer that recognises <mask> as a special token, declared with lstrip as in roberta-base.
-    reference = AutoTokenizer.from_pretrained(tiny_profile.models("fill_mask").checkpoints[0])
+    reference = AutoTokenizer.from_pretrained(tiny_profile.location(tiny_profile.models("fill_mask").checkpoints[0]))
     assert reference.added_tokens_decoder[reference.mask_token_id].lstrip
     ids = reference("The <mask> sat", add_special_tokens=False)["input_ids"]
     assert reference.convert_ids_to_tokens(ids)[:3] == ["The", "<mask>", "Ġs"]  # the space is absorbed

@@ -97,13 +97,13 @@ def test_a_text_past_the_limit_is_cut_with_a_notice_then_explained(context):
 @pytest.mark.parametrize(
     ("task", "target", "options", "message"),
     [
-        ("sentiment", "ecstatic", {}, "'ecstatic' is not one of this model's classes"),
-        ("ner", "Gandalf", {}, "'Gandalf' is not an entity the model found here"),
+        ("sentiment", "ecstatic", {}, '"ecstatic" is not one of this model\'s classes'),
+        ("ner", "Gandalf", {}, '"Gandalf" is not an entity the model found here'),
         ("sentiment", None, {"steps": 4}, "8 to 64 steps, not 4"),
         ("sentiment", None, {"steps": 65}, "8 to 64 steps, not 65"),
         ("sentiment", None, {"method": "lime"}, "grad_x_input or integrated_gradients"),
-        ("summary", None, {}, "not for 'summary'"),
-        ("zero_shot", "cooking", {"labels": "sports, music"}, "'cooking' is not one of the candidate labels"),
+        ("summary", None, {}, 'not for "summary"'),
+        ("zero_shot", "cooking", {"labels": "sports, music"}, '"cooking" is not one of the candidate labels'),
     ],
 )
 def test_bad_requests_get_clear_messages(planted, task, target, options, message):

@@ -17,6 +17,7 @@ from roberta_demo.errors import InputError
 from roberta_demo.results import FineTuned, TrainingUpdate
 from roberta_demo.tasks import finetune
 from roberta_demo.tasks.common import TaskContext
+from roberta_demo.tasks.uploads import Upload
 
 SIX = [
     ["great movie", "pos"],
@@ -67,7 +68,7 @@ def test_a_bare_encoder_checkpoint_fine_tunes_too(fresh):
     """A checkpoint listed only for fine-tuning loads without a head (AutoModel, with a random pooler): its encoder
     is carried over all the same, and the pooler is left behind."""
     loaded = fresh.backend.model(fresh.checkpoint_for("fine_tune"))
-    bare = AutoModel.from_pretrained(loaded.checkpoint)
+    bare = AutoModel.from_pretrained(fresh.backend.profile.location(loaded.checkpoint))
     assert any("pooler." in name for name in bare.state_dict())
     copied = finetune.classifier_copy(replace(loaded, model=bare), ["pos", "neg"])
     encoder = copied.model.roberta.state_dict()
@@ -221,15 +222,15 @@ def test_bad_settings_get_clear_messages(fresh, recipe, message):
     ("content", "message"),
     [
         ("é,pos\n".encode("latin-1"), "not UTF-8"),
-        (b"text,label,extra\na,b,c\n", "exactly two columns"),
+        (b"text,label,extra\na,b,c\n", r'"train.csv", line 2: each row needs two columns'),
         (b"a,pos\n" * 100_000, "accepts at most 200"),
     ],
 )
 def test_bad_csv_files_get_clear_messages(fresh, content, message):
     with pytest.raises(InputError, match=message):
-        finetune.read_csv(content, fresh.limits)
+        finetune.read_csv(Upload("train.csv", content), fresh.limits)
 
 
 def test_a_csv_with_or_without_its_header(fresh):
-    assert finetune.read_csv(b"text,label\nhello,a\n\n", fresh.limits) == [["hello", "a"]]
-    assert finetune.read_csv(b'"a, b",x\nc,y\n', fresh.limits) == [["a, b", "x"], ["c", "y"]]
+    assert finetune.read_csv(Upload("a.csv", b"text,label\nhello,a\n\n"), fresh.limits) == [["hello", "a"]]
+    assert finetune.read_csv(Upload("b.csv", b'"a, b",x\nc,y\n'), fresh.limits) == [["a, b", "x"], ["c", "y"]]

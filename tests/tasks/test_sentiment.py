@@ -6,6 +6,7 @@ import pytest
 
 from roberta_demo.errors import InputError
 from roberta_demo.tasks import sentiment
+from roberta_demo.tasks.uploads import Upload
 
 
 def test_known_answers(planted):
@@ -56,7 +57,9 @@ def test_csv_export_has_every_class(planted):
 
 def test_parse_texts_from_lines_and_files(context):
     assert sentiment.parse_texts("one\n\n two \n", None, context) == ["one", "two"]
-    assert sentiment.parse_texts("", 'id,text\n1,hello\n2,"a, b"\n', context) == ["hello", "a, b"]
-    assert sentiment.parse_texts("", "first line\nsecond line\n", context) == ["first line", "second line"]
+    table = Upload("texts.csv", b'id,text\n1,hello\n2,"a, b"\n')
+    assert sentiment.parse_texts("", table, context) == ["hello", "a, b"]
+    lines = Upload("texts.txt", b"first line, with a comma\nsecond line\n")
+    assert sentiment.parse_texts("", lines, context) == ["first line, with a comma", "second line"]
     with pytest.raises(InputError, match="one text per line"):
         sentiment.parse_texts("  \n ", None, context)

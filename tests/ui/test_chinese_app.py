@@ -99,3 +99,13 @@ def test_fine_tuning_a_chinese_base_model(zh_client):
 def test_every_tab_runs_on_chinese(zh_client, endpoint, text):
     outputs = zh_client.predict(text, api_name=endpoint)
     assert outputs[0] and any("tiny-zh" in str(value) for value in outputs)  # the run note names the model
+
+
+def test_the_chinese_profile_names_its_checkpoints_too(zh_url, zh_client):
+    from tests.ui.test_what_leaves import assert_no_server_path
+
+    for address in ("config", "gradio_api/info?all_endpoints=true"):
+        assert_no_server_path(httpx.get(zh_url + address, timeout=30).text)
+    result = zh_client.predict("这部电影很好看。", api_name="/sentiment")
+    assert result["checkpoint"] == "tiny/tiny-zh-jd"
+    assert_no_server_path(json.dumps(result))

@@ -40,7 +40,9 @@ def test_a_broken_checkpoint_breaks_only_its_tabs_and_is_retried(tiny_profile, t
             client.predict("hello", api_name="/sentiment_page")
         assert client.predict("Angela in Berlin", api_name="/ner_page")[0]  # other tabs keep answering
         assert client.predict("hello", "Emotion (7 classes)", api_name="/sentiment_page")[0]["label"]
-        shutil.copytree(tiny_profile.models("sentiment").checkpoints[0], missing)  # the model arrives
+        shutil.copytree(
+            tiny_profile.location(tiny_profile.models("sentiment").checkpoints[0]), missing
+        )  # the model arrives
         top, _, _ = client.predict("hello", api_name="/sentiment_page")  # …and the next request loads it
         assert top["label"] in {"negative", "neutral", "positive"}
     finally:
@@ -101,15 +103,17 @@ def test_no_code_from_a_checkpoint_is_ever_run():
 def test_unlisted_checkpoints_are_refused_on_every_data_endpoint(client, endpoint):
     for checkpoint in ("FacebookAI/roberta-base", "../../etc"):
         with pytest.raises(
-            AppError, match=f"Checkpoint '{re.escape(checkpoint)}' is not configured for .*choose one of"
+            AppError, match=f'Checkpoint "{re.escape(checkpoint)}" is not configured for .*choose one of'
         ):
             client.predict("hi <mask>", checkpoint=checkpoint, api_name=f"/{endpoint}")
 
 
 def test_unlisted_checkpoints_are_refused_on_the_page(client):
-    with pytest.raises(AppError, match="FacebookAI/roberta-base is not in the list of choices"):
+    with pytest.raises(
+        AppError, match=r'checkpoint must be one of "tiny/tiny-ner"; it was "FacebookAI/roberta-base"\.'
+    ):
         client.predict("hi", 0.5, "FacebookAI/roberta-base", api_name="/ner_page")
-    with pytest.raises(AppError, match=r"\.\./\.\./etc is not in the list of choices"):
+    with pytest.raises(AppError, match=r'checkpoint must be one of .*; it was "\.\./\.\./etc"\.'):
         client.predict("hi", "", "../../etc", api_name="/attention_page")
 
 
@@ -126,11 +130,11 @@ class RecordedProgress:
 @pytest.mark.parametrize(
     ("handler", "args", "checkpoint"),
     [
-        (sentiment_tab.score_one, ("hello",), "tiny-sentiment"),
-        (classification_tab.classify, ("hello",), "tiny-nli"),
-        (ner_tab.tag, ("Paris",), "tiny-ner"),
-        (attention_tab.attend, ("hello",), "tiny-roberta"),
-        (fill_mask_tab.predict, ("hello <mask>",), "tiny-roberta"),
+        (sentiment_tab.score_one, ("hello",), "tiny/tiny-sentiment"),
+        (classification_tab.classify, ("hello",), "tiny/tiny-nli"),
+        (ner_tab.tag, ("Paris",), "tiny/tiny-ner"),
+        (attention_tab.attend, ("hello",), "tiny/tiny-roberta"),
+        (fill_mask_tab.predict, ("hello <mask>",), "tiny/tiny-roberta"),
     ],
 )
 def test_first_use_of_a_checkpoint_reports_loading_progress(tiny_profile, handler, args, checkpoint):

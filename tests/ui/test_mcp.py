@@ -77,3 +77,24 @@ def test_an_agent_gets_fill_mask_predictions(mcp_url):
 def test_a_bad_call_is_an_error_result_with_the_message(mcp_url):
     result = _run(mcp_url, lambda s: s.call_tool("ner", {"text": "   "}))
     assert result.isError and "Type or paste some text first" in result.content[0].text
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "message"),
+    [
+        (
+            "fill_mask",
+            {"text": "a <mask>", "top_k": 50},
+            "top_k must be a whole number from 1 to 20; it was 50.",
+        ),
+        ("ner", {"text": "Paris", "threshold": 2}, "threshold must be a number from 0 to 1; it was 2."),
+        ("attention", {"text": "Paris", "layer": -1}, "layer must be a whole number from 0 up, or null; it was -1."),
+        ("fine_tune", {"examples": {"data": []}, "seed": 2**40}, "seed must be a whole number from 0 to 4,294,967,295"),
+        # The declared types and choices are the tools' schema, which the MCP server checks first.
+        ("fill_mask", {"text": "a <mask>", "top_k": "many"}, "'many' is not of type 'integer'"),
+        ("explain", {"text": "Nice", "task": "summary"}, "'summary' is not one of ['sentiment', 'emotion'"),
+    ],
+)
+def test_an_agent_is_told_which_value_is_wrong(mcp_url, tool, arguments, message):
+    result = _run(mcp_url, lambda s: s.call_tool(tool, arguments))
+    assert result.isError and message in result.content[0].text, result.content

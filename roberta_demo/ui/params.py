@@ -1,0 +1,255 @@
+"""Every value a caller sends a data endpoint, declared once: its wire type, what it means, its default and what it
+accepts. The declaration makes the endpoint's signature (Gradio turns it into the API page's types and the MCP tools'
+schemas), the `Args:` of its docstring (their descriptions), and the check that runs before any task does: a wrong
+value gets a message that names the parameter, shows what was sent (shortened, as JSON) and says what is accepted.
+
+The check is the same for every protocol, because every protocol calls the same function: the page's deep links,
+gradio_client, plain HTTP and MCP. Tasks keep their own checks of meaning (a label list too long, a layer the model
+does not have); what is refused here is what no task could read.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import math
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from roberta_demo.errors import InputError, shown
+
+__all__ = [
+    "REQUIRED",
+    "Param",
+    "choice",
+    "declared",
+    "number",
+    "switch",
+    "table",
+    "text",
+    "texts",
+    "whole",
+    "words",
+    "wrong",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+REQUIRED = inspect.Parameter.empty
+Check = Callable[[str, Any], Any]  # (parameter name, value sent) → the value the endpoint gets; raises InputError
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: `hint` is its type on the wire (for Gradio's schema), `meaning` its line in the docstring."""
+
+    name: str
+    hint: Any
+    meaning: str
+    check: Check
+    default: Any = REQUIRED
+
+    def value(self, sent: Any) -> Any:
+        """The checked value; `None` (JSON's null) stands for the default where there is one."""
+        if sent is None and self.default is not REQUIRED:
+            sent = self.default
+        return self.check(self.name, sent)
+
+    def signature_part(self) -> inspect.Parameter:
+        return inspect.Parameter(
+            self.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=self.default, annotation=self.hint
+        )
+
+
+def wrong(name: str, accepted: str, value: Any) -> InputError:
+    return InputError(f"{name} must be {accepted}; it was {shown(value)}.")
+
+
+def _no_surrogate(name: str, value: str) -> str:
+    """Text a tokenizer can read: a lone UTF-16 surrogate (JSON's "\\ud800") is not a character; no encoder takes it."""
+    if found := _SURROGATE.search(value):
+        raise InputError(
+            f"{name} has a lone surrogate (U+{ord(found[0]):04X}) at character {found.start() + 1}, which is not a "
+            "character: send the text as valid Unicode."
+        )
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def text(optional: bool = False) -> Check:
+    """A string (or nothing, where `optional`: the endpoint gets None). Tasks check what is in it."""
+
+    def check(name: str, value: Any) -> str | None:
+        if value is None:
+            return None if optional else ""
+        if not isinstance(value, str):
+            raise wrong(name, "a string", value)
+        return _no_surrogate(name, value)
+
+    return check
+
+
+def _strings(name: str, value: Any, accepted: str) -> list[str]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise wrong(name, accepted, value)
+    return [_no_surrogate(name, item) for item in value]
+
+
+def words() -> Check:
+    """Words or labels: a list of strings, or one comma-separated string; nothing is None."""
+    accepted = "a list of strings or one comma-separated string"
+
+    def check(name: str, value: Any) -> str | list[str] | None:
+        if value is None or isinstance(value, str):
+            return value if value is None else _no_surrogate(name, value)
+        return _strings(name, value, accepted)
+
+    return check
+
+
+def texts() -> Check:
+    """Texts: a list of strings, or one string with a text per line."""
+    accepted = "a list of strings or one string with a text per line"
+
+    def check(name: str, value: Any) -> str | list[str]:
+        if value is None or isinstance(value, str):
+            return _no_surrogate(name, value or "")
+        return _strings(name, value, accepted)
+
+    return check
+
+
+def whole(low: int, high: int | None = None, optional: bool = False) -> Check:
+    """A whole number from `low` to `high` (JSON writes 3 as 3.0 at times: that is 3). Where `optional`, nothing is
+    None."""
+    accepted = f"a whole number from {low:,} to {high:,}" if high is not None else f"a whole number from {low:,} up"
+    accepted += ", or null" if optional else ""
+
+    def check(name: str, value: Any) -> int | None:
+        if value is None and optional:
+            return None
+        if not _is_number(value) or not math.isfinite(value) or value != int(value):
+            raise wrong(name, accepted, value)
+        if not low <= value <= (math.inf if high is None else high):
+            raise wrong(name, accepted, value)
+        return int(value)
+
+    return check
+
+
+def number(low: float, high: float, above_low: bool = False) -> Check:
+    """A finite number from `low` (or above it, where `above_low`) to `high`."""
+    accepted = f"a number above {low:g} and at most {high:g}" if above_low else f"a number from {low:g} to {high:g}"
+
+    def check(name: str, value: Any) -> float:
+        if not _is_number(value) or not math.isfinite(value):
+            raise wrong(name, accepted, value)
+        if not (low < value if above_low else low <= value) or value > high:
+            raise wrong(name, accepted, value)
+        return float(value)
+
+    return check
+
+
+def switch() -> Check:
+    """true or false (JSON's booleans, not 0, 1 or "yes")."""
+
+    def check(name: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise wrong(name, "true or false", value)
+        return value
+
+    return check
+
+
+def choice(options: Sequence[str]) -> Check:
+    accepted = "one of " + ", ".join(json.dumps(option) for option in options)
+
+    def check(name: str, value: Any) -> str:
+        if value not in options or not isinstance(value, str):
+            raise wrong(name, accepted, value)
+        return value
+
+    return check
+
+
+def table(optional: bool = False) -> Check:
+    """A table: {"headers": [...], "data": [[cell, ...], ...]} or a list of rows; each cell a string, a number or
+    null. Tasks read its columns."""
+    accepted = 'a table {"headers": ["text", "label"], "data": [[text, label], ...]} or a list of [text, label] rows'
+
+    def check(name: str, value: Any) -> Any:
+        if value is None and optional:
+            return None
+        rows = value.get("data") if isinstance(value, dict) else value
+        if not isinstance(rows, list) or not all(isinstance(row, (list, tuple)) for row in rows):
+            raise wrong(name, accepted, value)
+        for row in rows:
+            for cell in row:
+                if cell is not None and not isinstance(cell, (str, int, float)):
+                    raise wrong(name, accepted, value)
+                if isinstance(cell, str):
+                    _no_surrogate(name, cell)
+        return {"headers": ["text", "label"], "data": [list(row) for row in rows]}
+
+    return check
+
+
+@dataclass(frozen=True)
+class _Declaration:
+    params: tuple[Param, ...]
+    summary: str
+    returns: str
+    returned: Any = field(default=dict)
+
+    def docstring(self) -> str:
+        lines = [self.summary, "", "Args:"]
+        lines += [f"    {param.name}: {param.meaning}" for param in self.params]
+        return "\n".join([*lines, "", "Returns:", f"    {self.returns}"])
+
+    def signature(self) -> inspect.Signature:
+        return inspect.Signature([param.signature_part() for param in self.params], return_annotation=self.returned)
+
+    def values(self, endpoint: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            bound = self.signature().bind(*args, **kwargs)
+        except TypeError:
+            names = ", ".join(param.name for param in self.params)
+            raise InputError(f"{endpoint} takes at most {len(self.params)} values, in this order: {names}.") from None
+        return {param.name: param.value(bound.arguments.get(param.name)) for param in self.params}
+
+
+def declared(params: Sequence[Param], summary: str, returns: str, returned: Any = dict) -> Callable[[F], F]:
+    """Make `fn` an endpoint of these parameters: its signature, hints and docstring come from them, and it is
+    called with checked values only. `returned` is the return hint (an iterator of dicts for a streaming one)."""
+    declaration = _Declaration(tuple(params), summary, returns, returned)
+
+    def make(fn: F) -> F:
+        endpoint = f"/{fn.__name__}"
+        if inspect.isgeneratorfunction(fn):
+
+            @functools.wraps(fn)
+            def streamed(*args: Any, **kwargs: Any) -> Iterator[Any]:
+                yield from fn(**declaration.values(endpoint, args, kwargs))
+
+            endpoint_fn: Any = streamed
+        else:
+
+            @functools.wraps(fn)
+            def checked(*args: Any, **kwargs: Any) -> Any:
+                return fn(**declaration.values(endpoint, args, kwargs))
+
+            endpoint_fn = checked
+        del endpoint_fn.__wrapped__  # Gradio reads the declared signature, not `fn`'s
+        endpoint_fn.__signature__ = declaration.signature()
+        endpoint_fn.__annotations__ = {param.name: param.hint for param in params} | {"return": returned}
+        endpoint_fn.__doc__ = declaration.docstring()
+        return endpoint_fn  # type: ignore[no-any-return]
+
+    return make
