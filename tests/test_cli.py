@@ -25,7 +25,7 @@ from tests.waiting import HANG, wait_until
 
 
 def test_app_serves_the_tiny_profile_and_loads_models_on_demand():
-    app = start_app("tiny", timeout=60)
+    app = start_app("tiny")
     try:
         top, _, _ = Client(app.url, verbose=False).predict("served", api_name="/sentiment_page")
         assert top["label"] in {"negative", "neutral", "positive"}
@@ -36,7 +36,7 @@ def test_app_serves_the_tiny_profile_and_loads_models_on_demand():
 
 
 def test_offline_start_names_missing_checkpoints_and_tabs_answer_clearly():
-    app = start_app("default", timeout=60)
+    app = start_app("default")
     try:
         client = Client(app.url, verbose=False)
         with pytest.raises(AppError, match="twitter-roberta-base-sentiment-latest is not in the local cache"):
@@ -85,12 +85,31 @@ def test_command_line_overrides_environment(monkeypatch):
     assert settings_from_argv(["--quantize", "int8"]).quantize == "int8"
 
 
-def test_bad_profile_exits_with_a_message_not_a_traceback():
+@pytest.mark.parametrize(
+    ("arguments", "code", "said"),
+    [
+        (["--help"], 0, "usage: python app.py"),
+        (["--models", "nope"], 1, "error: Unknown profile 'nope'"),
+        (["--bogus"], 2, "unrecognized arguments: --bogus"),
+        (["--long-share", "2"], 1, "ROBERTA_DEMO_LONG_SHARE (--long-share) is 2.0"),
+    ],
+)
+def test_help_and_wrong_settings_answer_before_the_heavy_imports(arguments, code, said):
+    """Told at once (a second or so, not the ten of CPU that importing torch, transformers and gradio takes): the
+    settings are read and checked first. `-X importtime` lists every module the process imported."""
     result = subprocess.run(
-        [sys.executable, "app.py", "--models", "nope"], cwd=REPO, capture_output=True, text=True, timeout=120
+        [sys.executable, "-X", "importtime", "app.py", *arguments],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=HANG,
     )
-    assert result.returncode != 0
-    assert "error: Unknown profile 'nope'" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == code and said in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time")
+    }
+    assert not imported & {"torch", "transformers", "gradio", "numpy"}, imported & {"torch", "transformers", "gradio"}
 
 
 def test_download_skips_local_checkpoints_and_reports_offline_failures():
@@ -121,8 +140,8 @@ def test_sigterm_lets_the_request_under_way_finish_refuses_new_ones_and_exits_cl
         wait_until(lambda: "Stopping: no new requests" in app.output(), "the server to start draining")
         with pytest.raises(QueueError, match=r"Queue is full! Please try again\."):  # draining: nothing new is taken
             client.predict("too late", api_name="/sentiment_page")
-        assert len(job.result(timeout=120)["losses"]) == 150  # the run under way finished
-        assert app.process.wait(timeout=60) == 0
+        assert len(job.result(timeout=HANG)["losses"]) == 150  # the run under way finished
+        assert app.process.wait(timeout=HANG) == 0
     finally:
         log = app.stop()
     assert "Stopping: no new requests" in log and "All requests finished" in log

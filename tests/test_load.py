@@ -8,6 +8,8 @@ import pytest
 from roberta_demo.perf.loadtest import FINE_TUNE, REQUESTS, run_load
 from roberta_demo.perf.server import start_app
 
+pytestmark = pytest.mark.soak
+
 
 @pytest.fixture(scope="module")
 def served_app():

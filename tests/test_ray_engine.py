@@ -27,6 +27,7 @@ from roberta_demo.tasks import attention, classification, explain, facts, fill_m
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.common import MODEL_WORK
 from tests.conftest import require_ray
+from tests.waiting import wait_until
 
 SIX = [
     ["a wonderful film", "good"],
@@ -243,13 +244,11 @@ def test_a_killed_replica_is_restarted_and_only_requests_in_flight_fail(ray_engi
     for thread in threads:
         thread.start()
     try:
-        while answered_since(0) < 8:
-            time.sleep(0.05)
+        wait_until(lambda: answered_since(0) >= 8, "the clients' first answers")
         victim = _replica_name(ray_engine, "sentiment")
         killed = time.monotonic()
         ray.kill(ray.get_actor(victim, namespace="serve"), no_restart=True)  # Serve, not Ray, starts the new one
-        while time.monotonic() < killed + 120 and answered_since(killed) < 20:  # the new replica answers a run
-            time.sleep(0.2)
+        wait_until(lambda: answered_since(killed) >= 20, "the new replica to answer a run of requests")
     finally:
         stop.set()
         for thread in threads:

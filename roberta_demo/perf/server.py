@@ -56,10 +56,15 @@ class ServedApp:
         return output
 
 
+# Starting an app imports torch, transformers and gradio (about ten seconds of CPU, a minute or more on a loaded
+# machine): a limit only for a process that hangs.
+START_LIMIT_S = 600.0
+
+
 def serve(
-    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = START_LIMIT_S
 ) -> ServedApp:
-    """Run `command` (its `{port}` filled with a free local port) until it answers HTTP.
+    """Run `command` (its `{port}` filled with a free local port) until it answers HTTP (its readiness).
 
     Its output goes to a temporary file (a pipe nobody reads would block it once full), removed by `stop`.
     Raises RuntimeError with that output if the process exits or does not answer within `timeout` seconds.
@@ -86,7 +91,7 @@ def serve(
 
 
 def start_app(
-    models: str, extra: list[str] | None = None, env: dict[str, str] | None = None, timeout: float = 120
+    models: str, extra: list[str] | None = None, env: dict[str, str] | None = None, timeout: float = START_LIMIT_S
 ) -> ServedApp:
     """`python app.py --models MODELS` on a free local port, once it answers HTTP."""
     command = [sys.executable, "app.py", "--models", models, "--host", "127.0.0.1", "--port", "{port}", *(extra or [])]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import time
 import urllib.parse
 from pathlib import Path
+
+from tests.waiting import wait_until
 
 TIMEOUT = 60_000
 
@@ -21,7 +22,5 @@ def test_the_csv_a_page_was_handed_is_deleted_when_the_page_closes(open_page):
     assert served.name == "sentiment.csv" and served.is_file()
     assert "I loved it" in served.read_text(encoding="utf-8")
     page.close()  # the heartbeat ends: Gradio runs the page's unload event
-    deadline = time.monotonic() + 60
-    while served.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not served.exists() and not served.parent.exists()
+    wait_until(lambda: not served.exists(), "the closed page's file to go")
+    assert not served.parent.exists()

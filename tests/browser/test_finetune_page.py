@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from roberta_demo.tasks.finetune import PRESETS
+from tests.waiting import wait_until
 
 TIMEOUT = 60_000
 PRESET = "News headlines by topic"
@@ -45,7 +44,5 @@ def test_closing_the_page_frees_its_fine_tuned_model(open_page, backend):
     held = backend.held_count
     assert held >= 1
     page.close()  # the heartbeat ends: Gradio runs the page's unload event
-    deadline = time.monotonic() + 60
-    while backend.held_count == held and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: backend.held_count != held, "the closed page's model to be let go")
     assert backend.held_count == held - 1

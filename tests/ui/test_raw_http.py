@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from gradio.utils import get_upload_folder
+
+from tests.waiting import wait_until
 
 MODE = "Sentiment (negative / neutral / positive)"
 TABLE = {"headers": ["text", "label"], "data": [["great", "pos"], ["awful", "neg"]] * 2}
@@ -130,9 +131,7 @@ def test_a_client_that_goes_away_mid_run_stops_the_training(app_url, caplog):
         for line in stream.iter_lines():
             if line.startswith("event: generating"):
                 break  # one step reported: hang up
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and "Fine-tuning abandoned" not in caplog.text:
-        time.sleep(0.1)
+    wait_until(lambda: "Fine-tuning abandoned" in caplog.text, "the run to be abandoned")
     abandoned = [r.getMessage() for r in caplog.records if "Fine-tuning abandoned" in r.getMessage()]
     assert abandoned and "of 500" in abandoned[0] and "after step 500" not in abandoned[0]
     status, reply = _call(app_url, "sentiment", {"data": ["still serving"]})
