@@ -324,6 +324,7 @@ class RayEngine:
         self._registry = threading.Lock()
         # Threaded (max_concurrency): a visitor's long request does not hold up another's.
         self._shelf = Shelf.options(num_gpus=options.gpus, max_concurrency=4).remote(profile, options.held_models)  # type: ignore[attr-defined]
+        self._runs: dict[str, Any] = {}  # each streamed task's "completed" reference, until it is ready
         self.startup_seconds = time.perf_counter() - started
         log.info("Ray engine ready in %.1f s (%s)", self.startup_seconds, ray.get_runtime_context().gcs_address)
 
@@ -451,6 +452,7 @@ class RayEngine:
         run = secrets.token_urlsafe(8)
         task: Any = _streamed.options(num_cpus=self.options.cpus, num_gpus=self.options.gpus)
         updates = task.remote(self.profile, self._shelf, work, args, run)
+        self._runs[run] = updates.completed()
         stop_sent = finished = False
         try:
             for reference in updates:
@@ -467,6 +469,17 @@ class RayEngine:
             if not finished:
                 ray.cancel(updates)
             self._shelf.forget.remote(run)
+
+    def runs_under_way(self) -> int:
+        """Streamed tasks (fine-tuning runs) whose Ray task has not ended, a cancelled one until Ray has stopped it."""
+        runs = dict(self._runs)
+        if not runs:
+            return 0
+        ended, _ = ray.wait(list(runs.values()), num_returns=len(runs), timeout=0)
+        for run, completed in runs.items():
+            if completed in ended:
+                self._runs.pop(run, None)
+        return len(runs) - len(ended)
 
     def close(self) -> None:
         """Let the shelf go; the Serve applications stay (other front ends may use them) until Ray stops."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 import shutil
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -222,11 +222,11 @@ def test_concurrent_model_work_takes_turns_on_a_cpu_and_nested_work_goes_through
     running, most = [0], [0]
     guard = threading.Lock()
 
-    def work(_: object) -> str:
+    def work(loaded: Any) -> str:
         with guard:
             running[0] += 1
             most[0] = max(most[0], running[0])
-        time.sleep(0.05)
+        loaded.model(**loaded.tokenizer(["a text the model reads"] * 8, return_tensors="pt"))  # work that lasts
         inner = backend.apply(checkpoint, lambda loaded: loaded.checkpoint)  # work inside work: no deadlock
         with guard:
             running[0] -= 1

@@ -197,7 +197,7 @@ def test_a_run_nobody_reads_is_cancelled(on_ray):
     run = finetune.train(on_ray, examples, finetune.Recipe(steps=300), owner="session-gone")
     assert next(run).step == 1
     run.close()  # the page closed: the task is cancelled, and no model is held for it
-    time.sleep(1)
+    wait_until(lambda: on_ray.backend.runs_under_way() == 0, "Ray to end the cancelled task")
     with pytest.raises(InputError, match="train one first"):
         finetune.classify(on_ray, "session-gone", "I hated it")
 
