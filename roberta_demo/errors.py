@@ -6,10 +6,10 @@ import json
 import re
 from typing import Any
 
-__all__ = ["EngineError", "InputError", "ModelLoadError", "ModelNotHeld", "shown"]
+__all__ = ["SURROGATE", "EngineError", "InputError", "ModelLoadError", "ModelNotHeld", "shown"]
 
 SHOWN_CHARS = 60  # of a value a caller sent, where a message repeats it
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")  # a lone UTF-16 surrogate: JSON can carry one, no text encoder takes it
 
 
 class InputError(ValueError):
@@ -44,7 +44,7 @@ def shown(value: Any) -> str:
         written = json.dumps(value, ensure_ascii=False, default=lambda other: type(other).__name__)
     except ValueError:  # an integer too long to write out
         written = "a number too long to show"
-    written = _SURROGATE.sub(lambda found: f"\\u{ord(found[0]):04x}", written)
+    written = SURROGATE.sub(lambda found: f"\\u{ord(found[0]):04x}", written)
     if len(written) > SHOWN_CHARS:
         written = written[: SHOWN_CHARS - 1] + "…"
     return written.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

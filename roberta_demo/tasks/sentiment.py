@@ -53,8 +53,9 @@ def _texts_from_file(upload: Upload, context: TaskContext) -> list[str]:
     if not lines:
         return []
     header = [cell.strip().lower() for cell in lines[0].cells]
-    column = header.index("text") if upload.suffix != ".txt" and "text" in header else 0
-    body = lines[1:] if upload.suffix != ".txt" and "text" in header else lines
+    named = upload.suffix != ".txt" and "text" in header  # a CSV whose first row names its text column
+    column = header.index("text") if named else 0
+    body = lines[1:] if named else lines
     texts = []
     for row in body:
         cell = row.cells[column].strip() if len(row.cells) > column else ""

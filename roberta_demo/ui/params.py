@@ -14,12 +14,11 @@ import functools
 import inspect
 import json
 import math
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from roberta_demo.errors import InputError, shown
+from roberta_demo.errors import SURROGATE, InputError, shown
 
 __all__ = [
     "REQUIRED",
@@ -39,7 +38,6 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 REQUIRED = inspect.Parameter.empty
 Check = Callable[[str, Any], Any]  # (parameter name, value sent) → the value the endpoint gets; raises InputError
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ def wrong(name: str, accepted: str, value: Any) -> InputError:
 
 def _no_surrogate(name: str, value: str) -> str:
     """Text a tokenizer can read: a lone UTF-16 surrogate (JSON's "\\ud800") is not a character; no encoder takes it."""
-    if found := _SURROGATE.search(value):
+    if found := SURROGATE.search(value):
         raise InputError(
             f"{name} has a lone surrogate (U+{ord(found[0]):04X}) at character {found.start() + 1}, which is not a "
             "character: send the text as valid Unicode."
