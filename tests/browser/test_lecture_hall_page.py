@@ -153,6 +153,13 @@ def _font_size(page: Any, selector: str) -> float:
 def test_every_tab_after_a_result(open_page, axe_script, lang, mode):
     page = open_page(f"?lang={lang}{MODES[mode]}")
     page.set_viewport_size({"width": 1280, "height": 800})
+    # Gradio loads its theme's stylesheet after the page has drawn: until then a dark page's text stands on white.
+    page.wait_for_function(
+        """(dark) => [...document.querySelectorAll("link[rel=stylesheet]")].every((link) => link.sheet) && (!dark
+            || getComputedStyle(document.querySelector("gradio-app")).backgroundColor !== "rgb(255, 255, 255)")""",
+        arg=mode == "dark",
+        timeout=TIMEOUT,
+    )
     problems: dict[str, list[str]] = {}
     for tab in TABS:
         _run_first_example(page, tab, lang)
