@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("roberta_demo")
+DELIVERY_S = 10.0  # the most a drain waits for finished runs' answers to reach their clients
 
 
 def settings_from_argv(argv: Sequence[str]) -> Settings:
@@ -187,11 +188,21 @@ def serve(demo: gr.Blocks, settings: Settings) -> None:
 
 def drain(demo: gr.Blocks, seconds: float) -> bool:
     """Refuse new requests (the queue reports itself full) and wait up to `seconds` for the ones queued or running
-    to finish; True if they all did."""
+    to finish and for their answers to reach their clients; True if they all did."""
     queue = demo._queue
     queue.max_size = 0
     deadline = time.monotonic() + seconds
-    while queue.get_active_worker_count() or len(queue):
+    if not _wait(lambda: not (queue.get_active_worker_count() or len(queue)), deadline):
+        return False
+    # A finished run's answer is still on its way while its event is pending: closing now would make Gradio's
+    # stream send "Server stopped unexpectedly" in its place. A run nobody listens to (a plain HTTP call never
+    # read) stays pending for good, so this wait has a short bound of its own.
+    _wait(lambda: not any(list(queue.pending_event_ids_session.values())), min(deadline, time.monotonic() + DELIVERY_S))
+    return True
+
+
+def _wait(done: Callable[[], bool], deadline: float) -> bool:
+    while not done():
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.1)

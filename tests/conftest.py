@@ -20,6 +20,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("ROBERTA_DEMO_TINY_DIR", str(Path(tempfile.gettempdir()) / "roberta-demo-tiny-cache"))
 
 import gradio as gr  # noqa: E402
+import httpx  # noqa: E402
 import pytest  # noqa: E402
 from gradio_client import Client  # noqa: E402
 
@@ -27,9 +28,11 @@ from roberta_demo.backend import Backend, Engine  # noqa: E402
 from roberta_demo.catalog import Catalog  # noqa: E402
 from roberta_demo.cli import launch  # noqa: E402
 from roberta_demo.config import Limits, Profile, Settings, load_profile  # noqa: E402
+from roberta_demo.perf.server import client_for  # noqa: E402
 from roberta_demo.tasks.common import TaskContext  # noqa: E402
 from roberta_demo.ui.app import build_app  # noqa: E402
 from tests.planted import planted_backend  # noqa: E402
+from tests.waiting import HANG  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -100,8 +103,16 @@ def app_url(backend: Backend) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def http() -> Iterator[httpx.Client]:
+    """One HTTP client for the run's raw requests: its connections are kept open, and the CA bundle is loaded once
+    (`httpx.get` builds a client, and loads it, for every request: a third of a small call's time here)."""
+    with httpx.Client(timeout=HANG) as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
 def client(app_url: str) -> Iterator[Client]:
-    api = Client(app_url, verbose=False)
+    api = client_for(app_url)
     yield api
     api.close()
 

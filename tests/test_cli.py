@@ -10,7 +10,6 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
 from gradio_client.utils import QueueError, Status
 
@@ -18,37 +17,32 @@ from roberta_demo.backend import Backend
 from roberta_demo.cli import create_app, launch, make_engine, settings_from_argv
 from roberta_demo.config import ConfigError, Settings
 from roberta_demo.hub import weight_patterns
-from roberta_demo.perf.server import start_app
+from roberta_demo.perf.server import client_for, start_app
 from roberta_demo.ui.files import FILES
 from tests.conftest import REPO
 from tests.waiting import HANG, wait_until
 
 
-def test_app_serves_the_tiny_profile_and_loads_models_on_demand():
-    app = start_app("tiny")
+def test_offline_start_names_missing_checkpoints_and_tabs_answer_clearly(caplog):
+    """The default profile on a machine that has none of its checkpoints and no Hub: it starts, says what is
+    missing and how to get it, and each tab answers with that message. In process: `python app.py` itself is
+    started by the SIGTERM test below."""
+    settings = replace(settings_from_argv(["--models", "default", "--host", "127.0.0.1"]), device="cpu")
+    with caplog.at_level("WARNING", logger="roberta_demo"):
+        demo, _ = create_app(settings)
+    _, url, _ = launch(demo, settings, prevent_thread_lock=True, quiet=True)
     try:
-        top, _, _ = Client(app.url, verbose=False).predict("served", api_name="/sentiment_page")
-        assert top["label"] in {"negative", "neutral", "positive"}
-    finally:
-        log = app.stop()
-    assert "Profile tiny on cpu" in log
-    assert log.count("roberta_demo.backend: Loading ") == 1, log  # only the checkpoint the request needed
-
-
-def test_offline_start_names_missing_checkpoints_and_tabs_answer_clearly():
-    app = start_app("default")
-    try:
-        client = Client(app.url, verbose=False)
+        client = client_for(url)
         with pytest.raises(AppError, match="twitter-roberta-base-sentiment-latest is not in the local cache"):
             client.predict("offline", api_name="/sentiment_page")
         with pytest.raises(AppError, match=r"roberta-large-ner-english.*python -m roberta_demo download"):
             client.predict("offline", api_name="/ner_page")
-        page = httpx.get(app.url + "config", timeout=10).text
+        page = httpx.get(url + "config", timeout=HANG).text
         assert "nli-distilroberta-base is not in the local cache" in page  # the tab's notice
     finally:
-        log = app.stop()
-    assert "FacebookAI/roberta-base is not in the local cache" in log
-    assert "--models tiny" in log
+        demo.close()
+    assert "FacebookAI/roberta-base is not in the local cache" in caplog.text
+    assert "--models tiny" in caplog.text
 
 
 def test_start_up_loads_no_model_unless_preload(tiny_profile):
@@ -129,10 +123,15 @@ def test_download_fetches_safetensors_or_else_pytorch_weights_only():
     assert not any(pattern.endswith((".h5", ".msgpack", ".onnx")) for pattern in with_safetensors)
 
 
-def test_sigterm_lets_the_request_under_way_finish_refuses_new_ones_and_exits_cleanly():
+def test_the_app_serves_loads_on_demand_and_on_sigterm_finishes_the_run_under_way_then_exits():
+    """`python app.py --models tiny` in its own process: a request loads only the checkpoint it needs; SIGTERM
+    (what a Space or a container sends) lets the training under way finish, refuses new requests, and exits 0."""
     app = start_app("tiny", timeout=HANG)
     try:
-        client = Client(app.url, verbose=False)
+        client = client_for(app.url)
+        top, _, _ = client.predict("served", api_name="/sentiment_page")
+        assert top["label"] in {"negative", "neutral", "positive"}
+        assert app.output().count("roberta_demo.backend: Loading ") == 1  # only the checkpoint the request needed
         examples = {"headers": ["text", "label"], "data": [["great", "pos"], ["awful", "neg"]] * 4}
         job = client.submit(examples, None, None, 150, api_name="/fine_tune")  # a few seconds of training
         wait_until(lambda: job.status().code in (Status.PROCESSING, Status.ITERATING), "the training to start")
@@ -144,6 +143,7 @@ def test_sigterm_lets_the_request_under_way_finish_refuses_new_ones_and_exits_cl
         assert app.process.wait(timeout=HANG) == 0
     finally:
         log = app.stop()
+    assert "Profile tiny on cpu" in log
     assert "Stopping: no new requests" in log and "All requests finished" in log
     assert "Traceback" not in log
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from gradio_client import Client
 
 from roberta_demo.config import ConfigError, Limits, Settings, TaskModels, settings_from_env
 from roberta_demo.errors import EngineError, InputError, ModelLoadError
+from roberta_demo.perf.server import client_for
 from roberta_demo.results import FineTuned, RunInfo, TrainingUpdate
 from roberta_demo.tasks import attention, classification, explain, facts, fill_mask, finetune, formula, ner, sentiment
 from roberta_demo.tasks.common import TaskContext
@@ -293,7 +293,7 @@ def test_the_app_serves_its_endpoints_from_ray(ray_engine):
     model_events = [fn for fn in demo.fns.values() if fn.concurrency_id == MODEL_WORK]
     assert model_events and all(fn.concurrency_limit == 16 for fn in model_events)
     _, url, _ = launch(demo, settings, prevent_thread_lock=True, quiet=True)
-    client = Client(url, verbose=False)
+    client = client_for(url)
     try:
         answer = client.predict("I love this film!", api_name="/sentiment")
         assert answer["labels"] and answer["device"] == "cpu"

@@ -34,7 +34,6 @@ from typing import Any
 import httpx
 import numpy as np
 import torch
-from gradio_client import Client
 
 from roberta_demo import tiny
 from roberta_demo.backend import MODEL_CLASSES, Backend, LoadedModel, quantize_int8
@@ -43,7 +42,7 @@ from roberta_demo.loading import building
 from roberta_demo.perf.clients import rest_predict
 from roberta_demo.perf.fairness import fairness_rows, in_process, over_http
 from roberta_demo.perf.loadtest import resident_mb, warm_up
-from roberta_demo.perf.server import ServedApp, serve, start_app
+from roberta_demo.perf.server import ServedApp, client_for, serve, start_app
 from roberta_demo.results import FineTuned
 from roberta_demo.tasks import attention, explain, fill_mask, finetune, sentiment
 from roberta_demo.tasks.common import TaskContext
@@ -186,11 +185,11 @@ def _start_empty_app() -> ServedApp:
 
 def bench_http(url: str, repeats: int) -> dict[str, float]:
     """Round trips through the HTTP API: the sentiment endpoint, and an endpoint that does nothing."""
-    client = Client(url, verbose=False)
+    client = client_for(url)
     sentiment = median_seconds(lambda: client.predict(TEXT_32, api_name="/sentiment_page"), repeats)
     empty_app = _start_empty_app()
     try:
-        empty = Client(empty_app.url, verbose=False)
+        empty = client_for(empty_app.url)
         nothing = median_seconds(lambda: empty.predict(TEXT_32, api_name="/echo"), repeats)
     finally:
         empty_app.stop()
@@ -365,7 +364,7 @@ def bench_startup(config: Path, preload: bool) -> dict[str, float]:
     started = time.perf_counter()
     app = start_app(str(config), extra=["--preload"] if preload else [])
     try:
-        Client(app.url, verbose=False).predict(TEXT_32, api_name="/sentiment_page")
+        client_for(app.url).predict(TEXT_32, api_name="/sentiment_page")
         seconds = time.perf_counter() - started
         if not preload:
             return {"first_answer": seconds}

@@ -31,7 +31,7 @@ from typing import Any
 
 from gradio_client import Client
 
-from roberta_demo.perf.server import start_app
+from roberta_demo.perf.server import client_for, start_app
 
 __all__ = ["REQUESTS", "LoadReport", "MinuteStats", "percentile", "resident_mb", "run_load", "warm_up"]
 
@@ -205,7 +205,7 @@ def _connect(url: str, deadline: float, recorder: _Recorder) -> Client | None:
     """A client of `url`, retried until `deadline` (a busy server can be slow to hand out its config)."""
     while time.monotonic() < deadline:
         try:
-            return Client(url, verbose=False)
+            return client_for(url)
         except Exception as exc:
             recorder.failure("connect", exc)
             time.sleep(1.0)
@@ -243,7 +243,7 @@ def _sample_memory(pid: int, report: LoadReport, started: float, stop: threading
 
 def warm_up(url: str) -> None:
     """Every endpoint once, so every model is loaded before memory is measured."""
-    client = Client(url, verbose=False)
+    client = client_for(url)
     for endpoint, args in [*REQUESTS, FINE_TUNE]:
         client.predict(*args, api_name=endpoint)
     client.close()

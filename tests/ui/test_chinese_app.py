@@ -13,6 +13,7 @@ from gradio_client.exceptions import AppError
 
 from roberta_demo.backend import Backend
 from roberta_demo.config import Settings, load_profile
+from roberta_demo.perf.server import client_for
 from roberta_demo.ui import ner as ner_tab
 from roberta_demo.ui import sentiment as sentiment_tab
 from tests.conftest import serve_app
@@ -29,7 +30,7 @@ def zh_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def zh_client(zh_url: str) -> Iterator[Client]:
-    client = Client(zh_url, verbose=False)
+    client = client_for(zh_url)
     yield client
     client.close()
 

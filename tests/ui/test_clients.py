@@ -17,6 +17,7 @@ import pytest
 from gradio_client import Client
 
 from roberta_demo.config import Settings
+from roberta_demo.perf.server import client_for
 from roberta_demo.tasks.common import TaskContext
 from tests.conftest import serve_app
 
@@ -61,7 +62,7 @@ def _without_timing(answer: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def python(app: str) -> Iterator[Client]:
-    client = Client(app, verbose=False)
+    client = client_for(app)
     yield client
     client.close()
 

@@ -11,6 +11,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from roberta_demo.config import Settings
+from roberta_demo.perf.server import client_for
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.api import ENDPOINTS
 from tests.conftest import serve_app
@@ -22,7 +23,7 @@ RUN_KEYS = {"checkpoint", "device", "ms", "truncation"}
 @pytest.fixture(scope="module")
 def planted_client(planted: TaskContext) -> Iterator[Client]:
     demo, url = serve_app(planted.backend, Settings())
-    client = Client(url, verbose=False)
+    client = client_for(url)
     yield client
     client.close()
     demo.close()

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from roberta_demo.backend import Backend
 from roberta_demo.config import Limits, Settings, TaskModels
+from roberta_demo.perf.server import client_for
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import attention as attention_tab
 from roberta_demo.ui import classification as classification_tab
@@ -35,7 +35,7 @@ def test_a_broken_checkpoint_breaks_only_its_tabs_and_is_retried(tiny_profile, t
     tasks["sentiment"] = TaskModels("sentiment", (str(missing),))
     demo, url = _serve(Backend(replace(tiny_profile, tasks=tasks), "cpu"), Settings())
     try:
-        client = Client(url, verbose=False)
+        client = client_for(url)
         with pytest.raises(AppError, match="sentiment-model does not exist"):
             client.predict("hello", api_name="/sentiment_page")
         assert client.predict("Angela in Berlin", api_name="/ner_page")[0]  # other tabs keep answering
@@ -55,7 +55,7 @@ def test_a_full_queue_answers_busy_try_again(tiny_profile):
     # wait depended on how fast the queue moved them in, and the test failed on a busy machine.)
     demo, url = _serve(Backend(tiny_profile, "cpu", batching=False), Settings(queue_size=2))
     texts = "\n".join(f"a fairly long text number {i} to keep the model busy for a while" for i in range(500))
-    client = Client(url, verbose=False)
+    client = client_for(url)
 
     def call(_: int) -> str:
         try:

@@ -79,17 +79,17 @@ WRONG: dict[str, Any] = {
 CASES = [(endpoint, name) for endpoint, values in VALID.items() for name in values]
 
 
-def _sent(app_url: str, endpoint: str, body: str) -> str:
+def _sent(http: httpx.Client, app_url: str, endpoint: str, body: str) -> str:
     """POST the body to /gradio_api/call/ENDPOINT and read the event stream to its end."""
     headers = {"content-type": "application/json"}
-    posted = httpx.post(f"{app_url}gradio_api/call/{endpoint}", content=body.encode(), headers=headers, timeout=60)
+    posted = http.post(f"{app_url}gradio_api/call/{endpoint}", content=body.encode(), headers=headers)
     assert posted.status_code == 200, posted.text
-    return httpx.get(f"{app_url}gradio_api/call/{endpoint}/{posted.json()['event_id']}", timeout=300).text
+    return http.get(f"{app_url}gradio_api/call/{endpoint}/{posted.json()['event_id']}").text
 
 
-def _message(app_url: str, endpoint: str, values: dict[str, Any]) -> str | None:
+def _message(http: httpx.Client, app_url: str, endpoint: str, values: dict[Any, Any]) -> str | None:
     """The refusal's message, or None for a result."""
-    stream = _sent(app_url, endpoint, json.dumps({"data": list(values.values())}))
+    stream = _sent(http, app_url, endpoint, json.dumps({"data": list(values.values())}))
     last = stream.strip().rsplit("event: ", 1)[-1]
     if last.startswith("complete"):
         return None
@@ -97,10 +97,12 @@ def _message(app_url: str, endpoint: str, values: dict[str, Any]) -> str | None:
     return str(json.loads(last.split("data: ", 1)[1])["error"])
 
 
-def _answers(app_url: str, endpoint: str, calls: dict[str, dict[Any, Any]]) -> dict[str, str | None]:
+def _answers(
+    http: httpx.Client, app_url: str, endpoint: str, calls: dict[str, dict[Any, Any]]
+) -> dict[str, str | None]:
     """Each call's message (None for a result), the calls sent together as many visitors would."""
     with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = pool.map(lambda values: _message(app_url, endpoint, values), calls.values())
+        answers = pool.map(lambda values: _message(http, app_url, endpoint, values), calls.values())
         return dict(zip(calls, answers, strict=True))
 
 
@@ -111,10 +113,10 @@ def test_every_endpoint_is_in_the_sweep(client):
 
 
 @pytest.mark.parametrize(("endpoint", "parameter"), CASES, ids=[f"{e}.{p}" for e, p in CASES])
-def test_a_wrong_value_is_named_never_a_bug(app_url, endpoint, parameter):
+def test_a_wrong_value_is_named_never_a_bug(http, app_url, endpoint, parameter):
     before = sum(common.UNEXPECTED.values())
     sent = {kind: {**VALID[endpoint], parameter: value} for kind, value in WRONG.items()}
-    for kind, message in _answers(app_url, endpoint, sent).items():
+    for kind, message in _answers(http, app_url, endpoint, sent).items():
         if message is None:
             continue  # a value this parameter can take (0 for a layer, "" for an optional text)
         assert GENERIC not in message and "Traceback" not in message, (kind, message)
@@ -123,10 +125,10 @@ def test_a_wrong_value_is_named_never_a_bug(app_url, endpoint, parameter):
     assert sum(common.UNEXPECTED.values()) == before
 
 
-def test_the_message_names_the_parameter_the_value_and_what_is_accepted(app_url):
-    message = _message(app_url, "fill_mask", {**VALID["fill_mask"], "top_k": math.nan})
+def test_the_message_names_the_parameter_the_value_and_what_is_accepted(http, app_url):
+    message = _message(http, app_url, "fill_mask", {**VALID["fill_mask"], "top_k": math.nan})
     assert message == "top_k must be a whole number from 1 to 20; it was NaN."
-    message = _message(app_url, "sentiment", {**VALID["sentiment"], "text": "fine \ud83d"})
+    message = _message(http, app_url, "sentiment", {**VALID["sentiment"], "text": "fine \ud83d"})
     assert message is not None and message.startswith("text has a lone surrogate (U+D83D) at character 6")
 
 
@@ -137,11 +139,11 @@ def test_gradio_client_gets_the_same_names(client):
         client.predict(*{**VALID["attention"], "text_pair": ["a"]}.values(), api_name="/attention")
 
 
-def test_a_message_is_in_the_language_of_the_request(app_url):
+def test_a_message_is_in_the_language_of_the_request(http, app_url):
     body = json.dumps({"data": ["a <mask>", -1]}).encode()
     headers = {"content-type": "application/json", "accept-language": "zh-CN,zh;q=0.9"}
-    posted = httpx.post(f"{app_url}gradio_api/call/fill_mask", content=body, headers=headers, timeout=60)
-    stream = httpx.get(f"{app_url}gradio_api/call/fill_mask/{posted.json()['event_id']}", headers=headers).text
+    posted = http.post(f"{app_url}gradio_api/call/fill_mask", content=body, headers=headers)
+    stream = http.get(f"{app_url}gradio_api/call/fill_mask/{posted.json()['event_id']}", headers=headers).text
     assert json.loads(stream.split("data: ", 1)[1])["error"] == "top_k 必须是 1 到 20 之间的整数；收到的是 -1。"
 
 
@@ -160,9 +162,9 @@ def test_an_integral_float_is_a_whole_number(client):
         ("fine_tune", '{"data": [{"data": [["a", "x"]]}, null, null, 18446744073709551616]}'),
     ],
 )
-def test_raw_json_values_over_plain_http(app_url, endpoint, body):
+def test_raw_json_values_over_plain_http(http, app_url, endpoint, body):
     """Values as a script writes them by hand (a number past a float's range, NaN, an escaped lone surrogate)."""
-    stream = _sent(app_url, endpoint, body)
+    stream = _sent(http, app_url, endpoint, body)
     assert GENERIC not in stream and "Traceback" not in stream
     assert "event: complete" in stream or "must be" in stream or "surrogate" in stream, stream[-300:]
 
@@ -178,9 +180,9 @@ PAGE_TEXTS = {
 }
 
 
-def _page_calls(app_url: str) -> list[tuple[str, int, str, list[Any]]]:
+def _page_calls(http: httpx.Client, app_url: str) -> list[tuple[str, int, str, list[Any]]]:
     """(endpoint, index, parameter, the page's default values) for every value of every tab's run."""
-    info = httpx.get(f"{app_url}gradio_api/info?all_endpoints=true", timeout=30).json()["named_endpoints"]
+    info = http.get(f"{app_url}gradio_api/info?all_endpoints=true").json()["named_endpoints"]
     calls = []
     for endpoint, text in PAGE_TEXTS.items():
         parameters = info[f"/{endpoint}"]["parameters"]
@@ -189,15 +191,15 @@ def _page_calls(app_url: str) -> list[tuple[str, int, str, list[Any]]]:
     return calls
 
 
-def test_a_wrong_value_for_a_tab_is_named_never_a_bug(app_url):
+def test_a_wrong_value_for_a_tab_is_named_never_a_bug(http, app_url):
     before = sum(common.UNEXPECTED.values())
-    calls = _page_calls(app_url)
+    calls = _page_calls(http, app_url)
     assert len(calls) == 28
     for endpoint, index, parameter, defaults in calls:
         if parameter == "upload":
             continue  # a file: tests/ui/test_raw_http.py sends paths the server did not hand out
         sent = {kind: dict(enumerate(defaults)) | {index: value} for kind, value in WRONG.items()}
-        for kind, message in _answers(app_url, endpoint, sent).items():
+        for kind, message in _answers(http, app_url, endpoint, sent).items():
             if message is None:
                 continue
             assert GENERIC not in message and "Traceback" not in message, (endpoint, parameter, kind, message)
@@ -205,10 +207,10 @@ def test_a_wrong_value_for_a_tab_is_named_never_a_bug(app_url):
     assert sum(common.UNEXPECTED.values()) == before
 
 
-def test_a_tab_names_its_values_as_the_endpoints_do(app_url):
-    defaults = {p: d for e, _, p, d in _page_calls(app_url) if e == "fill_mask_page"}["top_k"]
-    message = _message(app_url, "fill_mask_page", dict(enumerate([defaults[0], math.nan, *defaults[2:]])))
+def test_a_tab_names_its_values_as_the_endpoints_do(http, app_url):
+    defaults = {p: d for e, _, p, d in _page_calls(http, app_url) if e == "fill_mask_page"}["top_k"]
+    message = _message(http, app_url, "fill_mask_page", dict(enumerate([defaults[0], math.nan, *defaults[2:]])))
     assert message == "top_k must be a number from 1 to 20; it was NaN."
-    message = _message(app_url, "fill_mask_page", dict(enumerate([*defaults[:3], "<b>x</b>"])))
+    message = _message(http, app_url, "fill_mask_page", dict(enumerate([*defaults[:3], "<b>x</b>"])))
     accepted = 'one of "tiny/tiny-roberta", "tiny/tiny-distilroberta"'
     assert message == f'checkpoint must be {accepted}; it was "\\u003cb\\u003ex\\u003c/b\\u003e".'

@@ -18,15 +18,15 @@ MODE = "Sentiment (negative / neutral / positive)"
 TABLE = {"headers": ["text", "label"], "data": [["great", "pos"], ["awful", "neg"]] * 2}
 
 
-def _call(app_url: str, endpoint: str, body: bytes | dict) -> tuple[int, str]:
+def _call(http: httpx.Client, app_url: str, endpoint: str, body: bytes | dict) -> tuple[int, str]:
     """POST /gradio_api/call/ENDPOINT, then read its event stream to the end: (status, what the client got)."""
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
     headers = {"content-type": "application/json"}
-    posted = httpx.post(f"{app_url}gradio_api/call/{endpoint}", content=content, headers=headers, timeout=30)
+    posted = http.post(f"{app_url}gradio_api/call/{endpoint}", content=content, headers=headers)
     if posted.status_code != 200:
         return posted.status_code, posted.text
     event_id = posted.json()["event_id"]
-    streamed = httpx.get(f"{app_url}gradio_api/call/{endpoint}/{event_id}", timeout=120)
+    streamed = http.get(f"{app_url}gradio_api/call/{endpoint}/{event_id}")
     return streamed.status_code, streamed.text
 
 
@@ -85,33 +85,35 @@ def _leaks(reply: str) -> bool:
         "file-not-handed-out",
     ],
 )
-def test_a_malformed_call_gets_a_message_naming_the_problem(app_url, endpoint, data, message):
-    status, reply = _call(app_url, endpoint, {"data": data})
+def test_a_malformed_call_gets_a_message_naming_the_problem(http, app_url, endpoint, data, message):
+    status, reply = _call(http, app_url, endpoint, {"data": data})
     assert status == 200 and message in _error(reply) and not _leaks(reply)
-    status, reply = _call(app_url, "sentiment", {"data": ["still serving"]})
+    status, reply = _call(http, app_url, "sentiment", {"data": ["still serving"]})
     assert status == 200 and reply.startswith("event: complete")
 
 
 @pytest.mark.parametrize("endpoint", ["sentiment", "sentiment_page", "ner", "fill_mask", "attention", "classify"])
-def test_only_the_text_gets_the_result_with_the_other_values_defaulted(app_url, endpoint):
-    status, reply = _call(app_url, endpoint, {"data": ["Paris is <mask>, Zoë said."]})
+def test_only_the_text_gets_the_result_with_the_other_values_defaulted(http, app_url, endpoint):
+    status, reply = _call(http, app_url, endpoint, {"data": ["Paris is <mask>, Zoë said."]})
     assert status == 200 and reply.startswith("event: complete"), reply[:300]
 
 
-def test_a_list_for_text_is_read_as_its_text(app_url):
-    status, reply = _call(app_url, "sentiment_page", {"data": [["a", "b"], MODE]})  # the Textbox makes it a string
+def test_a_list_for_text_is_read_as_its_text(http, app_url):
+    status, reply = _call(
+        http, app_url, "sentiment_page", {"data": [["a", "b"], MODE]}
+    )  # the Textbox makes it a string
     assert status == 200 and reply.startswith("event: complete")
 
 
-def test_malformed_json_and_a_body_without_data_are_422_with_the_reason(app_url):
-    status, reply = _call(app_url, "sentiment", b"{not json")
+def test_malformed_json_and_a_body_without_data_are_422_with_the_reason(http, app_url):
+    status, reply = _call(http, app_url, "sentiment", b"{not json")
     assert status == 422 and "JSON decode error" in reply and not _leaks(reply)
-    status, reply = _call(app_url, "sentiment", {"text": "no data field"})
+    status, reply = _call(http, app_url, "sentiment", {"text": "no data field"})
     assert status == 422 and '"loc":["body","data"]' in reply and "Field required" in reply
 
 
-def test_an_unknown_endpoint_is_a_404_that_says_where_to_look(app_url):
-    status, reply = _call(app_url, "nope", {"data": ["a"]})
+def test_an_unknown_endpoint_is_a_404_that_says_where_to_look(http, app_url):
+    status, reply = _call(http, app_url, "nope", {"data": ["a"]})
     assert status == 404
     assert json.loads(reply) == {
         "error": "There is no endpoint /nope. The API page (?view=api) lists the endpoints and their values."
@@ -123,7 +125,7 @@ def test_a_server_file_that_was_not_handed_out_is_not_served(app_url):
     assert reply.status_code == 403 and "root:" not in reply.text
 
 
-def test_a_client_that_goes_away_mid_run_stops_the_training(app_url, caplog):
+def test_a_client_that_goes_away_mid_run_stops_the_training(http, app_url, caplog):
     caplog.set_level(logging.INFO, logger="roberta_demo.tasks.finetune")
     body = {"data": [TABLE, None, None, 500, 1e-3, 8, 64, 0, True]}
     event_id = httpx.post(f"{app_url}gradio_api/call/fine_tune", json=body, timeout=30).json()["event_id"]
@@ -134,7 +136,7 @@ def test_a_client_that_goes_away_mid_run_stops_the_training(app_url, caplog):
     wait_until(lambda: "Fine-tuning abandoned" in caplog.text, "the run to be abandoned")
     abandoned = [r.getMessage() for r in caplog.records if "Fine-tuning abandoned" in r.getMessage()]
     assert abandoned and "of 500" in abandoned[0] and "after step 500" not in abandoned[0]
-    status, reply = _call(app_url, "sentiment", {"data": ["still serving"]})
+    status, reply = _call(http, app_url, "sentiment", {"data": ["still serving"]})
     assert status == 200 and reply.startswith("event: complete")
 
 

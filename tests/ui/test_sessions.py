@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from gradio_client import Client
-
 from roberta_demo.config import Settings
+from roberta_demo.perf.server import client_for
 from tests.conftest import serve_app
 
 
 def test_updated_components_do_not_pile_up_in_the_session(backend):
     demo, url = serve_app(backend, Settings())
     try:
-        client = Client(url, verbose=False)
+        client = client_for(url)
         for _ in range(2):  # the attention view updates its layer and head sliders on every run
             client.predict("The cat sat on the mat.", api_name="/attention_page")
         session = demo.state_holder.session_data[client.session_hash]

@@ -9,7 +9,6 @@ import json
 import os
 from pathlib import Path
 
-import httpx
 import pytest
 
 from roberta_demo.results import safe_csv
@@ -46,12 +45,12 @@ def test_checkpoints_are_named_not_placed(tiny_profile):
     assert Path(tiny_profile.location("tiny/tiny-sentiment"), "config.json").is_file()
 
 
-def test_the_page_config_and_the_api_description_carry_no_server_path(app_url):
+def test_the_page_config_and_the_api_description_carry_no_server_path(http, app_url):
     for address in ("config", "gradio_api/info?all_endpoints=true", "gradio_api/openapi.json"):
-        reply = httpx.get(app_url + address, timeout=30)
+        reply = http.get(app_url + address)
         assert reply.status_code == 200
         assert_no_server_path(reply.text)
-    assert "tiny/tiny-sentiment" in httpx.get(app_url + "config", timeout=30).text  # the choices, by name
+    assert "tiny/tiny-sentiment" in http.get(app_url + "config").text  # the choices, by name
 
 
 @pytest.mark.parametrize("endpoint", sorted(VALID))
@@ -62,30 +61,30 @@ def test_no_answer_carries_a_server_path(client, endpoint):
         assert result["checkpoint"].startswith("tiny/")
 
 
-def test_a_checkpoint_is_accepted_by_its_name_and_refusals_list_names(app_url, client):
+def test_a_checkpoint_is_accepted_by_its_name_and_refusals_list_names(http, app_url, client):
     result = client.predict("Lovely.", "sentiment", "tiny/tiny-sentiment", api_name="/sentiment")
     assert result["checkpoint"] == "tiny/tiny-sentiment"
     for place in _places():
-        refusal = _message(app_url, "sentiment", {"text": "Lovely.", "mode": "sentiment", "checkpoint": place})
+        refusal = _message(http, app_url, "sentiment", {"text": "Lovely.", "mode": "sentiment", "checkpoint": place})
         assert refusal is not None and "choose one of: tiny/tiny-sentiment." in refusal
         assert_no_server_path(refusal.replace(json.dumps(place)[:40], ""))  # the refused value is quoted back
 
 
-def test_only_the_intended_endpoints_are_callable(app_url):
-    info = httpx.get(app_url + "gradio_api/info?all_endpoints=true", timeout=30).json()
+def test_only_the_intended_endpoints_are_callable(http, app_url):
+    info = http.get(app_url + "gradio_api/info?all_endpoints=true").json()
     assert sorted(name.strip("/") for name in info["named_endpoints"]) == sorted(CALLABLE)
     assert not info["unnamed_endpoints"]
-    config = httpx.get(app_url + "config", timeout=30).json()
+    config = http.get(app_url + "config").json()
     private = {d["api_name"] for d in config["dependencies"] if d.get("api_name") and d["api_name"] not in CALLABLE}
     assert {"load_csv", "lambda", "load_example"} <= private  # the page's own events, Gradio's among them
     for name in private:
         for route in ("gradio_api/call", "gradio_api/call/v2", "gradio_api/run", "gradio_api/api"):
-            reply = httpx.post(f"{app_url}{route}/{name}", json={"data": [None]}, timeout=30)
+            reply = http.post(f"{app_url}{route}/{name}", json={"data": [None]})
             assert reply.status_code == 404 and f"There is no endpoint /{name}." in reply.text, (route, name)
 
 
-def test_no_table_on_the_page_copies_its_cells_raw(app_url):
-    config = httpx.get(app_url + "config", timeout=30).json()
+def test_no_table_on_the_page_copies_its_cells_raw(http, app_url):
+    config = http.get(app_url + "config").json()
     tables = [c for c in config["components"] if c["type"] == "dataframe"]
     assert len(tables) == 7
     assert all(table["props"]["buttons"] == ["fullscreen"] for table in tables)
