@@ -20,6 +20,7 @@ from roberta_demo.errors import ModelLoadError
 from roberta_demo.loading import building, wait_for_builds
 from roberta_demo.tasks import attention, explain, finetune, sentiment
 from roberta_demo.tasks.common import TaskContext
+from tests.waiting import HANG
 
 BACKEND_SOURCE = Path(__file__).resolve().parents[1] / "roberta_demo" / "backend.py"
 CLASSIFY = PipelineCall("text-classification", {"top_k": None, "truncation": True}, batchable=True)
@@ -87,7 +88,7 @@ def test_concurrent_first_requests_load_a_checkpoint_once(tiny_profile):
     results, errors = [], []
 
     def first_request() -> None:
-        barrier.wait(timeout=30)
+        barrier.wait(timeout=HANG)
         try:
             results.append(fresh.run(CLASSIFY, ["All at once!"], checkpoint).outputs[0])
         except Exception as exc:  # surfaced below
@@ -97,7 +98,7 @@ def test_concurrent_first_requests_load_a_checkpoint_once(tiny_profile):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=HANG)
     assert not errors
     assert len(results) == 8 and all(result == results[0] for result in results)
     assert fresh.load_counts == {checkpoint: 1}

@@ -108,9 +108,9 @@ def test_help_and_wrong_settings_answer_before_the_heavy_imports(arguments, code
 
 def test_download_skips_local_checkpoints_and_reports_offline_failures():
     command = [sys.executable, "-m", "roberta_demo", "download", "--models"]
-    tiny = subprocess.run([*command, "tiny"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    tiny = subprocess.run([*command, "tiny"], cwd=REPO, capture_output=True, text=True, timeout=HANG)
     assert tiny.returncode == 0, tiny.stderr
-    default = subprocess.run([*command, "default"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    default = subprocess.run([*command, "default"], cwd=REPO, capture_output=True, text=True, timeout=HANG)
     assert default.returncode == 1
     assert "[1/8] cardiffnlp/twitter-roberta-base-sentiment-latest" in default.stdout
     assert "could not be downloaded" in default.stderr

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.waiting import HANG
 
 PACKAGE = REPO / "roberta_demo"
 MODEL_SIDE = {"torch", "transformers", "tokenizers", "captum", "roberta_demo.backend"}
@@ -71,6 +72,6 @@ def test_layer_imports(layer):
 def test_results_and_views_import_without_torch():
     blocked = "import sys\nfor name in ('torch', 'transformers', 'tokenizers'):\n    sys.modules[name] = None\n"
     probe = blocked + "".join(f"import {module}\n" for module in TORCH_FREE) + "print('ok')"
-    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=HANG)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"

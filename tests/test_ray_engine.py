@@ -27,7 +27,7 @@ from roberta_demo.tasks import attention, classification, explain, facts, fill_m
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.common import MODEL_WORK
 from tests.conftest import require_ray
-from tests.waiting import wait_until
+from tests.waiting import HANG, wait_until
 
 SIX = [
     ["a wonderful film", "good"],
@@ -125,7 +125,7 @@ def test_a_replica_batches_single_texts_that_arrive_together(on_ray):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=HANG)
     alone = sentiment.classify_many(on_ray, texts)
     for answer, row in zip(with_threads, alone.rows, strict=True):  # batched or not, each text keeps its answer
         assert dict(zip(answer.labels, answer.scores, strict=True)) == pytest.approx(row.scores, abs=1e-5)
@@ -252,7 +252,7 @@ def test_a_killed_replica_is_restarted_and_only_requests_in_flight_fail(ray_engi
     finally:
         stop.set()
         for thread in threads:
-            thread.join(timeout=60)
+            thread.join(timeout=HANG)
     in_flight = [run for run in runs if run[0] < killed < run[1]]
     failed = [run for run in runs if run[2] != "ok"]
     print(f"\n{len(failed)} of {len(runs)} requests failed, {len(in_flight)} were in flight: {failed[:1]}")

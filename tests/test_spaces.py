@@ -17,6 +17,7 @@ from roberta_demo.config import load_profile, settings_from_env
 from roberta_demo.ui import common
 from roberta_demo.ui.app import build_app
 from tests.conftest import REPO
+from tests.waiting import HANG
 
 
 def _front_matter() -> dict:
@@ -40,7 +41,7 @@ def test_app_module_builds_demo_from_the_environment_alone():
         "len(app.backend.load_counts))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=HANG
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "tiny", "0"]  # built, configured by env, nothing loaded

@@ -7,9 +7,10 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["HANG", "wait_until"]
+__all__ = ["HANG", "HANG_MS", "wait_until"]
 
 HANG = 600.0  # seconds after which a wait is a hang, not a slow machine
+HANG_MS = int(HANG * 1000)  # the same, as Playwright counts it
 
 
 def wait_until(condition: Callable[[], object], what: str, limit: float = HANG) -> None:

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 import pytest
 
 from roberta_demo.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.waiting import HANG_MS
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
@@ -57,6 +58,7 @@ def open_page(chromium_browser, app_url) -> Iterator[Callable[[str], Any]]:
     logs as errors that say nothing about the page under test.
     """
     context = chromium_browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(HANG_MS)  # every wait and action: a limit for a hang only
     log = PageLog()
     context.route("**/*", _offline_route(log))
 

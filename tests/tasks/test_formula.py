@@ -11,6 +11,7 @@ import torch
 from roberta_demo.errors import InputError
 from roberta_demo.tasks import facts, formula
 from roberta_demo.tasks.encoding import encode
+from tests.waiting import HANG
 
 TEXT = "The animal didn't cross the street because it was too tired."
 
@@ -83,7 +84,7 @@ def test_hooks_record_only_the_thread_that_set_them(backend):
     with formula.recording({"query": attention.query}) as seen, torch.inference_mode():
         other = threading.Thread(target=lambda: model.model(**inputs))
         other.start()
-        other.join(timeout=30)
+        other.join(timeout=HANG)
         assert seen == {}  # a concurrent request on the same model is not captured
         model.model(**inputs)
         assert set(seen) == {"query"}

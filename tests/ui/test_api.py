@@ -11,6 +11,7 @@ from gradio_client.exceptions import AppError
 
 from roberta_demo.tasks.classification import DEFAULT_LABELS
 from roberta_demo.ui import attention as attention_tab
+from tests.waiting import HANG
 
 
 def _confidences(label_output: dict) -> dict[str, float]:
@@ -126,7 +127,7 @@ def test_attention_refuses_checkpoints_outside_the_configuration(client):
 
 
 def test_page_says_the_tiny_models_are_untrained_and_shows_the_device(app_url):
-    config = httpx.get(app_url + "config", timeout=10).text
+    config = httpx.get(app_url + "config", timeout=HANG).text
     assert "Test models." in config and "random weights" in config
     assert "device <b>cpu</b>" in config and "profile <b>tiny</b>" in config
 
@@ -135,7 +136,7 @@ def test_the_page_config_holds_no_live_objects(app_url, client):
     # Gradio deep-copies the config for every page load: a bound method in it (a gr.State's delete_callback) would
     # copy the backend it belongs to, models and all, and print its repr into the page.
     client.predict("Warm the models first.", api_name="/sentiment_page")
-    config = httpx.get(app_url + "config", timeout=10).text
+    config = httpx.get(app_url + "config", timeout=HANG).text
     assert "bound method" not in config and "Backend" not in config and "TaskContext" not in config
 
 

@@ -17,6 +17,7 @@ from roberta_demo.perf.server import client_for
 from roberta_demo.ui import ner as ner_tab
 from roberta_demo.ui import sentiment as sentiment_tab
 from tests.conftest import serve_app
+from tests.waiting import HANG
 
 TEXT = "李明在清华大学读书，他最喜欢《红楼梦》。"
 
@@ -36,7 +37,7 @@ def zh_client(zh_url: str) -> Iterator[Client]:
 
 
 def test_the_tabs_offer_chinese_examples_and_presets(zh_url):
-    config = httpx.get(zh_url + "config", timeout=10).text
+    config = httpx.get(zh_url + "config", timeout=HANG).text
     for example in (
         *sentiment_tab.ZH_EXAMPLES[:2],
         ner_tab.ZH_EXAMPLES[0],
@@ -106,7 +107,7 @@ def test_the_chinese_profile_names_its_checkpoints_too(zh_url, zh_client):
     from tests.ui.test_what_leaves import assert_no_server_path
 
     for address in ("config", "gradio_api/info?all_endpoints=true"):
-        assert_no_server_path(httpx.get(zh_url + address, timeout=30).text)
+        assert_no_server_path(httpx.get(zh_url + address, timeout=HANG).text)
     result = zh_client.predict("这部电影很好看。", api_name="/sentiment")
     assert result["checkpoint"] == "tiny/tiny-zh-jd"
     assert_no_server_path(json.dumps(result))

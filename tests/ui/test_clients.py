@@ -20,6 +20,7 @@ from roberta_demo.config import Settings
 from roberta_demo.perf.server import client_for
 from roberta_demo.tasks.common import TaskContext
 from tests.conftest import serve_app
+from tests.waiting import HANG
 
 JS = Path(__file__).resolve().parents[1] / "js"
 CALLS: list[tuple[str, dict[str, Any]]] = [
@@ -83,7 +84,7 @@ def _javascript(node: str, url: str, endpoint: str, arguments: dict[str, Any]) -
         cwd=JS,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG,
     )
     reply = json.loads(ran.stdout.strip().splitlines()[-1])
     assert ran.returncode == 0, reply
@@ -92,9 +93,9 @@ def _javascript(node: str, url: str, endpoint: str, arguments: dict[str, Any]) -
 
 
 def _plain_http(url: str, endpoint: str, values: list[Any]) -> dict[str, Any]:
-    posted = httpx.post(f"{url}gradio_api/call/{endpoint}", json={"data": values}, timeout=30)
+    posted = httpx.post(f"{url}gradio_api/call/{endpoint}", json={"data": values}, timeout=HANG)
     event_id = posted.json()["event_id"]
-    stream = httpx.get(f"{url}gradio_api/call/{endpoint}/{event_id}", timeout=120).text
+    stream = httpx.get(f"{url}gradio_api/call/{endpoint}/{event_id}", timeout=HANG).text
     assert stream.startswith("event: complete"), stream[:300]
     (answer,) = json.loads(stream.split("data: ", 1)[1])
     return answer
@@ -109,6 +110,10 @@ def test_javascript_and_plain_http_get_what_python_gets(app, python, node, endpo
 
 def test_javascript_gets_the_message_of_a_refusal(app, node):
     ran = subprocess.run(
-        [node, "call.mjs", app, "/ner", json.dumps({"text": "  "})], cwd=JS, capture_output=True, text=True, timeout=120
+        [node, "call.mjs", app, "/ner", json.dumps({"text": "  "})],
+        cwd=JS,
+        capture_output=True,
+        text=True,
+        timeout=HANG,
     )
     assert ran.returncode == 1 and "Type or paste some text first" in json.loads(ran.stdout)["error"]

@@ -25,6 +25,7 @@ from roberta_demo.ui import fill_mask as fill_mask_tab
 from roberta_demo.ui import ner as ner_tab
 from roberta_demo.ui import sentiment as sentiment_tab
 from tests.conftest import serve_app as _serve
+from tests.waiting import HANG
 
 PACKAGE = Path(__file__).resolve().parents[2] / "roberta_demo"
 
@@ -76,15 +77,15 @@ def test_a_full_queue_answers_busy_try_again(tiny_profile):
 
 
 def test_a_server_file_path_sent_as_an_upload_is_not_read(app_url):
-    config = httpx.get(app_url + "config", timeout=10).json()
+    config = httpx.get(app_url + "config", timeout=HANG).json()
     fn_index = next(i for i, d in enumerate(config["dependencies"]) if d.get("api_name") == "sentiment_batch")
     session = uuid.uuid4().hex
     upload = {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}
     mode = "Sentiment (negative / neutral / positive)"
     body = {"data": ["", mode, upload], "fn_index": fn_index, "session_hash": session}
-    assert httpx.post(app_url + "gradio_api/queue/join", json=body, timeout=10).status_code == 200
+    assert httpx.post(app_url + "gradio_api/queue/join", json=body, timeout=HANG).status_code == 200
     events = []
-    with httpx.stream("GET", app_url + f"gradio_api/queue/data?session_hash={session}", timeout=30) as stream:
+    with httpx.stream("GET", app_url + f"gradio_api/queue/data?session_hash={session}", timeout=HANG) as stream:
         for line in stream.iter_lines():
             events.append(line)
             if "process_completed" in line:
@@ -164,5 +165,5 @@ def test_a_second_training_waits_for_the_first(client):
     second = client.submit(examples, steps=2, api_name="/fine_tune")
     _wait_until(lambda: second.status().code == Status.IN_QUEUE or second.done())
     assert not second.done() and not first.done()  # queued behind the first, which still trains
-    first.result(timeout=120)
-    assert len(second.result(timeout=60)["losses"]) == 2
+    first.result(timeout=HANG)
+    assert len(second.result(timeout=HANG)["losses"]) == 2

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from gradio.utils import get_upload_folder
 
-from tests.waiting import wait_until
+from tests.waiting import HANG, wait_until
 
 MODE = "Sentiment (negative / neutral / positive)"
 TABLE = {"headers": ["text", "label"], "data": [["great", "pos"], ["awful", "neg"]] * 2}
@@ -121,15 +121,15 @@ def test_an_unknown_endpoint_is_a_404_that_says_where_to_look(http, app_url):
 
 
 def test_a_server_file_that_was_not_handed_out_is_not_served(app_url):
-    reply = httpx.get(f"{app_url}gradio_api/file=/etc/passwd", timeout=10)
+    reply = httpx.get(f"{app_url}gradio_api/file=/etc/passwd", timeout=HANG)
     assert reply.status_code == 403 and "root:" not in reply.text
 
 
 def test_a_client_that_goes_away_mid_run_stops_the_training(http, app_url, caplog):
     caplog.set_level(logging.INFO, logger="roberta_demo.tasks.finetune")
     body = {"data": [TABLE, None, None, 500, 1e-3, 8, 64, 0, True]}
-    event_id = httpx.post(f"{app_url}gradio_api/call/fine_tune", json=body, timeout=30).json()["event_id"]
-    with httpx.stream("GET", f"{app_url}gradio_api/call/fine_tune/{event_id}", timeout=60) as stream:
+    event_id = httpx.post(f"{app_url}gradio_api/call/fine_tune", json=body, timeout=HANG).json()["event_id"]
+    with httpx.stream("GET", f"{app_url}gradio_api/call/fine_tune/{event_id}", timeout=HANG) as stream:
         for line in stream.iter_lines():
             if line.startswith("event: generating"):
                 break  # one step reported: hang up
@@ -149,16 +149,16 @@ def _big_files() -> set[Path]:
 
 def test_an_upload_over_the_limit_is_refused_naming_it_and_leaves_nothing_on_disk(app_url):
     before = _big_files()
-    reply = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("big.csv", b"x" * (6 << 20))}, timeout=60)
+    reply = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("big.csv", b"x" * (6 << 20))}, timeout=HANG)
     assert reply.status_code == 413
     assert reply.text == "File size exceeded maximum allowed size of 5242880 bytes."  # 5 MB, ROBERTA_DEMO_MAX_FILE_MB
     assert _big_files() - before == set()  # not even the part received before the limit
-    small = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("small.csv", b"text\nhello\n")}, timeout=60)
+    small = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("small.csv", b"text\nhello\n")}, timeout=HANG)
     assert small.status_code == 200  # under the limit, uploads work
 
 
 def test_a_chinese_browser_gets_chinese_messages(app_url):
     headers = {"content-type": "application/json", "accept-language": "zh-CN,zh;q=0.9,en;q=0.8"}
-    posted = httpx.post(f"{app_url}gradio_api/call/ner", json={"data": ["  "]}, headers=headers, timeout=30)
-    reply = httpx.get(f"{app_url}gradio_api/call/ner/{posted.json()['event_id']}", headers=headers, timeout=60).text
+    posted = httpx.post(f"{app_url}gradio_api/call/ner", json={"data": ["  "]}, headers=headers, timeout=HANG)
+    reply = httpx.get(f"{app_url}gradio_api/call/ner/{posted.json()['event_id']}", headers=headers, timeout=HANG).text
     assert _error(reply) == "请先输入或粘贴文本。"
