@@ -90,10 +90,11 @@ def _wait_for_result(page: Any, tab: Tab) -> None:
 
 
 def _settled(page: Any) -> None:
-    """Every event of the run finished (no status tracker still pending), and no transition still running (a
-    button turning enabled fades in its colour)."""
+    """Every event of the run finished (no status tracker still pending, no output still drawn as pending: Gradio
+    shows one at a fifth of its opacity, which a busy machine leaves on screen long enough for axe to measure), and
+    no transition still running (a button turning enabled fades in its colour)."""
     page.wait_for_function(
-        "![...document.querySelectorAll('[data-testid=status-tracker] .progress-text, .eta-bar')]"
+        "![...document.querySelectorAll('[data-testid=status-tracker] .progress-text, .eta-bar, .pending')]"
         ".some((e) => e.offsetParent)",
         timeout=TIMEOUT,
     )
