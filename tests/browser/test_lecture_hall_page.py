@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from roberta_demo.ui.explainer import PAGES
 from roberta_demo.ui.i18n import ZH
 from tests.conftest import REPO
 from tests.waiting import HANG_MS
@@ -83,9 +84,14 @@ def _run_first_example(page: Any, tab: Tab, lang: str) -> None:
     page.get_by_role("button", name=_words(tab.run, lang), exact=True).click()
 
 
-def _wait_for_result(page: Any, tab: Tab) -> None:
+def _wait_for_result(page: Any, tab: Tab, lang: str) -> None:
     where = page.frame_locator("iframe.bertviz-frame") if tab.in_frame else page
     where.locator(tab.result).first.wait_for(timeout=TIMEOUT)
+    if tab.run is None:  # the explainer: drawn at once with placeholders, its figures filled by the page's load event
+        placeholder = PAGES[lang].unloaded.strip("*")
+        page.wait_for_function(
+            "(gone) => !document.querySelector('#explainer').innerText.includes(gone)", arg=placeholder, timeout=TIMEOUT
+        )
     _settled(page)
 
 
@@ -207,7 +213,7 @@ def test_every_tab_after_a_result(open_page, axe_script, lang, theme):
     problems: dict[str, list[str]] = {}
     for tab in TABS:
         _run_first_example(page, tab, lang)
-        _wait_for_result(page, tab)
+        _wait_for_result(page, tab, lang)
         if tab.in_frame:  # the model view is a frame of its own making: check it too
             page.get_by_label(_words("Model view (every layer and head)", lang)).check()
             page.frame_locator("iframe.bertviz-frame").locator("body[data-drawn]").wait_for(timeout=TIMEOUT)
