@@ -49,8 +49,28 @@ def _offline_route(log: PageLog):
     return handle
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Each phase's report kept on the test, so a fixture's teardown can tell that the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _describe(pages: list[Any], log: PageLog) -> str:
+    """What a failed test's pages showed: their address, the text on show and the browser's errors."""
+    shown = []
+    for page in pages:
+        try:
+            text = page.evaluate("document.body.innerText").strip()
+        except Exception as exc:  # a closed or crashed page says so instead
+            text = f"({type(exc).__name__}: {exc})"
+        shown.append(f"{page.url}\n{text[-3000:]}")
+    return "\n\n".join([*shown, f"browser errors: {log.errors}", f"blocked: {log.blocked}"])
+
+
 @pytest.fixture
-def open_page(chromium_browser, app_url) -> Iterator[Callable[[str], Any]]:
+def open_page(request, chromium_browser, app_url) -> Iterator[Callable[[str], Any]]:
     """Opens the app at a query (`"?tab=ner&text=…"`, or "" for the plain page) in a fresh page; the network outside
     localhost is cut, and errors and dialogs are recorded in `page.log`.
 
@@ -73,6 +93,9 @@ def open_page(chromium_browser, app_url) -> Iterator[Callable[[str], Any]]:
         return tab
 
     yield open_at
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        print(f"The pages when the test failed:\n{_describe(context.pages, log)}")
     context.close()
 
 

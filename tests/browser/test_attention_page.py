@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.waiting import HANG_MS
-
 ATTACK = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
@@ -12,7 +10,7 @@ def _show_attention(app_page, text: str):
     app_page.locator("#attention-text textarea").fill(text)
     app_page.locator("#attention-run").click()
     frame = app_page.frame_locator("iframe.bertviz-frame")
-    frame.locator("#vis svg text").first.wait_for(timeout=HANG_MS)
+    frame.locator("#vis svg text").first.wait_for()
     return frame
 
 
@@ -29,17 +27,17 @@ def test_model_view_draws_every_head_and_opens_one(app_page):
     _show_attention(app_page, "Every head of every layer.")
     app_page.get_by_label("Model view (every layer and head)").check()
     frame = app_page.frame_locator("iframe.bertviz-frame")
-    frame.locator("body[data-drawn='16']").wait_for(timeout=HANG_MS)  # tiny-roberta: 4 layers × 4 heads
+    frame.locator("body[data-drawn='16']").wait_for()  # tiny-roberta: 4 layers × 4 heads
     assert frame.locator("canvas.thumb").count() == 16
     # Sized to its content: the page marks the frame once the model view's own document reported its height.
-    app_page.locator("iframe.bertviz-frame[data-fitted]").wait_for(timeout=HANG_MS)
+    app_page.locator("iframe.bertviz-frame[data-fitted]").wait_for()
     # Layer 1, head 1, clicked once: the page keeps an opened head when it draws the frame again, so a click made
     # while a redraw was still on its way is not lost.
     frame.locator("canvas.thumb").nth(5).click()
-    frame.get_by_text("Layer 1, head 1").wait_for(timeout=HANG_MS)
+    frame.get_by_text("Layer 1, head 1").wait_for()
     assert frame.locator("#lines line").count() > 0 and frame.locator("#lines text").count() > 2
     frame.get_by_role("button", name="← every head").click()
-    frame.locator("#grid").wait_for(timeout=HANG_MS)
+    frame.locator("#grid").wait_for()
     assert app_page.log.blocked == [] and app_page.log.errors == []
 
 
@@ -51,7 +49,7 @@ def test_markup_in_the_text_is_shown_as_text_and_runs_nothing(app_page):
     app_page.get_by_role("tab", name="NER").click()
     app_page.locator("#ner-text textarea").fill(ATTACK)
     app_page.locator("#ner-run").click()
-    app_page.locator("#ner-spans").get_by_text("onerror", exact=False).first.wait_for(timeout=HANG_MS)
+    app_page.locator("#ner-spans").get_by_text("onerror", exact=False).first.wait_for()
     # No element was made of the text, so no handler of one can fire later: a script would have run as it was drawn.
     assert app_page.locator("img[src='x']").count() == 0
     assert app_page.log.dialogs == [], app_page.log.dialogs
@@ -61,11 +59,11 @@ def test_the_formula_view_shows_the_steps_and_the_check(app_page):
     _show_attention(app_page, "The animal didn't cross the street because it was too tired.")
     app_page.locator("#attention-view").get_by_text("The formula, step by step").click()
     formula = app_page.locator("#formula-text")
-    formula.get_by_text("largest difference").wait_for(timeout=HANG_MS)
+    formula.get_by_text("largest difference").wait_for()
     assert "equal each other" in formula.inner_text() and "numbers per token" in formula.inner_text()
     assert formula.locator(".katex").count() >= 3  # the formula and d_k, typeset, not shown as LaTeX source
     bars = app_page.locator("#formula-bars .js-plotly-plot")
-    bars.locator(".bars path").first.wait_for(timeout=HANG_MS)
+    bars.locator(".bars path").first.wait_for()
     bars_drawn = bars.locator(".bars path").count()
     assert bars_drawn >= 3 * 10 and bars_drawn % 3 == 0  # three charts, one bar per token in each
     assert app_page.log.errors == []

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from tests.waiting import HANG_MS
-
-TIMEOUT = HANG_MS  # a limit for a hang only: a busy machine is slow, not broken
-
 
 def _filled(app_page) -> str:
     """The filled sentence as shown, without the mask labels."""
@@ -17,9 +13,9 @@ def _filled(app_page) -> str:
 
 def test_a_deep_link_fills_the_text_and_predicts(open_page):
     app_page = open_page("?tab=fill-mask&text=" + quote("The cat sat on the <mask>."))
-    app_page.locator("#fill-mask-filled .token").first.wait_for(timeout=TIMEOUT)
-    app_page.locator(".js-plotly-plot:visible .bars path").nth(4).wait_for(timeout=TIMEOUT)
-    app_page.locator(".js-plotly-plot:visible .heatmaplayer").first.wait_for(timeout=TIMEOUT)
+    app_page.locator("#fill-mask-filled .token").first.wait_for()
+    app_page.locator(".js-plotly-plot:visible .bars path").nth(4).wait_for()
+    app_page.locator(".js-plotly-plot:visible .heatmaplayer").first.wait_for()
     assert app_page.get_by_role("tab", name="Fill-mask", exact=True).get_attribute("aria-selected") == "true"
     assert app_page.locator("#fill-mask-text textarea").input_value() == "The cat sat on the <mask>."
     assert _filled(app_page).startswith("The cat sat on the") and "<mask>" not in _filled(app_page)
@@ -35,10 +31,10 @@ def test_clicking_a_word_masks_it_and_shows_predictions(app_page):
     words = app_page.locator("#fill-mask-words")
     words.get_by_text("cat", exact=True).click()
     app_page.wait_for_function(
-        "document.querySelector('#fill-mask-text textarea').value === 'The <mask> sat on the mat.'", timeout=TIMEOUT
+        "document.querySelector('#fill-mask-text textarea').value === 'The <mask> sat on the mat.'"
     )
-    app_page.locator("#fill-mask-filled .token").first.wait_for(timeout=TIMEOUT)
-    app_page.locator(".js-plotly-plot:visible .bars path").nth(4).wait_for(timeout=TIMEOUT)
+    app_page.locator("#fill-mask-filled .token").first.wait_for()
+    app_page.locator(".js-plotly-plot:visible .bars path").nth(4).wait_for()
     filled = _filled(app_page)
     assert filled.startswith("The") and filled.endswith("sat on the mat.") and "<mask>" not in filled
     assert app_page.locator(".js-plotly-plot:visible .bars path").count() == 5

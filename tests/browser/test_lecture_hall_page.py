@@ -14,9 +14,7 @@ import pytest
 from roberta_demo.ui.explainer import PAGES
 from roberta_demo.ui.i18n import ZH
 from tests.conftest import REPO
-from tests.waiting import HANG_MS
 
-TIMEOUT = HANG_MS  # a limit for a hang only: a busy machine is slow, not broken
 AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Violations in Gradio's own components and theme (gradio 6.31), each as (rule, a part of the element's selector
@@ -71,26 +69,24 @@ def _run_first_example(page: Any, tab: Tab, lang: str) -> None:
     example = page.locator("button.gallery-item:visible, tr.tr-body:visible").first
     if tab.name != "Fine-tune":  # its preset is in its table already
         example.click()
-        page.wait_for_function(
-            "[...document.querySelectorAll('textarea')].filter((box) => box.offsetParent)[0].value", timeout=TIMEOUT
-        )
+        page.wait_for_function("[...document.querySelectorAll('textarea')].filter((box) => box.offsetParent)[0].value")
     else:  # three steps, not thirty: the page after training is the same; the steps' time would be spent for nothing
         steps = page.locator("#tune-steps input[type=range]")
         steps.press("Home")
         steps.press("ArrowRight")
         steps.press("ArrowRight")
         three = "document.querySelector('#tune-steps input[type=number]').value === '3'"
-        page.wait_for_function(three, timeout=TIMEOUT)
+        page.wait_for_function(three)
     page.get_by_role("button", name=_words(tab.run, lang), exact=True).click()
 
 
 def _wait_for_result(page: Any, tab: Tab, lang: str) -> None:
     where = page.frame_locator("iframe.bertviz-frame") if tab.in_frame else page
-    where.locator(tab.result).first.wait_for(timeout=TIMEOUT)
+    where.locator(tab.result).first.wait_for()
     if tab.run is None:  # the explainer: drawn at once with placeholders, its figures filled by the page's load event
         placeholder = PAGES[lang].unloaded.strip("*")
         page.wait_for_function(
-            "(gone) => !document.querySelector('#explainer').innerText.includes(gone)", arg=placeholder, timeout=TIMEOUT
+            "(gone) => !document.querySelector('#explainer').innerText.includes(gone)", arg=placeholder
         )
     _settled(page)
 
@@ -101,11 +97,10 @@ def _settled(page: Any) -> None:
     no transition still running (a button turning enabled fades in its colour)."""
     page.wait_for_function(
         "![...document.querySelectorAll('[data-testid=status-tracker] .progress-text, .eta-bar, .pending')]"
-        ".some((e) => e.offsetParent)",
-        timeout=TIMEOUT,
+        ".some((e) => e.offsetParent)"
     )
     settled = "(a) => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity"
-    page.wait_for_function(f"document.getAnimations().every({settled})", timeout=TIMEOUT)
+    page.wait_for_function(f"document.getAnimations().every({settled})")
 
 
 def _axe(target: Any, script: str) -> list[dict[str, Any]]:
@@ -168,7 +163,7 @@ def _font_size(page: Any, selector: str) -> float:
     return float(page.locator(selector).first.evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)"))
 
 
-def _checked(page: Any, tab: Tab, lang: str, axe_script: str, mode: str) -> list[str]:
+def _checked(page: Any, tab: Tab, axe_script: str, mode: str) -> list[str]:
     """What is wrong with the tab on show: the app's own axe violations (the page's and its frames'), translation
     markers, message-less "Error" badges, and in presentation mode a result smaller than its input."""
     found = _apps_own(_axe(page, axe_script))
@@ -189,10 +184,10 @@ def _show_tab(page: Any, tab: Tab, lang: str) -> None:
     """Back to a tab whose result is on show; once its frame (the model view, by then) has redrawn, settled."""
     page.get_by_role("tab", name=_words(tab.name, lang), exact=True).click()
     if tab.in_frame:
-        page.frame_locator("iframe.bertviz-frame").locator("body[data-drawn]").wait_for(timeout=TIMEOUT)
-        page.locator("iframe.bertviz-frame[data-fitted]").wait_for(timeout=TIMEOUT)
+        page.frame_locator("iframe.bertviz-frame").locator("body[data-drawn]").wait_for()
+        page.locator("iframe.bertviz-frame[data-fitted]").wait_for()
     else:
-        page.locator(tab.result).first.wait_for(timeout=TIMEOUT)
+        page.locator(tab.result).first.wait_for()
     _settled(page)
 
 
@@ -208,7 +203,6 @@ def test_every_tab_after_a_result(open_page, axe_script, lang, theme):
         """(dark) => [...document.querySelectorAll("link[rel=stylesheet]")].every((link) => link.sheet) && (!dark
             || getComputedStyle(document.querySelector("gradio-app")).backgroundColor !== "rgb(255, 255, 255)")""",
         arg=theme == "dark",
-        timeout=TIMEOUT,
     )
     problems: dict[str, list[str]] = {}
     for tab in TABS:
@@ -216,14 +210,14 @@ def test_every_tab_after_a_result(open_page, axe_script, lang, theme):
         _wait_for_result(page, tab, lang)
         if tab.in_frame:  # the model view is a frame of its own making: check it too
             page.get_by_label(_words("Model view (every layer and head)", lang)).check()
-            page.frame_locator("iframe.bertviz-frame").locator("body[data-drawn]").wait_for(timeout=TIMEOUT)
-        problems[tab.name] = _checked(page, tab, lang, axe_script, theme)
+            page.frame_locator("iframe.bertviz-frame").locator("body[data-drawn]").wait_for()
+        problems[tab.name] = _checked(page, tab, axe_script, theme)
     if theme == "light":
         page.locator("#present-toggle").click()
-        page.wait_for_function("document.body.classList.contains('present')", timeout=TIMEOUT)
+        page.wait_for_function("document.body.classList.contains('present')")
         for tab in TABS:
             _show_tab(page, tab, lang)
-            problems[tab.name] += _checked(page, tab, lang, axe_script, "present")
+            problems[tab.name] += _checked(page, tab, axe_script, "present")
     assert {name: found for name, found in problems.items() if found} == {}
     assert page.log.blocked == []
 

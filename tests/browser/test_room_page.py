@@ -8,9 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from roberta_demo.ui.i18n import ZH
-from tests.waiting import HANG_MS
 
-TIMEOUT = HANG_MS  # a limit for a hang only: a busy machine is slow, not broken
 PROJECTORS = [(1280, 720), (1366, 768), (1440, 900)]
 
 
@@ -22,18 +20,18 @@ def _show_model_view(page, text: str = "Every head of every layer.") -> None:
     page.get_by_role("tab", name="Attention", exact=True).click()
     page.locator("#attention-text textarea").fill(text)
     page.locator("#attention-run").click()
-    page.frame_locator("iframe.bertviz-frame").locator("#vis svg text").first.wait_for(timeout=TIMEOUT)
+    page.frame_locator("iframe.bertviz-frame").locator("#vis svg text").first.wait_for()
     page.get_by_label("Model view (every layer and head)").check()
-    page.frame_locator("iframe.bertviz-frame").locator("body[data-drawn='16']").wait_for(timeout=TIMEOUT)
+    page.frame_locator("iframe.bertviz-frame").locator("body[data-drawn='16']").wait_for()
 
 
 def test_the_readable_link_keeps_the_room(open_page):
     page = open_page("?__theme=dark&present=1&lang=en")
     _show_model_view(page)
-    page.wait_for_function("new URL(location.href).searchParams.get('view') === 'model'", timeout=TIMEOUT)
+    page.wait_for_function("new URL(location.href).searchParams.get('view') === 'model'")
     page.locator("#readable-link").click()
     box = page.locator("#readable-link-box textarea, #readable-link-box input").first
-    box.wait_for(timeout=TIMEOUT)
+    box.wait_for()
     assert _settings(box.input_value()) == {
         "tab": "attention",
         "view": "model",
@@ -50,14 +48,12 @@ def test_the_language_switch_keeps_the_tab_the_view_and_presentation_mode(open_p
     page = open_page("?__theme=dark")
     _show_model_view(page)
     page.locator("#present-toggle").click()
-    page.wait_for_function("new URL(location.href).searchParams.get('present') === '1'", timeout=TIMEOUT)
+    page.wait_for_function("new URL(location.href).searchParams.get('present') === '1'")
     page.locator("#language-switch").click()
-    page.wait_for_url("**lang=zh**", timeout=TIMEOUT)
-    page.locator("#header h1").wait_for(timeout=TIMEOUT)
+    page.wait_for_url("**lang=zh**")
+    page.locator("#header h1").wait_for()
     assert _settings(page.url) == {"tab": "attention", "view": "model", "present": "1", "__theme": "dark", "lang": "zh"}
-    page.get_by_role("tab", name=ZH["Attention"], exact=True).and_(page.locator("[aria-selected='true']")).wait_for(
-        timeout=TIMEOUT
-    )
+    page.get_by_role("tab", name=ZH["Attention"], exact=True).and_(page.locator("[aria-selected='true']")).wait_for()
     assert page.evaluate("document.body.classList.contains('present')")
     assert page.get_by_label(ZH["Model view (every layer and head)"]).is_checked()
 
@@ -101,9 +97,9 @@ def test_the_model_view_opens_a_head_and_returns_by_keyboard_alone(open_page):
     page.keyboard.press("ArrowDown")
     assert inner.evaluate(focused) == "Layer 1, head 1"
     page.keyboard.press("Enter")
-    frame.get_by_text("Layer 1, head 1 — lines").wait_for(timeout=TIMEOUT)
+    frame.get_by_text("Layer 1, head 1 — lines").wait_for()
     assert inner.evaluate("document.activeElement.id") == "back"
     assert frame.locator("#lines line").count() > 0
     page.keyboard.press("Escape")
-    frame.locator("#grid:not([hidden])").wait_for(timeout=TIMEOUT)
+    frame.locator("#grid:not([hidden])").wait_for()
     assert inner.evaluate(focused) == "Layer 1, head 1"  # back where the reader was

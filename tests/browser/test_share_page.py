@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
-from tests.waiting import HANG_MS
-
-TIMEOUT = HANG_MS  # a limit for a hang only: a busy machine is slow, not broken
 TEXT = "Angela Merkel met <b>Macron</b> & co in Paris"
 
 
@@ -14,7 +11,7 @@ def _run_ner(page) -> None:
     page.get_by_role("tab", name="NER", exact=True).click()
     page.locator("#ner-text textarea").fill(TEXT)
     page.locator("#ner-run").click()
-    page.locator("#ner-spans .token.highlighted").first.wait_for(timeout=TIMEOUT)
+    page.locator("#ner-spans .token.highlighted").first.wait_for()
 
 
 def test_the_readable_link_names_the_tab_and_the_text_and_reopens_them(open_page):
@@ -22,12 +19,12 @@ def test_the_readable_link_names_the_tab_and_the_text_and_reopens_them(open_page
     _run_ner(page)
     page.locator("#readable-link").click()
     box = page.locator("#readable-link-box textarea, #readable-link-box input").first
-    box.wait_for(timeout=TIMEOUT)
+    box.wait_for()
     link = box.input_value()
     # The text as data, not markup; and the room's language (links keep it).
     assert parse_qs(urlparse(link).query) == {"tab": ["ner"], "text": [TEXT], "lang": ["en"]}
     reopened = open_page("?" + urlparse(link).query)
-    reopened.locator("#ner-spans").get_by_text("Merkel").first.wait_for(timeout=TIMEOUT)
+    reopened.locator("#ner-spans").get_by_text("Merkel").first.wait_for()
     assert reopened.get_by_role("tab", name="NER", exact=True).get_attribute("aria-selected") == "true"
     assert reopened.locator("#ner-text textarea").input_value() == TEXT
     assert page.log.errors == [] and page.log.dialogs == []
@@ -38,12 +35,12 @@ def test_share_this_result_reopens_the_result_itself(open_page):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     _run_ner(page)
     page.get_by_role("button", name="Share this result").click()
-    page.get_by_role("button", name="Link copied").wait_for(timeout=TIMEOUT)
-    page.wait_for_function("navigator.clipboard.readText().then((t) => t.includes('deep_link='))", timeout=TIMEOUT)
+    page.get_by_role("button", name="Link copied").wait_for()
+    page.wait_for_function("navigator.clipboard.readText().then((t) => t.includes('deep_link='))")
     link = page.evaluate("navigator.clipboard.readText()")
     shared = open_page("?" + urlparse(link).query)
     # The spans come back from the stored result; no model runs (the text box keeps its text too).
-    shared.locator("#ner-spans").get_by_text("Macron").first.wait_for(timeout=TIMEOUT)
+    shared.locator("#ner-spans").get_by_text("Macron").first.wait_for()
     assert shared.get_by_role("tab", name="NER", exact=True).get_attribute("aria-selected") == "true"
     assert "Answered by" in shared.locator("#ner-info").inner_text()  # the run's note, as it was
     assert shared.locator("#ner-text textarea").input_value() == TEXT

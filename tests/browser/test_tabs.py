@@ -6,18 +6,12 @@ import re
 
 import pytest
 
-from tests.waiting import HANG_MS
-
-TIMEOUT = HANG_MS  # a limit for a hang only: a busy machine is slow, not broken
-
 
 def _run_first_example(app_page, tab: str, button: str) -> None:
     app_page.get_by_role("tab", name=tab, exact=True).click()
     app_page.locator("button.gallery-item:visible, tr.tr-body:visible").first.click()
     # The example reaches the tab's text box (its first) through a round trip to the server: run once it is there.
-    app_page.wait_for_function(
-        "[...document.querySelectorAll('textarea')].filter((box) => box.offsetParent)[0].value", timeout=TIMEOUT
-    )
+    app_page.wait_for_function("[...document.querySelectorAll('textarea')].filter((box) => box.offsetParent)[0].value")
     app_page.get_by_role("button", name=button, exact=True).click()
 
 
@@ -27,7 +21,7 @@ def _visible_plot(app_page):
 
 def test_classification_shows_the_label_and_the_chart(app_page):
     _run_first_example(app_page, "Classification", "Classify")
-    _visible_plot(app_page).locator(".bars path").first.wait_for(timeout=TIMEOUT)
+    _visible_plot(app_page).locator(".bars path").first.wait_for()
     assert any(label in app_page.locator("#classify-top").inner_text() for label in ("business", "technology"))
     assert _visible_plot(app_page).locator(".bars path").count() == 5  # one bar per candidate label
     assert app_page.get_by_text(re.compile("Answered by .*tiny-nli")).count() == 1
@@ -36,7 +30,7 @@ def test_classification_shows_the_label_and_the_chart(app_page):
 
 def test_sentiment_shows_the_label_and_the_chart(app_page):
     _run_first_example(app_page, "Sentiment", "Analyse")
-    _visible_plot(app_page).locator(".bars path").first.wait_for(timeout=TIMEOUT)
+    _visible_plot(app_page).locator(".bars path").first.wait_for()
     assert _visible_plot(app_page).locator(".bars path").count() == 3
     assert any(
         label in app_page.locator("#sentiment-top").inner_text() for label in ("negative", "neutral", "positive")
@@ -48,7 +42,7 @@ def test_sentiment_shows_the_label_and_the_chart(app_page):
 def test_ner_shows_highlighted_spans_with_their_types_and_a_legend(app_page):
     _run_first_example(app_page, "NER", "Find entities")
     spans = app_page.locator("#ner-spans")
-    spans.locator(".token.highlighted").first.wait_for(timeout=TIMEOUT)
+    spans.locator(".token.highlighted").first.wait_for()
     # Each span carries its type as text (colour is never the only cue), in dark type on its own colour.
     for token in spans.locator(".token.highlighted").all():
         assert token.locator(".label").inner_text().strip().upper() in ("PER", "ORG", "LOC", "MISC")
@@ -61,17 +55,17 @@ def test_ner_shows_highlighted_spans_with_their_types_and_a_legend(app_page):
 def test_attention_draws_the_head_view_and_a_heatmap(app_page):
     _run_first_example(app_page, "Attention", "Show attention")
     frame = app_page.frame_locator("iframe.bertviz-frame")
-    frame.locator("#vis svg text").first.wait_for(timeout=TIMEOUT)
+    frame.locator("#vis svg text").first.wait_for()
     assert frame.locator("#vis svg text").count() > 10
     app_page.locator("#attention-view").get_by_text("Heatmaps").click()
-    app_page.locator(".js-plotly-plot .heatmaplayer").first.wait_for(timeout=TIMEOUT)
+    app_page.locator(".js-plotly-plot .heatmaplayer").first.wait_for()
     assert app_page.locator(".js-plotly-plot .heatmaplayer").count() >= 4  # head, head mean, rollout, overview
     assert app_page.log.blocked == [] and app_page.log.errors == []
 
 
 def test_a_deep_link_selects_the_tab_fills_the_text_and_runs_it(open_page):
     app_page = open_page("?tab=ner&text=Angela%20Merkel%20visited%20Paris")
-    app_page.locator("#ner-spans").get_by_text("Merkel").first.wait_for(timeout=TIMEOUT)
+    app_page.locator("#ner-spans").get_by_text("Merkel").first.wait_for()
     assert app_page.get_by_role("tab", name="NER", exact=True).get_attribute("aria-selected") == "true"
     assert app_page.locator("#ner-text textarea").input_value() == "Angela Merkel visited Paris"
     assert app_page.get_by_text(re.compile("Answered by .*tiny-ner")).count() == 1
@@ -80,7 +74,7 @@ def test_a_deep_link_selects_the_tab_fills_the_text_and_runs_it(open_page):
 def test_charts_download_png_and_svg_at_slide_size(app_page):
     _run_first_example(app_page, "Sentiment", "Analyse")
     plot = _visible_plot(app_page)
-    plot.locator(".bars path").first.wait_for(timeout=TIMEOUT)
+    plot.locator(".bars path").first.wait_for()
     plot.hover()
     titles = plot.locator(".modebar-btn").evaluate_all("els => els.map(e => e.getAttribute('data-title'))")
     assert "Download PNG (1920×1080)" in titles and "Download SVG (1920×1080)" in titles
@@ -104,34 +98,34 @@ def test_presentation_mode_enlarges_the_type(open_page, how):
         app_page = open_page("?present=1")
     else:
         app_page.locator("#present-toggle").click()
-    app_page.wait_for_function("document.body.classList.contains('present')", timeout=TIMEOUT)
+    app_page.wait_for_function("document.body.classList.contains('present')")
     size = "parseFloat(getComputedStyle(document.querySelector('#header h1')).fontSize)"
-    app_page.wait_for_function(f"{size} >= {1.4 * before}", timeout=TIMEOUT)  # styles apply a frame later
+    app_page.wait_for_function(f"{size} >= {1.4 * before}")  # styles apply a frame later
 
 
 def test_dark_theme_reaches_charts_and_bertviz(open_page):
     app_page = open_page("?__theme=dark")
     _run_first_example(app_page, "Attention", "Show attention")
     frame = app_page.frame_locator("iframe.bertviz-frame")
-    frame.locator("#vis svg text").first.wait_for(timeout=TIMEOUT)
-    frame.locator("html[data-theme=dark]").wait_for(timeout=TIMEOUT)
+    frame.locator("#vis svg text").first.wait_for()
+    frame.locator("html[data-theme=dark]").wait_for()
     background = frame.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
     assert background == "rgb(11, 15, 25)"
     app_page.locator("#attention-view").get_by_text("Heatmaps").click()
     tick = app_page.locator(".js-plotly-plot .xtick text").first
-    tick.wait_for(timeout=TIMEOUT)
+    tick.wait_for()
     assert tick.evaluate("t => getComputedStyle(t).fill") == "rgb(229, 231, 235)"
 
 
 def test_the_explainer_in_presentation_mode_links_to_a_live_view(open_page):
     app_page = open_page("?present=1")
     explainer = app_page.locator("#explainer")
-    explainer.get_by_text("tiny-roberta").first.wait_for(timeout=TIMEOUT)  # the model's own figures, once loaded
+    explainer.get_by_text("tiny-roberta").first.wait_for()  # the model's own figures, once loaded
     assert "4 layers, 4 heads per layer" in explainer.inner_text()
     assert explainer.locator(".katex").count() >= 1  # the formula, typeset
     explainer.get_by_role("link", name="Try it: Hide a word and watch the model guess it →").click()
-    app_page.wait_for_url("**tab=fill-mask**", timeout=TIMEOUT)
-    app_page.locator("#fill-mask-filled .token.highlighted").first.wait_for(timeout=TIMEOUT)
+    app_page.wait_for_url("**tab=fill-mask**")
+    app_page.locator("#fill-mask-filled .token.highlighted").first.wait_for()
     assert app_page.locator("#fill-mask-text textarea").input_value() == "The capital of France is <mask>."
     assert "present=1" in app_page.url and app_page.evaluate("document.body.classList.contains('present')")
     # Following the link leaves the first page while its load events may still be streaming: the browser aborts
@@ -146,10 +140,10 @@ def test_the_explainer_in_presentation_mode_links_to_a_live_view(open_page):
 
 def test_explain_colours_the_words_of_a_deep_linked_text(open_page):
     app_page = open_page("?tab=sentiment&text=What%20a%20great%20talk%2C%20I%20loved%20it")
-    app_page.locator("#sentiment-top").get_by_text("positive").first.wait_for(timeout=TIMEOUT)
+    app_page.locator("#sentiment-top").get_by_text("positive").first.wait_for()
     app_page.locator("#sentiment-explain").click()
     explained = app_page.locator("#sentiment-explained")
-    explained.locator(".token").first.wait_for(timeout=TIMEOUT)
+    explained.locator(".token").first.wait_for()
     coloured = explained.locator(".token[style*='background']")
     assert coloured.count() == 7  # every word, coloured by its attribution
     assert "".join(explained.locator(".token").all_inner_texts()).replace("\n", "") == "What a great talk, I loved it"
@@ -168,8 +162,8 @@ def test_every_chart_has_a_name_and_its_numbers_as_a_table(app_page):
     """A screen reader meets a chart as an image named by its title, then reads its numbers in the table after it."""
     _run_first_example(app_page, "Sentiment", "Analyse")
     plot = _visible_plot(app_page)
-    plot.locator(".bars path").first.wait_for(timeout=TIMEOUT)
-    app_page.wait_for_function("document.querySelector('.js-plotly-plot svg.main-svg[role=img]')", timeout=TIMEOUT)
+    plot.locator(".bars path").first.wait_for()
+    app_page.wait_for_function("document.querySelector('.js-plotly-plot svg.main-svg[role=img]')")
     chart = app_page.locator(".js-plotly-plot:visible svg.main-svg[role=img]").first
     assert chart.get_attribute("aria-label") == "Class probabilities"
     holder = app_page.locator("div.chart-data").first
@@ -190,7 +184,7 @@ def test_a_long_text_keeps_its_entities_in_a_box_of_their_own(app_page):
     app_page.get_by_role("tab", name="NER", exact=True).click()
     app_page.locator("#ner-text textarea").fill(text)
     app_page.locator("#ner-run").click()
-    app_page.locator("#ner-spans .token.highlighted").first.wait_for(timeout=TIMEOUT)
+    app_page.locator("#ner-spans .token.highlighted").first.wait_for()
     field = app_page.locator("#ner-spans .textfield")
     height, scrolled = field.evaluate("(f) => [f.clientHeight, f.scrollHeight]")
     assert height <= 0.61 * app_page.viewport_size["height"] and scrolled > 2 * height

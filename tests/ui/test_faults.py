@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -25,7 +23,7 @@ from roberta_demo.ui import fill_mask as fill_mask_tab
 from roberta_demo.ui import ner as ner_tab
 from roberta_demo.ui import sentiment as sentiment_tab
 from tests.conftest import serve_app as _serve
-from tests.waiting import HANG
+from tests.waiting import HANG, wait_until
 
 PACKAGE = Path(__file__).resolve().parents[2] / "roberta_demo"
 
@@ -148,22 +146,15 @@ def test_first_use_of_a_checkpoint_reports_loading_progress(tiny_profile, handle
     assert again.messages == []  # loaded now: nothing to announce
 
 
-def _wait_until(condition, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        threading.Event().wait(0.05)
-
-
 def test_a_second_training_waits_for_the_first(client):
     """One fine-tuning run at a time per server: a second request queues until the first is done."""
     from gradio_client.utils import Status
 
     examples = {"headers": ["text", "label"], "data": [["good", "p"], ["fine", "p"], ["bad", "n"], ["poor", "n"]]}
     first = client.submit(examples, steps=300, api_name="/fine_tune")
-    _wait_until(lambda: first.status().code in (Status.PROCESSING, Status.ITERATING))  # it streams its steps
+    wait_until(lambda: first.status().code in (Status.PROCESSING, Status.ITERATING), "the first training to start")
     second = client.submit(examples, steps=2, api_name="/fine_tune")
-    _wait_until(lambda: second.status().code == Status.IN_QUEUE or second.done())
+    wait_until(lambda: second.status().code == Status.IN_QUEUE or second.done(), "the second to be queued")
     assert not second.done() and not first.done()  # queued behind the first, which still trains
     first.result(timeout=HANG)
     assert len(second.result(timeout=HANG)["losses"]) == 2
