@@ -281,6 +281,10 @@ def _connect(address: str | None, cpus_needed: float) -> None:
         ray.init(address=address, namespace=NAMESPACE, runtime_env=runtime_env)
         return
     cpus = max(os.cpu_count() or 1, int(cpus_needed + 0.999))
+    # Ray starts its workers at niceness 15, to yield to its driver; here the replicas are the model work visitors
+    # wait for, and on a host with other busy processes they starved (a replica's start took minutes). The raylet
+    # reads its settings from RAY_-prefixed variables: an operator's own value is kept.
+    os.environ.setdefault("RAY_worker_niceness", "0")
     ray.init(num_cpus=cpus, include_dashboard=False, namespace=NAMESPACE, runtime_env=runtime_env)
 
 

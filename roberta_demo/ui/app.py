@@ -10,6 +10,7 @@ from typing import Any
 
 import gradio as gr
 from gradio.blocks import Block
+from gradio.components import Component
 
 from roberta_demo import ASSETS_DIR, __version__
 from roberta_demo.catalog import Catalog
@@ -166,14 +167,40 @@ def link_reader(tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts
     return read_link
 
 
-def linked_runner(key: str, parts: TabParts) -> Handler:
-    """Runs the tab once the page opened with a deep link to it that carries a text; otherwise does nothing."""
+def page_opener(catalog: Catalog, tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts]) -> Handler:
+    """What a page load asks the server, in one request (a class opening the link at once sends one each, not one
+    per tab): every tab's notice of missing checkpoints, re-checked so that a model downloaded meanwhile clears it,
+    and the deep link read (`link_reader`)."""
+    read_link = link_reader(tabs, current, parts)
+
+    def open_page(shown_tab: str, request: gr.Request) -> dict[Block, Any]:
+        notices = {part.notice: in_language(catalog.missing_notice(part.tasks)) for part in parts.values()}
+        return notices | read_link(shown_tab, request)
+
+    return open_page
+
+
+def linked_inputs(parts: Mapping[str, TabParts]) -> list[Component]:
+    return list(dict.fromkeys(component for part in parts.values() for component in part.inputs))
+
+
+def linked_outputs(parts: Mapping[str, TabParts]) -> list[Component]:
+    return list(dict.fromkeys(component for part in parts.values() for component in part.outputs))
+
+
+def linked_runner(parts: Mapping[str, TabParts]) -> Handler:
+    """Runs the tab a deep link opened, once the page has read the link, if the link carries a text; otherwise
+    changes nothing. One event for every tab (its inputs are `linked_inputs`, its outputs `linked_outputs`): a page
+    load sends one request for it, linked or not."""
+    inputs = linked_inputs(parts)
 
     def run_if_linked(request: gr.Request, *values: Any) -> dict[Block, Any]:
         query = request.query_params
-        if query.get("tab", "").lower() == key and query.get("text", "").strip():
-            return parts.run(*values)
-        return unchanged(parts.outputs)
+        part = parts.get(query.get("tab", "").lower())
+        if part is None or not query.get("text", "").strip():
+            return unchanged(linked_outputs(parts))
+        given = dict(zip(inputs, values, strict=True))
+        return part.run(*(given[component] for component in part.inputs))
 
     return runs_model(run_if_linked)
 
@@ -207,13 +234,6 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
                 with gr.Tab(_(title), id=key) as tab_of[key]:
                     parts[key] = tab.build(catalog, context)
         for part in parts.values():
-            # Re-checked on each page load, so a model downloaded meanwhile clears its notice.
-            demo.load(
-                lambda tasks=part.tasks: in_language(catalog.missing_notice(tasks)),
-                None,
-                part.notice,
-                api_visibility="private",
-            )
             if part.on_page_load is not None:
                 demo.load(part.on_page_load, None, list(part.outputs), api_visibility="private")
             if part.on_unload is not None:
@@ -226,11 +246,11 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
         texts = [current, *(part.text for part in parts.values())]
         readable.click(None, texts, link_box, js=readable_link_js(list(parts)))
         keep_the_room(current, parts)
-        targets = link_targets(tabs, current, parts)
-        link = demo.load(link_reader(tabs, current, parts), current, targets, api_visibility="private")
+        notices = [part.notice for part in parts.values()]
+        targets = list(dict.fromkeys([*notices, *link_targets(tabs, current, parts)]))
+        opened = demo.load(page_opener(catalog, tabs, current, parts), current, targets, api_visibility="private")
         data_endpoints(context)
-        for key, part in parts.items():
-            link.then(linked_runner(key, part), part.inputs, part.outputs, api_visibility="private")
+        opened.then(linked_runner(parts), linked_inputs(parts), linked_outputs(parts), api_visibility="private")
     share_the_device(demo, catalog.concurrency)
     keep_page_events_private(demo, CALLABLE)
     lighten_new_sessions(demo)
