@@ -179,7 +179,9 @@ def serve(demo: gr.Blocks, settings: Settings) -> None:
         signal.signal(signum, stop)
     launch(demo, settings, prevent_thread_lock=True)
     stopping.wait()
-    demo._queue.max_size = 0  # the queue reports itself full: no new request is taken from here on
+    from roberta_demo.ui.protocol import refuse_new_work
+
+    refuse_new_work(demo)
     log.info("Stopping: no new requests; waiting up to %d s for those under way", settings.drain_seconds)
     finished = drain(demo, settings.drain_seconds)
     log.info("All requests finished" if finished else "Stopped with requests still running (drain time over)")
@@ -189,15 +191,16 @@ def serve(demo: gr.Blocks, settings: Settings) -> None:
 def drain(demo: gr.Blocks, seconds: float) -> bool:
     """Refuse new requests (the queue reports itself full) and wait up to `seconds` for the ones queued or running
     to finish and for their answers to reach their clients; True if they all did."""
-    queue = demo._queue
-    queue.max_size = 0
+    from roberta_demo.ui.protocol import answers_pending, refuse_new_work, work_under_way
+
+    refuse_new_work(demo)
     deadline = time.monotonic() + seconds
-    if not _wait(lambda: not (queue.get_active_worker_count() or len(queue)), deadline):
+    if not _wait(lambda: not work_under_way(demo), deadline):
         return False
     # A finished run's answer is still on its way while its event is pending: closing now would make Gradio's
     # stream send "Server stopped unexpectedly" in its place. A run nobody listens to (a plain HTTP call never
     # read) stays pending for good, so this wait has a short bound of its own.
-    _wait(lambda: not any(list(queue.pending_event_ids_session.values())), min(deadline, time.monotonic() + DELIVERY_S))
+    _wait(lambda: not answers_pending(demo), min(deadline, time.monotonic() + DELIVERY_S))
     return True
 
 

@@ -2,12 +2,12 @@
 whose docstring documents it (Gradio turns the hints into the API page's types and the MCP tools' schemas, the
 docstring into their descriptions). The tabs' own events serve the page and stay out of these listings.
 
-Every endpoint that runs a model is in the one concurrency group of model work (`ui.common.share_the_device`).
+Every endpoint that runs a model is in the one concurrency group of model work (`ui.common.model_work`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 
 import gradio as gr
@@ -90,13 +90,14 @@ def attention_json(view: AttentionView, layer: int | None, head: int | None) -> 
     }
 
 
-def data_endpoints(context: TaskContext) -> None:
-    """Register the data endpoints on the Blocks being built, each named after its function; on a ZeroGPU Space,
-    each runs with a GPU for the time its work needs."""
+def data_endpoints(context: TaskContext, work: Mapping[str, Any]) -> None:
+    """Register the data endpoints on the Blocks being built, each named after its function, those that run a model
+    with the listener arguments of model work (`work`, from `ui.common.model_work`); on a ZeroGPU Space, each runs
+    with a GPU for the time its work needs."""
     for make in (_classify, _sentiment, _sentiment_batch, _ner, _fill_mask, _attention, _explain):
         fn = make(context)
         handler = runs_model(friendly_errors(on_gpu(fn, duration=GPU_SECONDS.get(fn.__name__, 20))))
-        gr.api(handler, api_name=fn.__name__)
+        gr.api(handler, api_name=fn.__name__, **work)
     trainer = friendly_errors(on_gpu(_fine_tune(context), duration=_fine_tune_seconds))
     gr.api(trainer, api_name="fine_tune", concurrency_limit=1, concurrency_id=FINE_TUNE_WORK)
 

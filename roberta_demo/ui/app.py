@@ -17,7 +17,7 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import attention, classification, explainer, fill_mask, finetune, ner, sentiment
 from roberta_demo.ui.api import ENDPOINTS, data_endpoints
-from roberta_demo.ui.common import Handler, TabParts, highlight_css, runs_model, share_the_device, unchanged
+from roberta_demo.ui.common import Handler, TabParts, highlight_css, model_work, runs_model, unchanged
 from roberta_demo.ui.files import forget_session
 from roberta_demo.ui.i18n import _, bilingual, in_language, translation_table
 from roberta_demo.ui.protocol import DemoBlocks, keep_page_events_private, lighten_new_sessions
@@ -228,6 +228,7 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
         if catalog.untrained:
             gr.Markdown(_(UNTRAINED, profile=catalog.profile_name), elem_id="untrained")
         parts: dict[str, TabParts] = {}
+        work = model_work(catalog)
         tab_of: dict[str, gr.Tab] = {}
         with gr.Tabs() as tabs:
             for key, (title, tab) in TABS.items():
@@ -235,7 +236,7 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
                     parts[key] = tab.build(catalog, context)
         for part in parts.values():
             if part.on_page_load is not None:
-                demo.load(part.on_page_load, None, list(part.outputs), api_visibility="private")
+                demo.load(part.on_page_load, None, list(part.outputs), api_visibility="private", **work)
             if part.on_unload is not None:
                 demo.unload(part.on_unload)
         demo.unload(forget_session)
@@ -249,9 +250,9 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
         notices = [part.notice for part in parts.values()]
         targets = list(dict.fromkeys([*notices, *link_targets(tabs, current, parts)]))
         opened = demo.load(page_opener(catalog, tabs, current, parts), current, targets, api_visibility="private")
-        data_endpoints(context)
-        opened.then(linked_runner(parts), linked_inputs(parts), linked_outputs(parts), api_visibility="private")
-    share_the_device(demo, catalog.concurrency)
+        data_endpoints(context, work)
+        run_linked = linked_runner(parts)
+        opened.then(run_linked, linked_inputs(parts), linked_outputs(parts), api_visibility="private", **work)
     keep_page_events_private(demo, CALLABLE)
     lighten_new_sessions(demo)
     return demo

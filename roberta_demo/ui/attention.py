@@ -18,7 +18,7 @@ from roberta_demo.tasks import attention, formula
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import mask_word, maskable_words
 from roberta_demo.ui import params
-from roberta_demo.ui.common import LATEX, TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.common import LATEX, TabParts, examples, model_work, reporting, run_note, wire
 from roberta_demo.ui.files import FILES
 from roberta_demo.ui.i18n import LANGUAGE, _, in_language
 from roberta_demo.viz.attention import (
@@ -376,37 +376,40 @@ def _deep_views(parts: dict[str, Any]) -> dict[str, dict[Block, Any]]:
     }
 
 
-def _wire_views(parts: dict[str, Any], context: TaskContext, outputs: dict[str, Any]) -> None:
-    """Options and sliders: options run the model again, sliders and radios only redraw."""
+def _wire_views(parts: dict[str, Any], context: TaskContext, outputs: dict[str, Any], work: dict[str, Any]) -> None:
+    """Options and sliders: options run the model again, sliders and radios only redraw. `work`: the listener
+    arguments of model work (`ui.common.model_work`)."""
     views = {name: outputs[name] for name in ("frame", "single", "mean", "rollout", "overview", "data")}
     inputs = [parts[name] for name in INPUTS]
     options = [parts["hide_special"].change, parts["merge_words"].change, parts["masked_word"].input]
     rerun_handler = wire(rerun, context, outputs)
-    reran = gr.on(options, rerun_handler, [outputs["state"], *inputs], list(outputs.values()), api_visibility="private")
-    _then_formula(reran, parts, context)
+    rerun_inputs = [outputs["state"], *inputs]
+    reran = gr.on(options, rerun_handler, rerun_inputs, list(outputs.values()), api_visibility="private", **work)
+    _then_formula(reran, parts, context, work)
     redrawn = wire(redraw, None, views)
     redraw_inputs = [outputs["state"], parts["layer"], parts["head"], parts["kind"], parts["metric"]]
     redraws = [parts["head"].release, parts["kind"].change, parts["metric"].change]
     gr.on(redraws, redrawn, redraw_inputs, list(views.values()), api_visibility="private")
     moved = parts["layer"].release(redrawn, redraw_inputs, list(views.values()), api_visibility="private")
-    _then_formula(moved, parts, context)
-    parts["choice"].change(**_capture_event(parts, context), api_visibility="private")
+    _then_formula(moved, parts, context, work)
+    parts["choice"].change(**_capture_event(parts, context, work), api_visibility="private")
 
 
 def _formula_outputs(parts: dict[str, Any]) -> dict[str, Any]:
     return {name: parts[name] for name in ("formula_text", "strips", "bars", "output", "captured", "query")}
 
 
-def _capture_event(parts: dict[str, Any], context: TaskContext) -> dict[str, Any]:
-    """The formula's capture as event arguments: handler, inputs, outputs."""
+def _capture_event(parts: dict[str, Any], context: TaskContext, work: dict[str, Any]) -> dict[str, Any]:
+    """The formula's capture as event arguments: handler, inputs, outputs, and those of model work."""
     outputs = _formula_outputs(parts)
     inputs = [parts[name] for name in (*CAPTURE_INPUTS, "choice")]
-    return {"fn": wire(formula_capture, context, outputs), "inputs": inputs, "outputs": list(outputs.values())}
+    fn = wire(formula_capture, context, outputs)
+    return {"fn": fn, "inputs": inputs, "outputs": list(outputs.values()), **work}
 
 
-def _then_formula(event: Any, parts: dict[str, Any], context: TaskContext) -> None:
+def _then_formula(event: Any, parts: dict[str, Any], context: TaskContext, work: dict[str, Any]) -> None:
     """After `event`, the formula for what is on screen, if its panel is shown."""
-    event.then(**_capture_event(parts, context), api_visibility="private")
+    event.then(**_capture_event(parts, context, work), api_visibility="private")
 
 
 def _wire_formula(parts: dict[str, Any]) -> None:
@@ -438,7 +441,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     views["data"] = gr.JSON(label=_("Selected head as data"), visible=False)
     outputs = {**views, "info": info, "state": gr.State(), "layer": parts["layer"], "head": parts["head"]}
     inputs = [parts[name] for name in INPUTS]
-    handler = wire(attend, context, outputs)
+    handler, work = wire(attend, context, outputs), model_work(catalog)
     triggers = [parts["run"].click, parts["text"].submit, parts["text_pair"].submit]
     _then_formula(
         gr.on(
@@ -448,11 +451,13 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             list(outputs.values()),
             api_name="attention_page",
             api_visibility="undocumented",
+            **work,
         ),
         parts,
         context,
+        work,
     )
-    _wire_views(parts, context, outputs)
+    _wire_views(parts, context, outputs, work)
     _wire_formula(parts)
     _wire_text(parts, outputs)
     with gr.Column():

@@ -10,7 +10,7 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.tasks import classification
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
-from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, reporting, run_note, wire
+from roberta_demo.ui.common import EXPLAIN_GPU_SECONDS, TabParts, examples, model_work, reporting, run_note, wire
 from roberta_demo.ui.i18n import _
 from roberta_demo.viz.charts import class_scores_chart, readable_label
 
@@ -127,6 +127,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         why_inputs,
         list(why_outputs.values()),
         api_visibility="private",
+        **model_work(catalog),
     )
     examples(EXAMPLES[catalog.language], [text, mode, labels], handler, list(outputs.values()))
     gr.on(
@@ -136,6 +137,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         list(outputs.values()),
         api_name="classify_page",
         api_visibility="undocumented",
+        **model_work(catalog),
     )
     mode.change(lambda m: gr.update(interactive=m == ZERO_SHOT), mode, labels, api_visibility="private")
     explain_ui.forget_on([run.click, text.submit, mode.change, checkpoint.change], why)

@@ -17,6 +17,7 @@ from gradio.blocks import Block
 from gradio.components import Component
 from gradio.helpers import Examples
 
+from roberta_demo.catalog import Catalog
 from roberta_demo.config import ConfigError
 from roberta_demo.errors import EngineError, InputError, ModelLoadError
 from roberta_demo.results import RunInfo
@@ -37,12 +38,12 @@ __all__ = [
     "fine_tune_seconds",
     "friendly_errors",
     "highlight_css",
+    "model_work",
     "on_gpu",
     "on_spaces",
     "reporting",
     "run_note",
     "runs_model",
-    "share_the_device",
     "table",
     "table_headers",
     "unchanged",
@@ -236,24 +237,27 @@ def wire(
             return named(bound(*args, **kwargs))
 
     if context is not None:
+        # Python's own protocol (PEP 362), not Gradio's. `__wrapped__` cannot say it: `typing.get_type_hints`, which
+        # Gradio uses to find a `gr.Request` parameter, follows it for the names' module, and a partial has none.
         signature = inspect.signature(fn)
         handler.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
     return runs_model(friendly_errors(handler)) if context is not None else friendly_errors(handler)
 
 
 def runs_model(handler: F) -> F:
-    """Mark `handler` as model work: the app puts its events in the `MODEL_WORK` concurrency group."""
+    """Mark `handler` as model work: its events are in the `MODEL_WORK` concurrency group (`model_work`), which
+    tests/ui/test_app.py checks."""
     handler.runs_model = True  # type: ignore[attr-defined]
     return handler
 
 
-def share_the_device(demo: gr.Blocks, concurrency: int) -> None:
-    """Put every event whose handler runs a model (`runs_model`) in one concurrency group of `concurrency` slots,
-    so that tabs and API calls together never run more model work at once than the device takes (each event alone
-    would get its own slots). Fine-tuning keeps its own group of one."""
-    for block_fn in demo.fns.values():
-        if getattr(block_fn.fn, "runs_model", False) and block_fn.concurrency_id != FINE_TUNE_WORK:
-            block_fn.concurrency_id, block_fn.concurrency_limit = MODEL_WORK, concurrency
+def model_work(catalog: Catalog) -> dict[str, Any]:
+    """The listener arguments of an event whose handler runs a model (`runs_model`): the one concurrency group,
+    `MODEL_WORK`, whose `catalog.concurrency` slots the page's and the API's model events share, so that together
+    they never run more model work at once than the device takes (each event alone would get slots of its own).
+    Every event of the group carries the limit: Gradio sizes a group by the smallest limit among its events, and an
+    event that names none brings the default of one. Fine-tuning has its own group of one (`FINE_TUNE_WORK`)."""
+    return {"concurrency_id": MODEL_WORK, "concurrency_limit": catalog.concurrency}
 
 
 def unchanged(components: Iterable[Block]) -> dict[Block, Any]:

@@ -11,7 +11,17 @@ from roberta_demo.results import FillMaskResult
 from roberta_demo.tasks import fill_mask
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import MASK_MARKERS, maskable_words
-from roberta_demo.ui.common import TabParts, data_table, examples, reporting, run_note, table, table_headers, wire
+from roberta_demo.ui.common import (
+    TabParts,
+    data_table,
+    examples,
+    model_work,
+    reporting,
+    run_note,
+    table,
+    table_headers,
+    wire,
+)
 from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.fill_mask import (
     candidate_rows,
@@ -222,6 +232,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         list(outputs.values()),
         api_name="fill_mask_page",
         api_visibility="undocumented",
+        **model_work(catalog),
     )
     # Whatever changes the text (typing, a link, an example, a click) redraws its words; clicks add masks.
     text.change(wire(words_of, None, {"words": words}), text, words, api_visibility="private", show_progress="hidden")
@@ -231,6 +242,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         [words, top_k, candidates, checkpoint],
         list(clicked.values()),
         api_visibility="private",
+        **model_work(catalog),
     )
     lens_mask.change(wire(redraw_lens, None, {"lens": lens}), [state, lens_mask], lens, api_visibility="private")
     return TabParts(notice, TASKS, text, handler, inputs, list(outputs.values()))

@@ -17,6 +17,7 @@ from roberta_demo.ui.common import (
     TabParts,
     data_table,
     fine_tune_seconds,
+    model_work,
     reporting,
     table,
     table_headers,
@@ -281,7 +282,8 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         [examples, held_out],
         api_visibility="private",
     )
-    upload.upload(wire(load_csv, context, {"examples": examples}), upload, examples, api_visibility="private")
+    work = model_work(catalog)
+    upload.upload(wire(load_csv, context, {"examples": examples}), upload, examples, api_visibility="private", **work)
     tried = {"answer": answer, "attention": attention}
     gr.on(
         [try_it.click, text.submit],
@@ -289,8 +291,10 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         [key, text],
         list(tried.values()),
         api_visibility="private",
+        **work,
     )
-    download.click(wire(download_view, context, {"download": downloaded}), key, downloaded, api_visibility="private")
+    download_handler = wire(download_view, context, {"download": downloaded})
+    download.click(download_handler, key, downloaded, api_visibility="private", **work)
     return TabParts(
         notice,
         TASKS,

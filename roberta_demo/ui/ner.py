@@ -16,6 +16,7 @@ from roberta_demo.ui.common import (
     TabParts,
     data_table,
     examples,
+    model_work,
     reporting,
     run_note,
     table,
@@ -161,11 +162,13 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     why_outputs = {name: why[name] for name in ("words", "chart", "note", "target")}
     why_inputs = [text, checkpoint, why["target"], why["method"], why["steps"]]
     explain_handler = wire(explain_entity, context, why_outputs, EXPLAIN_GPU_SECONDS)
-    why["button"].click(explain_handler, why_inputs, list(why_outputs.values()), api_visibility="private")
+    why["button"].click(
+        explain_handler, why_inputs, list(why_outputs.values()), api_visibility="private", **model_work(catalog)
+    )
     explain_ui.forget_on([run.click, text.submit, checkpoint.change], why)
     click_inputs = [spans, text, checkpoint, why["method"], why["steps"]]
     why_clicked = wire(explain_clicked, context, why_outputs, EXPLAIN_GPU_SECONDS)
-    spans.select(why_clicked, click_inputs, list(why_outputs.values()), api_visibility="private")
+    spans.select(why_clicked, click_inputs, list(why_outputs.values()), api_visibility="private", **model_work(catalog))
     examples([[e] for e in EXAMPLES[catalog.language]], [text], handler, list(outputs.values()))
     gr.on(
         [run.click, text.submit],
@@ -174,6 +177,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         list(outputs.values()),
         api_name="ner_page",
         api_visibility="undocumented",
+        **model_work(catalog),
     )
     # Only what the slider changes: before the first run there is nothing to redraw, and nothing may fail.
     redraw = wire(shown, None, {"spans": spans, "table": spans_table})

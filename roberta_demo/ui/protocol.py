@@ -9,6 +9,22 @@ Gradio lets a caller run any event by its name (`POST /gradio_api/call/<name>`),
 that only hides them from the API page and the client libraries. Here the events that exist only for the page (a CSV
 loaded into a table, a toggle, Gradio's own examples and share button) are private, and a call by name to one is
 answered as a call to an endpoint that does not exist. The page itself runs them by their index, over the queue.
+
+This is the one module that reaches into Gradio past its public API (checked on gradio 6.31, the range
+requirements.txt pins; tests/ui/test_gradio_surface.py fails, naming the use, when an upgrade removes one). Each use,
+and why there is no public way (none has an upstream issue of its own that we found):
+
+- `DemoBlocks` overrides `validate_inputs`, `preprocess_data`, `postprocess_data` and `process_api`: Gradio's own
+  value checks raise plain exceptions, shown as `{"error": null}`; its queue offers no hook between a request and its
+  handler where the request's language can be set; and a `gr.update` re-adds its component to the session under a new
+  id (`block._id` in `state.blocks_config`) on every request, growing the session without bound.
+- `lighten_new_sessions` gives component constructors their `__signature__` and marks `bokeh` absent in
+  `sys.modules`: Gradio builds each new session's description with `inspect.signature` and a failed `import bokeh`
+  per plot, half the server's CPU under load.
+- `keep_page_events_private` sets `api_visibility` on `demo.fns`: `gr.DeepLinkButton` registers a callable event with
+  no such argument.
+- `refuse_new_work`, `work_under_way` and `answers_pending` read `demo._queue` (its `max_size`, active workers,
+  pending events): Gradio has no graceful stop (`demo.close()` drops the runs under way), so `cli.drain` needs them.
 """
 
 from __future__ import annotations
@@ -41,8 +57,11 @@ __all__ = [
     "DemoBlocks",
     "PageLanguage",
     "PageOnlyEvents",
+    "answers_pending",
     "keep_page_events_private",
     "lighten_new_sessions",
+    "refuse_new_work",
+    "work_under_way",
 ]
 
 # Parameters Gradio fills in itself, never sent by a caller.
@@ -181,6 +200,22 @@ def keep_page_events_private(demo: gr.Blocks, callable_names: Collection[str]) -
     for block_fn in demo.fns.values():
         if block_fn.api_name not in callable_names:
             block_fn.api_visibility = "private"
+
+
+def refuse_new_work(demo: gr.Blocks) -> None:
+    """From now on the queue reports itself full: no new request is taken, the ones in it still run."""
+    demo._queue.max_size = 0
+
+
+def work_under_way(demo: gr.Blocks) -> bool:
+    """Whether a request is running or waiting in the queue."""
+    queue = demo._queue
+    return bool(queue.get_active_worker_count() or len(queue))
+
+
+def answers_pending(demo: gr.Blocks) -> bool:
+    """Whether a finished run's answer is still on its way to its client (its event still pending delivery)."""
+    return any(list(demo._queue.pending_event_ids_session.values()))
 
 
 def _no_endpoint(name: str) -> JSONResponse:

@@ -15,6 +15,7 @@ from roberta_demo.ui.common import (
     TabParts,
     data_table,
     examples,
+    model_work,
     reporting,
     run_note,
     table,
@@ -131,6 +132,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             why_inputs,
             list(why_outputs.values()),
             api_visibility="private",
+            **model_work(catalog),
         )
         explain_ui.forget_on([run_one.click, text.submit, mode.change], why)
         examples([[e] for e in EXAMPLES[catalog.language]], [text], one, list(one_outputs.values()))
@@ -167,6 +169,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         list(one_outputs.values()),
         api_name="sentiment_page",
         api_visibility="undocumented",
+        **model_work(catalog),
     )
     run_many.click(
         many,
@@ -174,5 +177,6 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         list(many_outputs.values()),
         api_name="sentiment_batch_page",
         api_visibility="undocumented",
+        **model_work(catalog),
     )
     return TabParts(notice, TASKS, text, one, [text, mode], list(one_outputs.values()))

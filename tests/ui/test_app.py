@@ -15,6 +15,9 @@ def test_every_model_event_shares_one_group_sized_for_the_device(backend, contex
         groups.setdefault(block_fn.concurrency_id, set()).add(block_fn.api_name or block_fn.name)
         if block_fn.concurrency_id == MODEL_WORK:
             assert block_fn.concurrency_limit == 8
+        if getattr(block_fn.fn, "runs_model", False) and block_fn.concurrency_id != FINE_TUNE_WORK:
+            # each listener says so itself (`ui.common.model_work`): one that forgot would run outside the group
+            assert (block_fn.concurrency_id, block_fn.concurrency_limit) == (MODEL_WORK, 8), block_fn.name
     model_work = groups[MODEL_WORK]
     page = {"classify_page", "sentiment_page", "sentiment_batch_page", "ner_page", "fill_mask_page", "attention_page"}
     data = {"classify", "sentiment", "sentiment_batch", "ner", "fill_mask", "attention", "explain"}

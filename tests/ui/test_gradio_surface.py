@@ -32,9 +32,9 @@ OVERRIDDEN = {
     "postprocess_data": ["self", "block_fn", "predictions", "state"],
     "preprocess_data": ["self", "block_fn", "inputs", "state"],
 }
-# The queue's attributes `cli.serve` / `cli.drain` use to refuse new work and wait for the work under way.
+# The queue's attributes `ui/protocol` reads for `cli.drain`: to refuse new work and wait for the work under way.
 QUEUE = ["max_size", "get_active_worker_count", "pending_event_ids_session", "__len__"]
-# What each event's function carries, edited or read by `ui/common.share_the_device` and `ui/protocol`.
+# What each event's function carries, read by tests/ui/test_app.py and edited by `ui/protocol`.
 BLOCK_FUNCTION = ["fn", "api_name", "api_visibility", "concurrency_id", "concurrency_limit"]
 
 
@@ -72,12 +72,12 @@ def _small_app() -> gr.Blocks:
 def test_the_queue_and_the_event_functions_have_what_the_app_reads():
     demo = _small_app()
     queue: Any = getattr(demo, "_queue", None)
-    assert queue is not None, _where("Blocks._queue", "draining on SIGTERM", "cli.py")
+    assert queue is not None, _where("Blocks._queue", "draining on SIGTERM", "ui/protocol.py")
     for name in QUEUE:
-        assert hasattr(queue, name), _where(f"Queue.{name}", "draining on SIGTERM", "cli.py")
+        assert hasattr(queue, name), _where(f"Queue.{name}", "draining on SIGTERM", "ui/protocol.py")
     for block_fn in demo.fns.values():
         for name in BLOCK_FUNCTION:
-            assert hasattr(block_fn, name), _where(f"BlockFunction.{name}", "one device queue", "ui/common.py")
+            assert hasattr(block_fn, name), _where(f"BlockFunction.{name}", "private events", "ui/protocol.py")
     state = SessionState(demo)
     assert hasattr(state, "blocks_config") and hasattr(state.blocks_config, "blocks"), _where(
         "SessionState.blocks_config.blocks", "updated components that do not pile up", "ui/protocol.py"
