@@ -179,9 +179,6 @@ def serve(demo: gr.Blocks, settings: Settings) -> None:
         signal.signal(signum, stop)
     launch(demo, settings, prevent_thread_lock=True)
     stopping.wait()
-    from roberta_demo.ui.protocol import refuse_new_work
-
-    refuse_new_work(demo)
     log.info("Stopping: no new requests; waiting up to %d s for those under way", settings.drain_seconds)
     finished = drain(demo, settings.drain_seconds)
     log.info("All requests finished" if finished else "Stopped with requests still running (drain time over)")

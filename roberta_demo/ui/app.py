@@ -192,13 +192,13 @@ def linked_runner(parts: Mapping[str, TabParts]) -> Handler:
     """Runs the tab a deep link opened, once the page has read the link, if the link carries a text; otherwise
     changes nothing. One event for every tab (its inputs are `linked_inputs`, its outputs `linked_outputs`): a page
     load sends one request for it, linked or not."""
-    inputs = linked_inputs(parts)
+    inputs, outputs = linked_inputs(parts), linked_outputs(parts)
 
     def run_if_linked(request: gr.Request, *values: Any) -> dict[Block, Any]:
         query = request.query_params
         part = parts.get(query.get("tab", "").lower())
         if part is None or not query.get("text", "").strip():
-            return unchanged(linked_outputs(parts))
+            return unchanged(outputs)
         given = dict(zip(inputs, values, strict=True))
         return part.run(*(given[component] for component in part.inputs))
 
