@@ -27,7 +27,7 @@ import time
 import warnings
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
@@ -40,7 +40,7 @@ from roberta_demo.config import Profile, UnknownCheckpoint
 from roberta_demo.errors import ModelLoadError, ModelNotHeld, shown
 from roberta_demo.hub import is_cached, missing_message
 from roberta_demo.loading import MODEL_CLASSES, HalfBuilt
-from roberta_demo.results import Truncation
+from roberta_demo.results import RunInfo, Truncation
 from roberta_demo.scheduling import DeviceScheduler
 
 __all__ = [
@@ -220,6 +220,34 @@ class LoadedModel:
         model.to(device=state["device"], dtype=dtype).eval()
         self.__dict__.update(state, model=model, lock=threading.Lock())
         self.__post_init__()
+
+    def placed(self, values: Mapping[str, Any]) -> dict[str, torch.Tensor]:
+        """Model inputs (token id lists, masks, tensors) as tensors on the model's device."""
+        return {name: torch.as_tensor(value, device=self.device) for name, value in values.items()}
+
+    def run(
+        self,
+        inputs: Mapping[str, Any],
+        work: Callable[[dict[str, torch.Tensor]], R],
+        *,
+        attentions: bool = False,
+        gradients: bool = False,
+        truncation: Truncation | None = None,
+    ) -> tuple[R, RunInfo]:
+        """`work` on the inputs placed on the model's device, and how that went: in inference mode unless it needs
+        `gradients` (attributions), with eager attention while it reads `attentions`; timed until the device's
+        work is done. Tasks call it inside `Engine.apply`, which runs under the device scheduler."""
+        tensors = self.placed(inputs)
+        started = time.perf_counter()
+        with self.eager_attention() if attentions else nullcontext(), torch.inference_mode(not gradients):
+            result = work(tensors)
+            self.synchronize()
+        return result, RunInfo(self.checkpoint, self.device, time.perf_counter() - started, truncation)
+
+    def synchronize(self) -> None:
+        """Wait for the device's queued work: CUDA runs ahead of Python, so a clock read before this is early."""
+        if self.device.startswith("cuda"):
+            torch.cuda.synchronize(self.device)
 
     def count_tokens(self, text: str, text_pair: str | None = None) -> int:
         """Tokens of the input with the special tokens the model adds."""

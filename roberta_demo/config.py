@@ -23,12 +23,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from roberta_demo import tiny
 from roberta_demo.errors import InputError, shown
+from roberta_demo.heads import Head
 
 __all__ = [
     "TASKS",
     "ConfigError",
-    "Head",
     "Limits",
     "Option",
     "Profile",
@@ -42,8 +43,6 @@ __all__ = [
     "settings_parser",
     "settings_table",
 ]
-
-Head = Literal["sequence-classification", "token-classification", "masked-lm", "base"]
 
 
 class ConfigError(ValueError):
@@ -240,12 +239,9 @@ PROFILE_NAMES = ("default", "distilled", "tiny", "zh", "tiny-zh")
 _PROFILE_CHOICES = ", ".join(f"'{name}'" for name in PROFILE_NAMES)
 # Tasks every profile serves: the others (emotion) may have no model in a language.
 ESSENTIAL_TASKS = ("sentiment", "ner", "fill_mask", "attention", "fine_tune")
-TINY_DIR_VARIABLE = "ROBERTA_DEMO_TINY_DIR"
 
 
 def _tiny_profile(chinese: bool = False) -> Profile:
-    from roberta_demo import tiny  # builds on first use only; imported lazily to keep start-up light
-
     paths = tiny.ensure_built()
     names = tiny.ZH_TASK_CHECKPOINTS if chinese else tiny.TASK_CHECKPOINTS
     tasks = {task: TaskModels(task, tuple(f"tiny/{name}" for name in listed)) for task, listed in names.items()}
@@ -699,7 +695,9 @@ def settings_table() -> str:
         _row("", "`ROBERTA_DEMO_<TASK>_MODELS=a,b`", f"replace a task's checkpoints (tasks: {tasks})"),
         _row("", "`ROBERTA_DEMO_<TASK>_ADD=c`", "add checkpoints to a task"),
         _row(
-            "", f"`{TINY_DIR_VARIABLE}`", "where the tiny checkpoints are built (default `~/.cache/roberta_demo/tiny`)"
+            "",
+            f"`{tiny.TINY_DIR_VARIABLE}`",
+            "where the tiny checkpoints are built (default `~/.cache/roberta_demo/tiny`)",
         ),
     ]
     return "\n".join(rows)

@@ -23,7 +23,7 @@ from typing import Any
 import transformers
 
 from roberta_demo import scheduling
-from roberta_demo.config import Head
+from roberta_demo.heads import Head
 
 __all__ = ["MODEL_CLASSES", "HalfBuilt", "building", "check_materialised", "wait_for_builds"]
 

@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -36,8 +37,10 @@ __all__ = [
     "Truncation",
     "Verdict",
     "WordAttribution",
+    "pack_weights",
     "safe_csv",
     "spreadsheet_safe",
+    "unpack_weights",
 ]
 
 
@@ -456,3 +459,31 @@ def safe_csv(headers: list[str], rows: list[list[Any]]) -> str:
     writer.writerow([spreadsheet_safe(name) for name in headers])
     writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return buffer.getvalue()
+
+
+Packing = Literal["float16", "uint8"]
+# How each packing stores a weight in [0, 1]: a little-endian float16 (the weight within float16's precision), or one
+# byte of 1/255 steps (what a drawing can show; the page's views draw from it). Base64 of the raw bytes, row-major.
+_PACKED_DTYPE = {"float16": "<f2", "uint8": "u1"}
+
+
+def pack_weights(weights: np.ndarray, packing: Packing) -> dict[str, Any]:
+    """Attention weights as a few JSON fields: {"packing", "dtype", "shape", "scale", "base64"}; the value of each
+    element is the stored number times `scale`. `unpack_weights` (or three lines of numpy) reads it back."""
+    if packing == "uint8":
+        stored, scale = np.clip(np.rint(weights * 255), 0, 255).astype(np.uint8), 1 / 255
+    else:
+        stored, scale = weights.astype(_PACKED_DTYPE[packing]), 1.0
+    return {
+        "packing": packing,
+        "dtype": _PACKED_DTYPE[packing],
+        "shape": list(stored.shape),
+        "scale": scale,
+        "base64": base64.b64encode(stored.tobytes()).decode("ascii"),
+    }
+
+
+def unpack_weights(packed: dict[str, Any]) -> np.ndarray:
+    """<float32>[shape]: the weights `pack_weights` packed."""
+    stored = np.frombuffer(base64.b64decode(packed["base64"]), dtype=packed["dtype"]).reshape(packed["shape"])
+    return stored.astype(np.float32) * np.float32(packed["scale"])

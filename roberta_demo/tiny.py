@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from roberta_demo.config import TINY_DIR_VARIABLE, Head
+from roberta_demo.heads import Head
 
 __all__ = [
     "CHECKPOINTS",
@@ -160,6 +160,9 @@ ZH_TASK_CHECKPOINTS: Mapping[str, tuple[str, ...]] = {
 
 def corpus_text(name: str = "tiny_corpus.txt") -> str:
     return resources.files("roberta_demo").joinpath(f"data/{name}").read_text(encoding="utf-8")
+
+
+TINY_DIR_VARIABLE = "ROBERTA_DEMO_TINY_DIR"
 
 
 def cache_root() -> Path:

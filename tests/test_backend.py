@@ -376,3 +376,35 @@ def test_two_first_batches_on_one_checkpoint_build_its_pipeline_without_a_deadlo
     for thread in (holder, first, second):
         thread.join(WAIT_S)
     assert len(answers) == 2, "two batches waited on each other: one for the device, one for the checkpoint's lock"
+
+
+def test_model_work_gets_its_inputs_on_the_device_and_its_run_timed(backend):
+    """`LoadedModel.run`: what every model function of a task goes through, instead of placing tensors itself."""
+    model = backend.model(backend.checkpoint_for("attention"))
+    inputs = {name: [ids] for name, ids in model.tokenizer("The cat sat.").items()}  # one text: a batch of one
+    seen: dict[str, Any] = {}
+
+    def work(tensors: dict[str, torch.Tensor]) -> int:
+        seen["devices"] = {tensor.device.type for tensor in tensors.values()}
+        seen["inference"] = torch.is_inference_mode_enabled()
+        seen["eager"] = model.model.config._attn_implementation == "eager"
+        output = model.model(**tensors, output_attentions=True)
+        return len(output.attentions)
+
+    layers, run = model.run(inputs, work, attentions=True, truncation=None)
+    assert layers == model.model.config.num_hidden_layers
+    assert seen == {"devices": {"cpu"}, "inference": True, "eager": True}
+    assert (run.checkpoint, run.device, run.truncation) == (model.checkpoint, "cpu", None) and run.seconds > 0
+    assert model.model.config._attn_implementation == model.default_attention  # given back after the work
+
+
+def test_model_work_that_needs_gradients_gets_autograd(backend):
+    model = backend.model(backend.checkpoint_for("sentiment"))
+
+    def work(tensors: dict[str, torch.Tensor]) -> bool:
+        embeddings = model.model.get_input_embeddings()(tensors["input_ids"]).detach().requires_grad_()
+        model.model(inputs_embeds=embeddings).logits.sum().backward()
+        return embeddings.grad is not None
+
+    grads, _ = model.run(model.tokenizer("Lovely.", return_tensors="pt"), work, gradients=True)
+    assert grads and not torch.is_inference_mode_enabled()

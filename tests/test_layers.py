@@ -49,13 +49,15 @@ TORCH_FREE = [
 
 
 def _imports(path: Path) -> set[str]:
-    """Every module `path` imports, with each of its parent packages (`a.b.c` → a, a.b, a.b.c)."""
+    """Every module `path` imports anywhere in its body (in a function too), with each of its parent packages
+    (`a.b.c` → a, a.b, a.b.c); `from a import b` also counts as `a.b`, which is a module when b is one."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return {".".join(name.split(".")[: i + 1]) for name in names for i in range(name.count(".") + 1)}
 
 
@@ -75,3 +77,69 @@ def test_results_and_views_import_without_torch():
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=HANG)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def _called(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+TENSOR_MAKERS = {"tensor", "as_tensor", "zeros", "ones", "arange", "full", "empty"}
+
+
+def test_no_task_places_its_inputs_or_times_its_answer():
+    """Tasks hand encoded inputs to `LoadedModel.run`, which puts them on the device, runs the work and times it;
+    fine-tuning alone reads the clock, for its time limit and its progress."""
+    found = []
+    for path in sorted((PACKAGE / "tasks").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _called(node)
+            placed = name in TENSOR_MAKERS and any(keyword.arg == "device" for keyword in node.keywords)
+            moved = name == "to" and bool(node.args)  # `tensor.to(device)`
+            timed = name == "perf_counter" and path.name != "finetune.py"
+            func = node.func
+            synced = isinstance(func, ast.Attribute) and ast.unparse(func.value).endswith("cuda")  # torch.cuda.…
+            if placed or moved or timed or synced:
+                found.append(f"{path.name}:{node.lineno} {name}")
+    assert found == []
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _package_graph() -> dict[str, set[str]]:
+    """Module → the package's modules it imports anywhere in its body (in a function too: a lazy import is an edge)."""
+    modules = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+    return {
+        name: {module for module in _imports(path) if module in modules and module != name}
+        for name, path in modules.items()
+    }
+
+
+def _cycle_from(start: str, graph: dict[str, set[str]]) -> list[str] | None:
+    path, on_path, done = [start], {start}, set()
+
+    def visit(module: str) -> list[str] | None:
+        for imported in sorted(graph[module]):
+            if imported in on_path:
+                return [*path[path.index(imported) :], imported]
+            if imported not in done:
+                path.append(imported), on_path.add(imported)
+                if found := visit(imported):
+                    return found
+                path.pop(), on_path.discard(imported)
+        done.add(module)
+        return None
+
+    return visit(start)
+
+
+def test_no_module_imports_itself_round_a_cycle_lazily_or_not():
+    """A cycle held apart only by an import inside a function breaks as soon as someone moves that import up."""
+    graph = _package_graph()
+    cycles = [" → ".join(cycle) for module in graph if (cycle := _cycle_from(module, graph))]
+    assert cycles == []

@@ -33,7 +33,7 @@ def rest_predict(http: httpx.Client, url: str, endpoint: str, inputs: list[Any],
     session (as gradio_client and @gradio/client call, one session per client); without, in a new one (as curl).
     Returns the answer's data line."""
     lines, _ = _events(http, url, endpoint, inputs, session)
-    return lines[-1]
+    return next(line for line in reversed(lines) if line.startswith("data:"))  # the stream ends with a blank line
 
 
 def rest_stream(

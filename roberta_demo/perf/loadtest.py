@@ -280,7 +280,7 @@ def run_load(
 def _base_sentiment(folder: Path) -> dict[str, str]:
     """The environment that serves sentiment from a roberta-base-shaped checkpoint built in `folder` (the other tasks
     stay tiny): the configuration of the soak the README reports."""
-    from roberta_demo.perf.benchmark import SIZES, build_checkpoint
+    from roberta_demo.perf.checkpoints import SIZES, build_checkpoint  # torch, only for a soak that builds one
 
     return {"ROBERTA_DEMO_SENTIMENT_MODELS": str(build_checkpoint(folder, "sentiment", SIZES["base"]))}
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -50,16 +49,16 @@ def _attention_forward(
     """Run the model once with eager attention and return every layer's attention weights."""
     limit = min(max_tokens, model.max_tokens)
     encoded, texts = encode(model.tokenizer, text, text_pair, limit, read_masks)
-    inputs = {
-        name: torch.tensor(value, device=model.device) for name, value in encoded.model_inputs(model.tokenizer).items()
-    }
-    started = time.perf_counter()
-    with model.eager_attention(), torch.inference_mode():
-        output = model.model(**inputs, output_attentions=True)
-    weights = torch.stack(output.attentions)[:, 0].float().cpu().numpy()
     truncation = Truncation(encoded.total, len(encoded.ids)) if encoded.truncated else None
-    run = RunInfo(model.checkpoint, model.device, time.perf_counter() - started, truncation)
+    read = functools.partial(_weights, model)
+    weights, run = model.run(encoded.model_inputs(model.tokenizer), read, attentions=True, truncation=truncation)
     return RawAttention(encoded, tuple(t.text for t in texts), weights, run)
+
+
+def _weights(model: LoadedModel, inputs: dict[str, torch.Tensor]) -> np.ndarray:
+    """<float32>[num_layers, num_heads, num_tokens, num_tokens] of one forward pass."""
+    output = model.model(**inputs, output_attentions=True)
+    return torch.stack(output.attentions)[:, 0].float().cpu().numpy()
 
 
 def token_texts(encoded: Encoded, texts: tuple[str, ...]) -> list[str]:

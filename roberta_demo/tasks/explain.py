@@ -15,7 +15,6 @@ No parameter receives a gradient, and the weights are never changed.
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,10 +71,6 @@ def _check_options(task: str, method: str, steps: float) -> int:
     return int(steps)
 
 
-def _inputs(model: LoadedModel, encoded: Encoded) -> dict[str, torch.Tensor]:
-    return {name: torch.tensor(v, device=model.device) for name, v in encoded.model_inputs(model.tokenizer).items()}
-
-
 def _logit(model: LoadedModel, inputs: dict[str, torch.Tensor], output: Output) -> Any:
     """The forward function captum differentiates: embeddings <[batch, tokens, hidden]> → the output's logit."""
     extra = {name: value for name, value in inputs.items() if name != "input_ids"}
@@ -104,7 +99,7 @@ def _baseline(model: LoadedModel, encoded: Encoded) -> torch.Tensor:
     """Padding tokens in place of the text, special tokens kept: the 'nothing said' the path starts from."""
     pad = model.tokenizer.pad_token_id
     ids = [token if segment is None else pad for token, segment in zip(encoded.ids, encoded.segments, strict=True)]
-    embeddings: torch.Tensor = model.model.get_input_embeddings()(torch.tensor([ids], device=model.device))
+    embeddings: torch.Tensor = model.model.get_input_embeddings()(model.placed({"input_ids": [ids]})["input_ids"])
     return embeddings
 
 
@@ -134,8 +129,24 @@ def _attribute(
     encoded, texts = encode(model.tokenizer, text, pair, model.max_tokens)
     if entity is not None:
         output = Output(output.index, _entity_token(encoded, *entity), output.entity_type)
-    inputs = _inputs(model, encoded)
-    started = time.perf_counter()
+    truncation = Truncation(encoded.total, len(encoded.ids)) if encoded.truncated else None
+    found, run = model.run(
+        encoded.model_inputs(model.tokenizer),
+        functools.partial(_attributions, model, encoded, output, method, steps),
+        gradients=True,
+        truncation=truncation,
+    )
+    output, per_token, attention, delta, difference = found
+    assert output.index is not None  # resolved by _attributions
+    texts_read = tuple(t.text for t in texts)
+    return _Raw(encoded, texts_read, output.index, output.position, per_token, attention, delta, difference, run)
+
+
+def _attributions(
+    model: LoadedModel, encoded: Encoded, output: Output, method: str, steps: int, inputs: dict[str, torch.Tensor]
+) -> tuple[Output, np.ndarray, np.ndarray, float | None, float]:
+    """The output resolved, each token's attribution to it, the last layer's rollout from its position, Integrated
+    Gradients' convergence delta (None for grad × input) and f(input) - f(baseline)."""
     logits, rollout = _look(model, inputs)
     output = _resolve(model, logits, output)
     value = float(logits[output.index] if output.position is None else logits[output.position, output.index])
@@ -156,20 +167,7 @@ def _attribute(
         attributions = InputXGradient(forward).attribute(embeddings.requires_grad_())
     per_token = attributions[0].sum(dim=-1).detach().float().cpu().numpy()
     attention = np.asarray(rollout[-1, 0 if output.position is None else output.position], dtype=np.float32)
-    truncation = Truncation(encoded.total, len(encoded.ids)) if encoded.truncated else None
-    run = RunInfo(model.checkpoint, model.device, time.perf_counter() - started, truncation)
-    assert output.index is not None  # resolved above
-    return _Raw(
-        encoded,
-        tuple(t.text for t in texts),
-        output.index,
-        output.position,
-        per_token,
-        attention,
-        delta,
-        difference,
-        run,
-    )
+    return output, per_token, attention, delta, difference
 
 
 def _entity_token(encoded: Encoded, start: int, end: int) -> int:

@@ -13,7 +13,6 @@ given the pieces before it with the rest still masked.
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -71,6 +70,9 @@ def _check_top_k(top_k: float) -> int:
 # -- on the model ----------------------------------------------------------------------------------------------------
 
 
+Lens = LayerLens | None  # a mask's layer-by-layer reading, when asked for
+
+
 @dataclass(frozen=True)
 class _Raw:
     """What the model function returns: plain data, no tensors."""
@@ -97,15 +99,16 @@ def _filler_text(tokenizer: Any, token: str) -> str:
     return token[2:] if token.startswith("##") else str(tokenizer.convert_tokens_to_string([token]))
 
 
-def _batch(tokenizer: Any, sequences: list[list[int]], device: str) -> dict[str, torch.Tensor]:
+def _batch(tokenizer: Any, sequences: list[list[int]]) -> dict[str, list[list[int]]]:
     """Right-padded inputs for several id sequences of one text."""
     width = max(len(ids) for ids in sequences)
     pad = tokenizer.pad_token_id
-    ids = torch.tensor([seq + [pad] * (width - len(seq)) for seq in sequences], device=device)
-    attention = torch.tensor([[1] * len(seq) + [0] * (width - len(seq)) for seq in sequences], device=device)
-    inputs = {"input_ids": ids, "attention_mask": attention}
+    inputs = {
+        "input_ids": [seq + [pad] * (width - len(seq)) for seq in sequences],
+        "attention_mask": [[1] * len(seq) + [0] * (width - len(seq)) for seq in sequences],
+    }
     if "token_type_ids" in tokenizer.model_input_names:
-        inputs["token_type_ids"] = torch.zeros_like(ids)
+        inputs["token_type_ids"] = [[0] * width for _ in sequences]
     return inputs
 
 
@@ -114,7 +117,7 @@ def _log_probs_at(model: LoadedModel, sequences: list[list[int]], positions: lis
     rows = []
     for start in range(0, len(sequences), CHAIN_BATCH):
         chunk = sequences[start : start + CHAIN_BATCH]
-        hidden = model.model.base_model(**_batch(model.tokenizer, chunk, model.device)).last_hidden_state
+        hidden = model.model.base_model(**model.placed(_batch(model.tokenizer, chunk))).last_hidden_state
         picked = hidden[torch.arange(len(chunk)), torch.tensor(positions[start : start + CHAIN_BATCH])]
         rows.append(torch.log(_probabilities(model, picked)))
     return torch.cat(rows)
@@ -211,19 +214,17 @@ def _probabilities(model: LoadedModel, hidden: torch.Tensor) -> torch.Tensor:
     return torch.softmax(logits.float(), dim=-1)
 
 
-def _forward(model: LoadedModel, encoded: Encoded, lens: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+def _forward(
+    model: LoadedModel, encoded: Encoded, lens: bool, inputs: dict[str, torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Probabilities at the masks, <float32>[num_masks, vocab], and with `lens` the same read from every layer,
     <float32>[num_layers + 1, num_masks, vocab].
 
     The head runs on the mask positions only, and with the lens in one call for every layer: the call's cost is
     mostly reading the head's vocabulary-sized matrix, which one call reads once however many rows it has.
     """
-    base = model.model.base_model
-    inputs = {
-        name: torch.tensor(value, device=model.device) for name, value in encoded.model_inputs(model.tokenizer).items()
-    }
-    output = base(**inputs, output_hidden_states=lens)
-    at = torch.tensor(encoded.masks, device=model.device)
+    output = model.model.base_model(**inputs, output_hidden_states=lens)
+    at = encoded.masks
     if not lens:
         return _probabilities(model, output.last_hidden_state[0, at]), None
     layered = _probabilities(model, torch.stack([hidden[0, at] for hidden in output.hidden_states]))
@@ -239,10 +240,10 @@ def _predict(model: LoadedModel, text: str, top_k: int, words: list[str], lens: 
             f"Every mask lies beyond the first {model.max_tokens} tokens the model reads: move a mask earlier or "
             "shorten the text before it."
         )
-    started = time.perf_counter()
     spans = masked.spans[: len(encoded.masks)]
-    with torch.inference_mode():
-        probs, layered = _forward(model, encoded, lens)
+
+    def read(inputs: dict[str, torch.Tensor]) -> tuple[list[list[Filler]], list[list[CandidateScore]], list[Lens]]:
+        probs, layered = _forward(model, encoded, lens, inputs)
         top_scores, top_ids = probs.topk(top_k, dim=-1)
         fillers = [
             [
@@ -257,8 +258,10 @@ def _predict(model: LoadedModel, text: str, top_k: int, words: list[str], lens: 
         lenses = [
             None if layered is None else _lens(tokenizer, layered[:, i], top_ids[i].tolist()) for i in range(len(spans))
         ]
+        return fillers, candidates, lenses
+
     truncation = Truncation(encoded.total, len(encoded.ids)) if encoded.truncated else None
-    run = RunInfo(model.checkpoint, model.device, time.perf_counter() - started, truncation)
+    (fillers, candidates, lenses), run = model.run(encoded.model_inputs(tokenizer), read, truncation=truncation)
     lost = len(masked.spans) - len(spans)
     lstrip = bool(tokenizer.added_tokens_decoder[tokenizer.mask_token_id].lstrip)
     return _Raw(

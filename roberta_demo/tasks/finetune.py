@@ -363,7 +363,7 @@ def optimizer_for(model: LoadedModel, recipe: Recipe) -> tuple[torch.optim.Optim
 
 def tokenize_batch(model: LoadedModel, texts: Sequence[str], max_tokens: int) -> dict[str, torch.Tensor]:
     encoded = model.tokenizer(list(texts), truncation=True, max_length=max_tokens, padding=True, return_tensors="pt")
-    return {name: value.to(model.device) for name, value in encoded.items()}
+    return model.placed(encoded)
 
 
 def _predict(model: LoadedModel, texts: Sequence[str], max_tokens: int) -> tuple[list[int], list[float]]:
@@ -410,10 +410,10 @@ def training_step(
     """The tutorial's training step; returns its loss. With `laps`, adds the seconds spent in the forward pass
     (tokenizing included), the backward pass and the optimizer to its entries of those names (the benchmark's split
     of a step)."""
-    lap = _Laps(laps, model.device)
+    lap = _Laps(laps, model)
     model.model.train()
     batch = tokenize_batch(model, texts, max_tokens)
-    labels = torch.tensor(label_ids, device=model.device)
+    labels = model.placed({"labels": label_ids})["labels"]
     outputs = model.model(**batch, labels=labels)
     lap("forward")
     outputs.loss.backward()
@@ -428,14 +428,13 @@ def training_step(
 class _Laps:
     """Adds the time since the last lap to `laps[name]`; does nothing (not even a device sync) without `laps`."""
 
-    def __init__(self, laps: dict[str, float] | None, device: str) -> None:
-        self.laps, self.device, self.last = laps, device, time.perf_counter()
+    def __init__(self, laps: dict[str, float] | None, model: LoadedModel) -> None:
+        self.laps, self.model, self.last = laps, model, time.perf_counter()
 
     def __call__(self, name: str) -> None:
         if self.laps is None:
             return
-        if self.device.startswith("cuda"):
-            torch.cuda.synchronize()  # CUDA runs ahead of Python: the lap ends when the device's work does
+        self.model.synchronize()  # the lap ends when the device's work does
         now = time.perf_counter()
         self.laps[name] = self.laps.get(name, 0.0) + now - self.last
         self.last = now

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -20,7 +19,7 @@ import torch
 
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError
-from roberta_demo.results import FormulaCapture, FormulaStep, RunInfo
+from roberta_demo.results import FormulaCapture, FormulaStep
 from roberta_demo.tasks.attention import token_texts
 from roberta_demo.tasks.common import TaskContext, check_text
 from roberta_demo.tasks.encoding import encode
@@ -70,10 +69,10 @@ def _capture(
     attention = self_attention(model.model, layer)
     heads = attention.num_attention_heads
     projections = {"query": attention.query, "key": attention.key, "value": attention.value, "attention": attention}
-    inputs = {name: torch.tensor(v, device=model.device) for name, v in encoded.model_inputs(model.tokenizer).items()}
-    started = time.perf_counter()
-    with recording(projections) as seen, model.eager_attention(), torch.inference_mode():
-        model.model.base_model(**inputs)
+    with recording(projections) as seen:
+        _, run = model.run(
+            encoded.model_inputs(model.tokenizer), lambda inputs: model.model.base_model(**inputs), attentions=True
+        )
     output, weights = seen["attention"][:2]
     config = model.model.config
     return FormulaCapture(
@@ -87,7 +86,7 @@ def _capture(
         values=_per_head(seen["value"], heads),
         weights=weights[0].float().cpu().numpy(),
         outputs=_per_head(output, heads),
-        run=RunInfo(model.checkpoint, model.device, time.perf_counter() - started),
+        run=run,
     )
 
 

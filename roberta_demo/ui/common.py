@@ -23,6 +23,7 @@ from roberta_demo.errors import EngineError, InputError, ModelLoadError
 from roberta_demo.results import RunInfo
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.i18n import _, answered_note, figure_in_language, in_language, truncation_note
+from roberta_demo.ui.protocol import with_signature
 
 __all__ = [
     "EXPLAIN_GPU_SECONDS",
@@ -240,7 +241,7 @@ def wire(
         # Python's own protocol (PEP 362), not Gradio's. `__wrapped__` cannot say it: `typing.get_type_hints`, which
         # Gradio uses to find a `gr.Request` parameter, follows it for the names' module, and a partial has none.
         signature = inspect.signature(fn)
-        handler.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
+        with_signature(handler, signature.replace(parameters=list(signature.parameters.values())[1:]))
     return runs_model(friendly_errors(handler)) if context is not None else friendly_errors(handler)
 
 

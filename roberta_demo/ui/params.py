@@ -10,21 +10,20 @@ does not have); what is refused here is what no task could read.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import json
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from roberta_demo.errors import SURROGATE, InputError, shown
 
 __all__ = [
     "REQUIRED",
+    "Declaration",
     "Param",
     "choice",
-    "declared",
     "number",
     "switch",
     "table",
@@ -35,7 +34,6 @@ __all__ = [
     "wrong",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
 REQUIRED = inspect.Parameter.empty
 Check = Callable[[str, Any], Any]  # (parameter name, value sent) → the value the endpoint gets; raises InputError
 
@@ -200,7 +198,9 @@ def table(optional: bool = False) -> Check:
 
 
 @dataclass(frozen=True)
-class _Declaration:
+class Declaration:
+    """An endpoint's parameters, its summary and what it returns: its docstring, its signature, its checked values."""
+
     params: tuple[Param, ...]
     summary: str
     returns: str
@@ -221,33 +221,3 @@ class _Declaration:
             names = ", ".join(param.name for param in self.params)
             raise InputError(f"{endpoint} takes at most {len(self.params)} values, in this order: {names}.") from None
         return {param.name: param.value(bound.arguments.get(param.name)) for param in self.params}
-
-
-def declared(params: Sequence[Param], summary: str, returns: str, returned: Any = dict) -> Callable[[F], F]:
-    """Make `fn` an endpoint of these parameters: its signature, hints and docstring come from them, and it is
-    called with checked values only. `returned` is the return hint (an iterator of dicts for a streaming one)."""
-    declaration = _Declaration(tuple(params), summary, returns, returned)
-
-    def make(fn: F) -> F:
-        endpoint = f"/{fn.__name__}"
-        if inspect.isgeneratorfunction(fn):
-
-            @functools.wraps(fn)
-            def streamed(*args: Any, **kwargs: Any) -> Iterator[Any]:
-                yield from fn(**declaration.values(endpoint, args, kwargs))
-
-            endpoint_fn: Any = streamed
-        else:
-
-            @functools.wraps(fn)
-            def checked(*args: Any, **kwargs: Any) -> Any:
-                return fn(**declaration.values(endpoint, args, kwargs))
-
-            endpoint_fn = checked
-        del endpoint_fn.__wrapped__  # Gradio reads the declared signature, not `fn`'s
-        endpoint_fn.__signature__ = declaration.signature()
-        endpoint_fn.__annotations__ = {param.name: param.hint for param in params} | {"return": returned}
-        endpoint_fn.__doc__ = declaration.docstring()
-        return endpoint_fn  # type: ignore[no-any-return]
-
-    return make

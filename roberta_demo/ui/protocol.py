@@ -21,6 +21,12 @@ and why there is no public way (none has an upstream issue of its own that we fo
 - `lighten_new_sessions` gives component constructors their `__signature__` and marks `bokeh` absent in
   `sys.modules`: Gradio builds each new session's description with `inspect.signature` and a failed `import bokeh`
   per plot, half the server's CPU under load.
+- `with_signature` sets a handler's `__signature__` (PEP 362, which `inspect.signature` honours): Gradio maps an
+  event's inputs to a handler's parameters, finds its `gr.Request`, `gr.Progress` or `gr.SelectData` parameter, and
+  builds a `gr.api` endpoint's types and MCP schema from `inspect.signature` and the hints, with no argument to say
+  them otherwise. A tab's handler with its task context bound (`ui.common.wire`) and a data endpoint declared from
+  its parameters (`ui.api.declared`) need it; `__wrapped__` cannot say it, since `typing.get_type_hints` follows it
+  into a `functools.partial`, which has no module to resolve the hints in.
 - `keep_page_events_private` sets `api_visibility` on `demo.fns`: `gr.DeepLinkButton` registers a callable event with
   no such argument.
 - `refuse_new_work`, `work_under_way` and `answers_pending` read `demo._queue` (its `max_size`, active workers,
@@ -35,8 +41,8 @@ import inspect
 import json
 import re
 import sys
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import Any, TypeVar
 
 import gradio as gr
 from fastapi import Request
@@ -89,6 +95,15 @@ def _default(block: Any, parameter: inspect.Parameter | None) -> Any:
     if isinstance(block, Api):
         return _NONE if parameter is None or parameter.default is parameter.empty else parameter.default
     return block.value
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_signature(fn: F, signature: inspect.Signature) -> F:
+    """`fn`, which Gradio will read as taking `signature`'s parameters (see the module's docstring)."""
+    fn.__signature__ = signature  # type: ignore[attr-defined]
+    return fn
 
 
 def lighten_new_sessions(demo: gr.Blocks) -> None:

@@ -7,7 +7,6 @@ on weights quantised to one byte each, so the page needs no network and stays sm
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
 import importlib.util
@@ -21,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from roberta_demo import ASSETS_DIR
-from roberta_demo.results import AttentionView
+from roberta_demo.results import AttentionView, pack_weights
 from roberta_demo.viz.charts import LIGHT_TO_DARK, plain_figure, plotly_text, unique_labels
 
 __all__ = [
@@ -251,14 +250,13 @@ def _script_json(value: object) -> str:
 
 def _payload(view: AttentionView, layers: list[int]) -> dict[str, Any]:
     """The weights of `layers`, one byte each (base64), with the tokens: what a frame's script draws from."""
-    quantised = np.clip(np.rint(view.weights[layers] * 255), 0, 255).astype(np.uint8)
-    weights = quantised.tobytes()
+    packed = pack_weights(view.weights[layers], "uint8")
     # What the view shows, in a few characters: a frame drawn again with the same key is the same view.
-    key = hashlib.sha256(weights + json.dumps(view.tokens).encode()).hexdigest()[:16]
+    key = hashlib.sha256((packed["base64"] + json.dumps(view.tokens)).encode()).hexdigest()[:16]
     return {
         "key": key,
-        "weights": base64.b64encode(weights).decode("ascii"),
-        "shape": list(quantised.shape),
+        "weights": packed["base64"],
+        "shape": packed["shape"],
         "tokens": view.tokens,
         "pair_start": view.pair_start,
         "layers": layers,

@@ -1,4 +1,11 @@
-"""A real Chromium (Debian's) driven by Playwright, with every request outside this machine blocked and logged."""
+"""A real Chromium (Debian's) driven by Playwright, with every request outside this machine blocked and logged.
+
+The tests share one browser context, cleared between tests (cookies, storage, permissions) but not of its HTTP cache:
+a fresh context costs each page load the download and compilation of Gradio's 1 MB of scripts again (2.4-3.2 CPU-s
+against 1.0 here), and the tests are about the page, not the first download (the page-weight test opens its own
+context). Requests outside this machine are blocked by the browser (a proxy that refuses, loopback exempt), not by
+Playwright's routing, which would turn the HTTP cache off; the page's requests are watched to log them.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,10 @@ from roberta_demo.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.waiting import HANG_MS
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+# Every request leaves through a proxy that is not there (the discard port), but loopback, which Chromium never
+# sends through a proxy: the page under test cannot reach outside this machine, however it addresses it.
+OFFLINE_ARGS = ["--proxy-server=http://127.0.0.1:9"]
+STORAGE_BUT_CACHE = "cookies,file_systems,indexeddb,local_storage,service_workers,cache_storage,shared_storage"
 
 
 @dataclass
@@ -32,21 +43,38 @@ def chromium_browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *OFFLINE_ARGS])
         yield chromium
         chromium.close()
 
 
-def _offline_route(log: PageLog):
-    def handle(route) -> None:
-        host = urlparse(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            log.blocked.append(route.request.url)
-            route.abort()
+def _log_outside(log: PageLog) -> Callable[[Any], None]:
+    def seen(request: Any) -> None:
+        host = urlparse(request.url).hostname or ""
+        if not request.url.startswith(("data:", "blob:", "about:")) and host not in LOCAL_HOSTS:
+            log.blocked.append(request.url)
 
-    return handle
+    return seen
+
+
+@pytest.fixture(scope="session")
+def shared_context(chromium_browser) -> Iterator[Any]:
+    context = chromium_browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(HANG_MS)  # every wait and action: a limit for a hang only
+    yield context
+    context.close()
+
+
+def _clear(context: Any, origin: str) -> None:
+    """What one test's pages left in the shared context, but its HTTP cache: cookies, permissions, and the origin's
+    storage (Gradio keeps browser state and plotly settings in localStorage)."""
+    context.clear_cookies()
+    context.clear_permissions()
+    page = context.new_page()
+    url = urlparse(origin)
+    cleared = {"origin": f"{url.scheme}://{url.netloc}", "storageTypes": STORAGE_BUT_CACHE}
+    context.new_cdp_session(page).send("Storage.clearDataForOrigin", cleared)
+    page.close()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -70,20 +98,19 @@ def _describe(pages: list[Any], log: PageLog) -> str:
 
 
 @pytest.fixture
-def open_page(request, chromium_browser, app_url) -> Iterator[Callable[[str], Any]]:
+def open_page(request, shared_context, app_url) -> Iterator[Callable[[str], Any]]:
     """Opens the app at a query (`"?tab=ner&text=…"`, or "" for the plain page) in a fresh page; the network outside
     localhost is cut, and errors and dialogs are recorded in `page.log`.
 
     A fresh page for each address: navigating an open page away cancels its running requests, which the browser
     logs as errors that say nothing about the page under test.
     """
-    context = chromium_browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(HANG_MS)  # every wait and action: a limit for a hang only
+    context = shared_context
     log = PageLog()
-    context.route("**/*", _offline_route(log))
 
     def open_at(query: str) -> Any:
         tab = context.new_page()
+        tab.on("request", _log_outside(log))
         tab.on("pageerror", lambda error: log.errors.append(str(error)))
         tab.on("console", lambda message: log.errors.append(message.text) if message.type == "error" else None)
         tab.on("dialog", lambda dialog: (log.dialogs.append(dialog.message), dialog.dismiss()))
@@ -96,7 +123,9 @@ def open_page(request, chromium_browser, app_url) -> Iterator[Callable[[str], An
     failed = getattr(request.node, "report_call", None)
     if failed is not None and failed.failed:
         print(f"The pages when the test failed:\n{_describe(context.pages, log)}")
-    context.close()
+    for tab in context.pages:
+        tab.close()
+    _clear(context, app_url)
 
 
 @pytest.fixture

@@ -196,3 +196,15 @@ def test_a_long_text_keeps_its_entities_in_a_box_of_their_own(app_page):
     )
     shown = [name for name, edge in headers if name and edge <= right + 1]
     assert shown[:5] == ["entity", "type", "score", "start", "end"]
+
+
+def test_a_request_outside_this_machine_is_refused_and_logged(app_page):
+    """The harness itself: what the other tests' `log.blocked == []` relies on (by name or by address)."""
+    outcomes = app_page.evaluate(
+        """async (urls) => Promise.all(urls.map((url) => fetch(url, {mode: 'no-cors'}).then(
+            () => 'answered', () => 'refused')))""",
+        ["https://example.com/", "http://93.184.215.14/"],
+    )
+    assert outcomes == ["refused", "refused"]
+    assert app_page.log.blocked == ["https://example.com/", "http://93.184.215.14/"]
+    app_page.log.blocked.clear()

@@ -3,6 +3,7 @@ gradio_client: the documented JSON, with its values checked."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 
 import numpy as np
@@ -12,6 +13,8 @@ from gradio_client.exceptions import AppError
 
 from roberta_demo.config import Settings
 from roberta_demo.perf.server import client_for
+from roberta_demo.results import unpack_weights
+from roberta_demo.tasks import attention as attention_task
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.api import ENDPOINTS
 from tests.conftest import serve_app
@@ -130,10 +133,35 @@ def test_attention_weights_have_the_documented_shape(planted_client, planted, la
     n = len(result["tokens"])
     assert result["tokens"][0] == "<s>" and result["special"][0] is True and result["pair_start"] is None
     sizes = {"l": result["layers"], "h": result["heads"], "n": n}
-    weights = np.asarray(result["weights"])
+    if shape == "lhnn":  # every layer and head comes packed unless asked otherwise
+        assert result["weights"]["packing"] == "float16"
+        weights = unpack_weights(result["weights"])
+        np.testing.assert_allclose(weights, 1 / n, rtol=2**-11)
+    else:
+        weights = np.asarray(result["weights"])
+        np.testing.assert_array_equal(weights, np.round(1 / n, 4))
     assert weights.shape == tuple(sizes[axis] for axis in shape)
-    np.testing.assert_array_equal(weights, np.round(1 / n, 4))
     assert (result["layer"], result["head"]) == (layer, head)
+
+
+@pytest.mark.parametrize(("encoding", "tolerance"), [("float16", 2**-11), ("uint8", 0.5 / 255), ("json", 5e-5)])
+def test_every_encoding_gives_back_the_models_weights(client, context, encoding, tolerance):
+    """Packed weights, decoded as the docstring says, are the model's own within the encoding's precision:
+    float16's (a relative 2^-11), uint8's (half a step of 1/255) or 4 decimals."""
+    text = "The animal didn't cross the street because it was too tired."
+    expected = attention_task.inspect(context, text).weights
+    result = client.predict(text, None, None, None, None, encoding, api_name="/attention")
+    sent = result["weights"]
+    if encoding == "json":
+        np.testing.assert_allclose(np.asarray(sent), expected, rtol=0, atol=tolerance)
+        return
+    assert (sent["packing"], sent["shape"]) == (encoding, list(expected.shape))
+    decoded = np.frombuffer(base64.b64decode(sent["base64"]), sent["dtype"]).reshape(sent["shape"]) * sent["scale"]
+    if encoding == "float16":
+        np.testing.assert_allclose(decoded, expected, rtol=tolerance, atol=2**-24)  # 2^-24: float16's least step
+    else:
+        np.testing.assert_allclose(decoded, expected, rtol=0, atol=tolerance)
+    np.testing.assert_array_equal(unpack_weights(sent), decoded.astype(np.float32))
 
 
 def test_attention_of_a_pair_marks_the_second_sentence(planted_client):

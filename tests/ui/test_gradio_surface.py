@@ -92,3 +92,16 @@ def test_the_pinned_range_is_the_one_checked_here():
     pinned = Requirement(next(line for line in lines if line.startswith("gradio")).split("#")[0])
     assert gr.__version__ in pinned.specifier, f"Gradio {gr.__version__} is outside the pinned {pinned.specifier}"
     assert "6.32.0" not in pinned.specifier  # a new minor comes in by a change to the pin, with this file passing
+
+
+def test_what_bends_python_or_gradio_is_done_in_protocol_alone():
+    """A handler's signature set by hand, an entry of `sys.modules`, a subclass of `gr.Blocks`: each is listed, with
+    why, in `ui/protocol`'s docstring, and made nowhere else in the package."""
+    found = []
+    for path in sorted((REPO / "roberta_demo").rglob("*.py")):
+        if path.name == "protocol.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "__signature__ =" in line or "sys.modules[" in line or "(gr.Blocks)" in line:
+                found.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
+    assert found == []

@@ -33,7 +33,14 @@ VALID: dict[str, dict[str, Any]] = {
     "sentiment_batch": {"texts": ["one", "two"], "mode": "sentiment"},
     "ner": {"text": "Angela Merkel in Berlin.", "threshold": 0.0, "checkpoint": None},
     "fill_mask": {"text": "Paris is <mask>.", "top_k": 3, "candidates": None, "checkpoint": None},
-    "attention": {"text": "Paris is nice.", "text_pair": None, "checkpoint": None, "layer": 0, "head": 0},
+    "attention": {
+        "text": "Paris is nice.",
+        "text_pair": None,
+        "checkpoint": None,
+        "layer": 0,
+        "head": 0,
+        "encoding": "auto",
+    },
     "explain": {
         "text": "Lovely film.",
         "task": "sentiment",
@@ -106,10 +113,11 @@ def _answers(
         return dict(zip(calls, answers, strict=True))
 
 
-def test_every_endpoint_is_in_the_sweep(client):
-    assert sorted(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == sorted(
-        f"/{endpoint}" for endpoint in VALID
-    )
+def test_every_endpoint_and_parameter_is_in_the_sweep(client):
+    listed = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert sorted(listed) == sorted(f"/{endpoint}" for endpoint in VALID)
+    for endpoint, values in VALID.items():
+        assert [value["parameter_name"] for value in listed[f"/{endpoint}"]["parameters"]] == list(values), endpoint
 
 
 @pytest.mark.parametrize(("endpoint", "parameter"), CASES, ids=[f"{e}.{p}" for e, p in CASES])
