@@ -1,7 +1,8 @@
 """What the tasks return: plain data (str, float, int, lists and numpy arrays), with no torch in sight.
 
 `viz/` and `ui/` read these and nothing else of the model side. Array shapes are written in the docstrings, as
-`<float32>[num_layers, num_heads, num_tokens, num_tokens]`.
+`<float32>[num_layers, num_heads, num_tokens, num_tokens]`. Each result a program can ask for has one plain-data form,
+`plain()` (str, numbers, bools, None, lists and dicts): what the data API and MCP send, whichever protocol asks.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 __all__ = [
+    "ATTENTION_ENCODINGS",
     "AttentionView",
     "BatchSentiment",
     "CandidateScore",
@@ -68,6 +70,14 @@ class RunInfo:
     seconds: float
     truncation: Truncation | None = None
 
+    def plain(self) -> dict[str, Any]:
+        """Who answered, where, in how long, and whether the input was cut."""
+        cut = self.truncation
+        truncation = None if cut is None else {"tokens_total": cut.tokens_total, "tokens_kept": cut.tokens_kept}
+        return {"checkpoint": self.checkpoint, "device": self.device, "ms": round(self.seconds * 1000, 1)} | {
+            "truncation": truncation
+        }
+
 
 @dataclass(frozen=True)
 class ClassScores:
@@ -93,6 +103,9 @@ class ClassScores:
 
     def as_dict(self) -> dict[str, float]:
         return dict(zip(self.labels, self.scores, strict=True))
+
+    def plain(self) -> dict[str, Any]:
+        return {"labels": self.labels, "scores": self.scores, "multi_label": not self.exclusive, **self.run.plain()}
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,15 @@ class BatchSentiment:
         ]
         return safe_csv(["text", "label", "score", *self.classes], rows)
 
+    def plain(self) -> dict[str, Any]:
+        rows = [
+            {"text": r.text, "label": r.label, "score": r.score, "scores": r.scores, "truncated": r.truncated}
+            for r in self.rows
+        ]
+        run = self.run.plain()
+        del run["truncation"]  # said of each text instead
+        return {"results": rows, "classes": self.classes, "counts": self.label_counts(), **run}
+
 
 @dataclass(frozen=True)
 class EntitySpan:
@@ -147,6 +169,13 @@ class NerResult:
 
     def above(self, threshold: float) -> list[EntitySpan]:
         return [entity for entity in self.entities if entity.score >= threshold]
+
+    def plain(self, threshold: float = 0.0) -> dict[str, Any]:
+        entities = [
+            {"word": e.word, "label": e.label, "score": e.score, "start": e.start, "end": e.end}
+            for e in self.above(threshold)
+        ]
+        return {"entities": entities, "types": self.labels, **self.run.plain()}
 
 
 @dataclass(frozen=True)
@@ -222,6 +251,20 @@ class FillMaskResult:
     notes: list[str]
     run: RunInfo
 
+    def plain(self) -> dict[str, Any]:
+        masks = [
+            {
+                "start": mask.start,
+                "end": mask.end,
+                "predictions": [{"token": f.token, "score": f.score, "sequence": f.sequence} for f in mask.fillers],
+                "candidates": [
+                    {"word": c.word, "tokens": c.pieces, "score": c.score, "rank": c.rank} for c in mask.candidates
+                ],
+            }
+            for mask in self.masks
+        ]
+        return {"masks": masks, "text": self.text, "notes": self.notes, **self.run.plain()}
+
 
 @dataclass(frozen=True)
 class AttentionView:
@@ -252,6 +295,32 @@ class AttentionView:
     def head_mean(self) -> np.ndarray:
         """<float32>[num_layers, num_tokens, num_tokens]: the average head of each layer."""
         return np.asarray(self.weights.mean(axis=1), dtype=np.float32)
+
+    def plain(self, layer: int | None = None, head: int | None = None, encoding: str = "auto") -> dict[str, Any]:
+        """The tokens and the weights of one head of one layer <[num_tokens, num_tokens]>, every head of a layer
+        <[num_heads, n, n]>, one head in every layer <[num_layers, n, n]>, or everything <[num_layers, num_heads, n,
+        n]> (`layer` and `head` in range); as nested lists or packed (see `ATTENTION_ENCODINGS`)."""
+        weights = self.weights if layer is None else self.weights[layer]
+        if head is not None:
+            weights = weights[..., head, :, :]
+        if encoding == "auto":
+            encoding = "float16" if layer is None and head is None else "json"
+        sent = (
+            np.round(weights.astype(np.float64), WEIGHT_DECIMALS).tolist()
+            if encoding == "json"
+            else pack_weights(weights, "uint8" if encoding == "uint8" else "float16")
+        )
+        return {
+            "tokens": self.tokens,
+            "special": self.special,
+            "pair_start": self.pair_start,
+            "layers": self.num_layers,
+            "heads": self.num_heads,
+            "layer": layer,
+            "head": head,
+            "weights": sent,
+            **self.run.plain(),
+        }
 
     def head_statistics(self) -> dict[str, np.ndarray]:
         """Per-head summaries over the whole layer × head grid, each <float32>[num_layers, num_heads].
@@ -387,6 +456,10 @@ class Explanation:
     targets: list[str]
     run: RunInfo
 
+    def plain(self) -> dict[str, Any]:
+        words = [{"word": w.word, "start": w.start, "end": w.end, "attribution": w.attribution} for w in self.words]
+        return {"words": words, "target": self.target, "method": self.method, "delta": self.delta}
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -426,6 +499,10 @@ class TrainingUpdate:
     def steps_per_second(self) -> float:
         return self.step / self.seconds if self.seconds > 0 else 0.0
 
+    def plain(self) -> dict[str, Any]:
+        """The progress a stream reports after each step."""
+        return {"step": self.step, "steps": self.steps, "losses": self.losses}
+
 
 @dataclass(frozen=True)
 class FineTuned:
@@ -438,6 +515,28 @@ class FineTuned:
     verdicts: list[Verdict]
     update: TrainingUpdate
     notes: list[str]
+
+    def plain(self) -> dict[str, Any]:
+        """The run's report (the model itself stays on the server)."""
+        first, last = self.update.accuracy[0], self.update.accuracy[-1]
+        predictions = [
+            {
+                "text": v.text,
+                "label": v.label,
+                "held_out": v.held_out,
+                "before": v.before,
+                "after": v.after,
+                "confidence": v.after_confidence,
+            }
+            for v in self.verdicts
+        ]
+        return {
+            "losses": self.update.losses,
+            "accuracy_before": {"train": first[1], "held_out": first[2]},
+            "accuracy_after": {"train": last[1], "held_out": last[2]},
+            "predictions": predictions,
+            "stopped": self.update.stopped,
+        }
 
 
 # A cell a spreadsheet reads as a formula begins with one of these (OWASP's list for CSV injection).
@@ -462,6 +561,13 @@ def safe_csv(headers: list[str], rows: list[list[Any]]) -> str:
 
 
 Packing = Literal["float16", "uint8"]
+# How attention weights go out (`AttentionView.plain`). "auto": nested lists for one layer or one head (a few thousand
+# numbers any client reads as they are), float16 packed for every layer and head at once, where lists would be four
+# times the bytes and most of the call's time (18.7 MB and 2.4-5.8 x the forward pass at roberta-base's 144 heads and
+# 128 tokens, against 6.3 MB packed). float16 keeps each weight to float16's precision; uint8 (1/255 steps, what a
+# drawing can show, the page's own encoding) halves it again.
+ATTENTION_ENCODINGS = ("auto", "json", "float16", "uint8")
+WEIGHT_DECIMALS = 4  # weights as lists: enough to tell heads apart, a third of the bytes of full floats
 # How each packing stores a weight in [0, 1]: a little-endian float16 (the weight within float16's precision), or one
 # byte of 1/255 steps (what a drawing can show; the page's views draw from it). Base64 of the raw bytes, row-major.
 _PACKED_DTYPE = {"float16": "<f2", "uint8": "u1"}

@@ -9,10 +9,11 @@ from roberta_demo.errors import InputError, ModelLoadError, shown
 from roberta_demo.results import ClassScores
 from roberta_demo.tasks.common import TaskContext, check_text, run_info, too_long
 
-__all__ = ["DEFAULT_LABELS", "DEFAULT_TEMPLATE", "parse_labels", "topic", "zero_shot"]
+__all__ = ["DEFAULT_LABELS", "DEFAULT_TEMPLATE", "MODES", "classify", "parse_labels", "topic", "zero_shot"]
 
 DEFAULT_LABELS = "politics, sports, technology, business, entertainment"
 DEFAULT_TEMPLATE = "This example is {}."
+MODES = ("zero-shot", "topic")  # into the visitor's labels, or into the topic model's own topics
 # The topic model was trained as multi-label: each topic gets its own sigmoid score.
 # A topic model scores each topic on its own (tweet-topic-21-multi: several topics at once) unless its config says it
 # was trained to pick one (a news classifier such as chinanews: a softmax over the topics).
@@ -97,3 +98,21 @@ def topic(context: TaskContext, text: str, checkpoint: str | None = None) -> Cla
     inference = context.run(SINGLE_TOPIC_CALL if exclusive else TOPIC_CALL, [text], chosen)
     pairs = [(item["label"], item["score"]) for item in inference.outputs[0]]
     return ClassScores.from_pairs(pairs, exclusive=exclusive, run=run_info(inference))
+
+
+def classify(
+    context: TaskContext,
+    text: str,
+    mode: str = "zero-shot",
+    labels: str | list[str] | None = None,
+    template: str | None = None,
+    multi_label: bool = False,
+    checkpoint: str | None = None,
+) -> ClassScores:
+    """The classification a tab or a program asks for, by `mode` (one of `MODES`): zero-shot into `labels` (the
+    default topics when empty) with `template`, or the topic model's topics (labels, template and multi_label do not
+    apply); `checkpoint` is the mode's model. None takes the default; an empty text box is refused as empty."""
+    if mode == "topic":
+        return topic(context, text, checkpoint)
+    labels = DEFAULT_LABELS if labels is None else labels
+    return zero_shot(context, text, labels, DEFAULT_TEMPLATE if template is None else template, multi_label, checkpoint)

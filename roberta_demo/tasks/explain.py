@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from captum.attr import InputXGradient, IntegratedGradients
 
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError, shown
@@ -147,6 +146,9 @@ def _attributions(
 ) -> tuple[Output, np.ndarray, np.ndarray, float | None, float]:
     """The output resolved, each token's attribution to it, the last layer's rollout from its position, Integrated
     Gradients' convergence delta (None for grad × input) and f(input) - f(baseline)."""
+    # captum costs half a second of start-up CPU that no other tab needs: the first explanation pays it
+    from captum.attr import InputXGradient, IntegratedGradients
+
     logits, rollout = _look(model, inputs)
     output = _resolve(model, logits, output)
     value = float(logits[output.index] if output.position is None else logits[output.position, output.index])

@@ -2,7 +2,9 @@
 whose docstring documents it (Gradio turns the hints into the API page's types and the MCP tools' schemas, the
 docstring into their descriptions). The tabs' own events serve the page and stay out of these listings.
 
-Every endpoint that runs a model is in the one concurrency group of model work (`ui.common.model_work`).
+Each returns its result's own plain form (`results.*.plain()`): the shape is defined once, beside the result, and
+the task dispatches its own modes, for its tab and its endpoint alike. Every endpoint that runs a model is in the
+one concurrency group of model work (`ui.common.model_work`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 import gradio as gr
-import numpy as np
 
 from roberta_demo.errors import InputError
-from roberta_demo.results import AttentionView, ClassScores, FineTuned, Packing, RunInfo, pack_weights
+from roberta_demo.results import ATTENTION_ENCODINGS, AttentionView, FineTuned
 from roberta_demo.tasks import attention as attention_task
 from roberta_demo.tasks import classification, finetune
 from roberta_demo.tasks import explain as explain_task
@@ -36,82 +37,19 @@ from roberta_demo.ui.common import (
 from roberta_demo.ui.params import Declaration, Param
 from roberta_demo.ui.protocol import with_signature
 
-__all__ = ["ENDPOINTS", "attention_json", "class_json", "data_endpoints"]
+__all__ = ["ENDPOINTS", "data_endpoints"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENDPOINTS = ["classify", "sentiment", "sentiment_batch", "ner", "fill_mask", "attention", "explain", "fine_tune"]
-DECIMALS = 4  # attention weights on the wire: enough to tell heads apart, a third of the bytes of full floats
-# How /attention sends its weights. "auto": nested JSON lists for one layer or one head (a few thousand numbers that
-# any client reads as they are), float16 packed for every layer and head at once, where JSON lists would be four
-# times the bytes and most of the time (18.7 MB and 2.4-5.8 x the forward pass at roberta-base's 144 heads and 128
-# tokens, against 6.3 MB packed: 2 bytes a weight, base64's third on top). float16 keeps every weight to float16's
-# precision; uint8 (1/255 steps, what a drawing can show, the page's own encoding) halves it again.
-ENCODINGS = ("auto", "json", "float16", "uint8")
 # ZeroGPU bills a handler for the seconds it declares: short for one forward pass, longer for gradients.
 GPU_SECONDS = {"explain": EXPLAIN_GPU_SECONDS}
 
 
-def run_json(run: RunInfo) -> dict[str, Any]:
-    """Who answered, where, in how long, and whether the input was cut."""
-    truncation = run.truncation
-    return {
-        "checkpoint": run.checkpoint,
-        "device": run.device,
-        "ms": round(run.seconds * 1000, 1),
-        "truncation": None
-        if truncation is None
-        else {"tokens_total": truncation.tokens_total, "tokens_kept": truncation.tokens_kept},
-    }
-
-
-def class_json(result: ClassScores) -> dict[str, Any]:
-    return {
-        "labels": result.labels,
-        "scores": result.scores,
-        "multi_label": not result.exclusive,
-        **run_json(result.run),
-    }
-
-
-def _rounded(weights: np.ndarray) -> Any:
-    return np.round(weights.astype(np.float64), DECIMALS).tolist()
-
-
-def attention_json(view: AttentionView, layer: int | None, head: int | None, encoding: str = "auto") -> dict[str, Any]:
-    """The tokens and the weights asked for: one head of one layer <[num_tokens, num_tokens]>, every head of a layer
-    <[num_heads, n, n]>, one head in every layer <[num_layers, n, n]>, or everything <[num_layers, num_heads, n, n]>;
-    as nested lists, or packed (see `ENCODINGS`)."""
+def _in_range(view: AttentionView, layer: int | None, head: int | None) -> AttentionView:
     for name, value, count in (("layer", layer, view.num_layers), ("head", head, view.num_heads)):
         if value is not None and not 0 <= value < count:
             raise InputError(f"The model has {count} {name}s, numbered 0 to {count - 1}; {name} {value} is not one.")
-    weights = view.weights
-    weights = weights if layer is None else weights[layer]
-    if head is not None:
-        weights = weights[..., head, :, :]
-    return {
-        "tokens": view.tokens,
-        "special": view.special,
-        "pair_start": view.pair_start,
-        "layers": view.num_layers,
-        "heads": view.num_heads,
-        "layer": layer,
-        "head": head,
-        "weights": _encoded(weights, _encoding(encoding, layer, head)),
-        **run_json(view.run),
-    }
-
-
-def _encoding(encoding: str, layer: int | None, head: int | None) -> str:
-    if encoding != "auto":
-        return encoding
-    return "float16" if layer is None and head is None else "json"
-
-
-def _encoded(weights: np.ndarray, encoding: str) -> Any:
-    if encoding == "json":
-        return _rounded(weights)
-    packing: Packing = "uint8" if encoding == "uint8" else "float16"
-    return pack_weights(weights, packing)
+    return view
 
 
 def declared(params: Sequence[Param], summary: str, returns: str, returned: Any = dict) -> Callable[[F], F]:
@@ -191,9 +129,9 @@ def _classify(context: TaskContext) -> Callable[..., dict[str, Any]]:
             ),
             Param(
                 "mode",
-                Literal["zero-shot", "topic"],
+                Literal[classification.MODES],
                 "zero-shot (your labels) or topic (the fine-tuned topic model's own classes; labels are ignored).",
-                params.choice(("zero-shot", "topic")),
+                params.choice(classification.MODES),
                 "zero-shot",
             ),
             Param(
@@ -224,13 +162,11 @@ def _classify(context: TaskContext) -> Callable[..., dict[str, Any]]:
         multi_label: bool,
         checkpoint: str | None,
     ) -> dict[str, Any]:
-        if mode == "topic":
-            return class_json(classification.topic(context, text, checkpoint or None))
-        chosen_labels = labels or classification.DEFAULT_LABELS
-        result = classification.zero_shot(
-            context, text, chosen_labels, template or classification.DEFAULT_TEMPLATE, multi_label, checkpoint or None
+        # An empty value is the default here, as the docstring says (a tab's empty box is refused instead).
+        chosen = classification.classify(
+            context, text, mode, labels or None, template or None, multi_label, checkpoint or None
         )
-        return class_json(result)
+        return chosen.plain()
 
     return classify
 
@@ -244,7 +180,7 @@ def _sentiment(context: TaskContext) -> Callable[..., dict[str, Any]]:
         f"highest first; {TRUNCATION}.",
     )
     def sentiment(text: str, mode: sentiment_task.Mode, checkpoint: str | None) -> dict[str, Any]:
-        return class_json(sentiment_task.classify(context, text, mode, checkpoint or None))
+        return sentiment_task.classify(context, text, mode, checkpoint or None).plain()
 
     return sentiment
 
@@ -267,14 +203,7 @@ def _sentiment_batch(context: TaskContext) -> Callable[..., dict[str, Any]]:
     )
     def sentiment_batch(texts: str | list[str], mode: sentiment_task.Mode) -> dict[str, Any]:
         read = sentiment_task.parse_texts(texts, None, context)
-        result = sentiment_task.classify_many(context, read, mode)
-        rows = [
-            {"text": r.text, "label": r.label, "score": r.score, "scores": r.scores, "truncated": r.truncated}
-            for r in result.rows
-        ]
-        run = run_json(result.run)
-        del run["truncation"]
-        return {"results": rows, "classes": result.classes, "counts": result.label_counts(), **run}
+        return sentiment_task.classify_many(context, read, mode).plain()
 
     return sentiment_batch
 
@@ -298,12 +227,7 @@ def _ner(context: TaskContext) -> Callable[..., dict[str, Any]]:
         "the model knows.",
     )
     def ner(text: str, threshold: float, checkpoint: str | None) -> dict[str, Any]:
-        result = ner_task.tag(context, text, checkpoint or None)
-        entities = [
-            {"word": e.word, "label": e.label, "score": e.score, "start": e.start, "end": e.end}
-            for e in result.above(threshold)
-        ]
-        return {"entities": entities, "types": result.labels, **run_json(result.run)}
+        return ner_task.tag(context, text, checkpoint or None).plain(threshold)
 
     return ner
 
@@ -333,19 +257,7 @@ def _fill_mask(context: TaskContext) -> Callable[..., dict[str, Any]]:
         "probabilities and rank among every token (null for several tokens).",
     )
     def fill_mask(text: str, top_k: int, candidates: str | list[str] | None, checkpoint: str | None) -> dict[str, Any]:
-        result = fill_mask_task.predict(context, text, top_k, candidates, checkpoint or None, layers=False)
-        masks = [
-            {
-                "start": mask.start,
-                "end": mask.end,
-                "predictions": [{"token": f.token, "score": f.score, "sequence": f.sequence} for f in mask.fillers],
-                "candidates": [
-                    {"word": c.word, "tokens": c.pieces, "score": c.score, "rank": c.rank} for c in mask.candidates
-                ],
-            }
-            for mask in result.masks
-        ]
-        return {"masks": masks, "text": result.text, "notes": result.notes, **run_json(result.run)}
+        return fill_mask_task.predict(context, text, top_k, candidates, checkpoint or None, layers=False).plain()
 
     return fill_mask
 
@@ -366,10 +278,10 @@ def _attention(context: TaskContext) -> Callable[..., dict[str, Any]]:
             Param("head", int | None, "a head, from 0; empty for every head.", params.whole(0, optional=True), None),
             Param(
                 "encoding",
-                Literal[ENCODINGS],
+                Literal[ATTENTION_ENCODINGS],
                 "how the weights come: json (nested lists, 4 decimals), float16 or uint8 (packed, see the result), "
                 "or auto: json for a layer or a head, float16 for every layer and head.",
-                params.choice(ENCODINGS),
+                params.choice(ATTENTION_ENCODINGS),
                 "auto",
             ),
         ],
@@ -391,7 +303,7 @@ def _attention(context: TaskContext) -> Callable[..., dict[str, Any]]:
         encoding: str = "auto",
     ) -> dict[str, Any]:
         view = attention_task.inspect(context, text, text_pair, checkpoint or None)
-        return attention_json(view, layer, head, encoding)
+        return _in_range(view, layer, head).plain(layer, head, encoding)
 
     return attention
 
@@ -437,9 +349,7 @@ def _explain(context: TaskContext) -> Callable[..., dict[str, Any]]:
         labels: str | list[str] | None,
         checkpoint: str | None,
     ) -> dict[str, Any]:
-        result = explain_task.explain(context, text, task, target, method, steps, labels, checkpoint or None)
-        words = [{"word": w.word, "start": w.start, "end": w.end, "attribution": w.attribution} for w in result.words]
-        return {"words": words, "target": result.target, "method": result.method, "delta": result.delta}
+        return explain_task.explain(context, text, task, target, method, steps, labels, checkpoint or None).plain()
 
     return explain
 
@@ -532,30 +442,6 @@ def _fine_tune(context: TaskContext) -> Callable[..., Iterator[dict[str, Any]]]:
         for update in finetune.train(context, read, recipe, checkpoint or None):
             if isinstance(update, FineTuned):
                 context.release(update.key)
-                yield _training_report(update)
-            else:
-                yield {"step": update.step, "steps": update.steps, "losses": update.losses}
+            yield update.plain()
 
     return fine_tune
-
-
-def _training_report(result: FineTuned) -> dict[str, Any]:
-    first, last = result.update.accuracy[0], result.update.accuracy[-1]
-    predictions = [
-        {
-            "text": v.text,
-            "label": v.label,
-            "held_out": v.held_out,
-            "before": v.before,
-            "after": v.after,
-            "confidence": v.after_confidence,
-        }
-        for v in result.verdicts
-    ]
-    return {
-        "losses": result.update.losses,
-        "accuracy_before": {"train": first[1], "held_out": first[2]},
-        "accuracy_after": {"train": last[1], "held_out": last[2]},
-        "predictions": predictions,
-        "stopped": result.update.stopped,
-    }
