@@ -36,10 +36,10 @@ import transformers
 
 from roberta_demo import loading, scheduling
 from roberta_demo.batching import BatchObserver, MicroBatcher
-from roberta_demo.config import Profile, UnknownCheckpoint
 from roberta_demo.errors import ModelLoadError, ModelNotHeld, shown
 from roberta_demo.hub import is_cached, missing_message
 from roberta_demo.loading import MODEL_CLASSES, HalfBuilt
+from roberta_demo.profiles import Profile, UnknownCheckpoint
 from roberta_demo.results import RunInfo, Truncation
 from roberta_demo.scheduling import DeviceScheduler
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roberta_demo.config import Profile
 from roberta_demo.hub import cached_config, is_cached, missing_message
+from roberta_demo.profiles import Profile
 
 __all__ = ["Catalog"]
 

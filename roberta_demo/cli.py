@@ -21,15 +21,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from roberta_demo.allocator import tune_malloc
-from roberta_demo.config import (
-    ConfigError,
-    Profile,
-    Settings,
-    load_profile,
-    parse_settings,
-    settings_from_env,
-    settings_table,
-)
+from roberta_demo.config import ConfigError, Settings, parse_settings, settings_from_env, settings_table
+from roberta_demo.profiles import Profile, load_profile
 
 if TYPE_CHECKING:
     import gradio as gr

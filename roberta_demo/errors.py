@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["SURROGATE", "EngineError", "InputError", "ModelLoadError", "ModelNotHeld", "shown"]
+__all__ = ["SURROGATE", "ConfigError", "EngineError", "InputError", "ModelLoadError", "ModelNotHeld", "shown"]
 
 SHOWN_CHARS = 60  # of a value a caller sent, where a message repeats it
 SURROGATE = re.compile("[\ud800-\udfff]")  # a lone UTF-16 surrogate: JSON can carry one, no text encoder takes it
@@ -14,6 +14,10 @@ SURROGATE = re.compile("[\ud800-\udfff]")  # a lone UTF-16 surrogate: JSON can c
 
 class InputError(ValueError):
     """Input that a task cannot use; the message tells the person what to change."""
+
+
+class ConfigError(ValueError):
+    """A profile, config file or setting that cannot be used as given."""
 
 
 class ModelLoadError(RuntimeError):

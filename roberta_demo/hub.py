@@ -10,7 +10,7 @@ from typing import Any
 
 from huggingface_hub import HfApi, snapshot_download, try_to_load_from_cache
 
-from roberta_demo.config import Profile, is_folder
+from roberta_demo.profiles import Profile, is_folder
 
 __all__ = [
     "cached_config",

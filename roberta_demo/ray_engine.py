@@ -46,8 +46,9 @@ from roberta_demo.backend import (
     not_configured,
     start_warm_up,
 )
-from roberta_demo.config import ConfigError, Profile, Settings
+from roberta_demo.config import ConfigError, Settings
 from roberta_demo.errors import EngineError, InputError, ModelLoadError, ModelNotHeld
+from roberta_demo.profiles import Profile
 
 __all__ = ["CheckpointReplica", "RayEngine", "RayOptions", "Refused", "Shelf", "app_name"]
 

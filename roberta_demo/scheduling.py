@@ -253,9 +253,12 @@ class DeviceScheduler:
         return min((r for r in candidates if r.job.kind == kind), key=lambda request: request.ticket)
 
     def _level(self, kind: Kind) -> None:
-        """A class that asks while the other is busy starts no further behind it: idle time is no credit."""
+        """A class that becomes active starts no further behind the other: idle time is no credit. Whether the other
+        is busy at that moment does not matter: a job that turns long after a spell of quick requests would otherwise
+        start with all their device time as credit, and hold the device against the next quick request until it had
+        caught up (the order then depended on how long those earlier requests took)."""
         other: Kind = "long" if kind == "short" else "short"
-        if self._active[other] and self._active[kind] == 1:
+        if self._active[kind] == 1:
             self._virtual[kind] = max(self._virtual[kind], self._virtual[other])
 
     def _make_long(self, job: Job) -> None:

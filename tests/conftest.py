@@ -27,8 +27,9 @@ from gradio_client import Client  # noqa: E402
 from roberta_demo.backend import Backend, Engine  # noqa: E402
 from roberta_demo.catalog import Catalog  # noqa: E402
 from roberta_demo.cli import launch  # noqa: E402
-from roberta_demo.config import Limits, Profile, Settings, load_profile  # noqa: E402
+from roberta_demo.config import Limits, Settings  # noqa: E402
 from roberta_demo.perf.server import client_for  # noqa: E402
+from roberta_demo.profiles import Profile, load_profile  # noqa: E402
 from roberta_demo.tasks.common import TaskContext  # noqa: E402
 from roberta_demo.ui.app import build_app  # noqa: E402
 from tests.planted import planted_backend  # noqa: E402

@@ -25,8 +25,8 @@ from transformers import (
 )
 
 from roberta_demo.backend import Backend
-from roberta_demo.config import Profile, TaskModels
 from roberta_demo.loading import building
+from roberta_demo.profiles import Profile, TaskModels
 
 SCALE = 10.0
 

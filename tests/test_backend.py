@@ -15,9 +15,10 @@ import torch
 
 from roberta_demo.backend import Backend, PipelineCall, choose_device, choose_dtype, default_compute_slots
 from roberta_demo.catalog import Catalog
-from roberta_demo.config import TASKS, Limits, TaskModels, UnknownCheckpoint, load_profile
+from roberta_demo.config import Limits
 from roberta_demo.errors import ModelLoadError
 from roberta_demo.loading import building, wait_for_builds
+from roberta_demo.profiles import TASKS, TaskModels, UnknownCheckpoint, load_profile
 from roberta_demo.tasks import attention, explain, finetune, sentiment
 from roberta_demo.tasks.common import TaskContext
 from tests.waiting import HANG

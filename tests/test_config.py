@@ -7,18 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from roberta_demo.config import (
-    TASKS,
-    ConfigError,
-    Limits,
-    Settings,
-    TaskModels,
-    UnknownCheckpoint,
-    load_profile,
-    parse_settings,
-    settings_from_env,
-    settings_table,
-)
+from roberta_demo.config import ConfigError, Limits, Settings, parse_settings, settings_from_env, settings_table
+from roberta_demo.profiles import TASKS, TaskModels, UnknownCheckpoint, load_profile
 from tests.conftest import REPO
 
 

@@ -26,6 +26,7 @@ FORBIDDEN = {
     "backend.py": {"gradio", "plotly", "roberta_demo.tasks", "roberta_demo.viz", "roberta_demo.ui"},
     "catalog.py": MODEL_SIDE | {"gradio"},
     "config.py": MODEL_SIDE | {"gradio"},
+    "profiles.py": MODEL_SIDE | {"gradio", "roberta_demo.config"},  # the registry knows nothing of the settings
     # How model work shares the device: machinery that knows no model library and nothing of the package.
     "scheduling.py": MODEL_SIDE | {"gradio", "plotly", "roberta_demo"},
     "loading.py": {
@@ -44,6 +45,7 @@ TORCH_FREE = [
     "roberta_demo.viz.attention",
     "roberta_demo.catalog",
     "roberta_demo.config",
+    "roberta_demo.profiles",
     "roberta_demo.scheduling",
 ]
 

@@ -15,9 +15,9 @@ import torch
 
 from roberta_demo import tiny
 from roberta_demo.backend import Backend, PipelineCall
-from roberta_demo.config import Profile, TaskModels, load_profile
 from roberta_demo.errors import ModelLoadError
 from roberta_demo.loading import MODEL_CLASSES, HalfBuilt, building, check_materialised, wait_for_builds
+from roberta_demo.profiles import Profile, TaskModels, load_profile
 
 ROUNDS = 20
 THREADS_PER_CHECKPOINT = 2

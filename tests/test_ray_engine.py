@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from roberta_demo.config import ConfigError, Limits, Settings, TaskModels, settings_from_env
+from roberta_demo.config import ConfigError, Limits, Settings, settings_from_env
 from roberta_demo.errors import EngineError, InputError, ModelLoadError
 from roberta_demo.perf.server import client_for
+from roberta_demo.profiles import TaskModels
 from roberta_demo.results import FineTuned, RunInfo, TrainingUpdate
 from roberta_demo.tasks import attention, classification, explain, facts, fill_mask, finetune, formula, ner, sentiment
 from roberta_demo.tasks.common import TaskContext

@@ -13,7 +13,8 @@ import yaml
 
 from roberta_demo.catalog import Catalog
 from roberta_demo.cli import create_app
-from roberta_demo.config import load_profile, settings_from_env
+from roberta_demo.config import settings_from_env
+from roberta_demo.profiles import load_profile
 from roberta_demo.ui import common
 from roberta_demo.ui.app import build_app
 from tests.conftest import REPO

@@ -40,12 +40,13 @@ import numpy as np
 import torch
 
 from roberta_demo.backend import Backend, LoadedModel, quantize_int8
-from roberta_demo.config import Limits, load_profile
+from roberta_demo.config import Limits
 from roberta_demo.perf.checkpoints import SIZES, build_checkpoints, write_profile
 from roberta_demo.perf.clients import rest_predict
 from roberta_demo.perf.fairness import fairness_rows, in_process, over_http
 from roberta_demo.perf.loadtest import resident_mb, warm_up
 from roberta_demo.perf.server import ServedApp, client_for, serve, start_app
+from roberta_demo.profiles import load_profile
 from roberta_demo.results import FineTuned
 from roberta_demo.tasks import attention, explain, fill_mask, finetune, sentiment
 from roberta_demo.tasks.common import TaskContext

@@ -11,8 +11,8 @@ from typing import Any
 import torch
 
 from roberta_demo import tiny
-from roberta_demo.config import TASKS
 from roberta_demo.loading import MODEL_CLASSES, building
+from roberta_demo.profiles import TASKS
 
 __all__ = ["SIZES", "Sizes", "build_checkpoint", "build_checkpoints", "write_profile"]
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from roberta_demo import scheduling
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError, shown
 from roberta_demo.results import Explanation, RunInfo, Truncation, WordAttribution
@@ -146,8 +147,10 @@ def _attributions(
 ) -> tuple[Output, np.ndarray, np.ndarray, float | None, float]:
     """The output resolved, each token's attribution to it, the last layer's rollout from its position, Integrated
     Gradients' convergence delta (None for grad × input) and f(input) - f(baseline)."""
-    # captum costs half a second of start-up CPU that no other tab needs: the first explanation pays it
-    from captum.attr import InputXGradient, IntegratedGradients
+    # captum costs half a second of start-up CPU that no other tab needs: the first explanation pays it, with the
+    # device given up meanwhile (an import is no device work)
+    with scheduling.set_aside():
+        from captum.attr import InputXGradient, IntegratedGradients
 
     logits, rollout = _look(model, inputs)
     output = _resolve(model, logits, output)

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from roberta_demo.backend import Backend
-from roberta_demo.config import Limits, TaskModels, load_profile
+from roberta_demo.config import Limits
 from roberta_demo.errors import InputError
+from roberta_demo.profiles import TaskModels, load_profile
 from roberta_demo.tasks import attention, classification, explain, fill_mask, ner, sentiment
 from roberta_demo.tasks.common import TaskContext
 from tests.planted import plant_token_classifier

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from roberta_demo.backend import Backend
-from roberta_demo.config import TaskModels
 from roberta_demo.errors import InputError, ModelLoadError
+from roberta_demo.profiles import TaskModels
 from roberta_demo.tasks import classification
 
 

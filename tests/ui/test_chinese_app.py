@@ -12,8 +12,9 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from roberta_demo.backend import Backend
-from roberta_demo.config import Settings, load_profile
+from roberta_demo.config import Settings
 from roberta_demo.perf.server import client_for
+from roberta_demo.profiles import load_profile
 from roberta_demo.ui import ner as ner_tab
 from roberta_demo.ui import sentiment as sentiment_tab
 from tests.conftest import serve_app

@@ -14,8 +14,9 @@ import pytest
 from gradio_client.exceptions import AppError
 
 from roberta_demo.backend import Backend
-from roberta_demo.config import Limits, Settings, TaskModels
+from roberta_demo.config import Limits, Settings
 from roberta_demo.perf.server import client_for
+from roberta_demo.profiles import TaskModels
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import attention as attention_tab
 from roberta_demo.ui import classification as classification_tab

@@ -10,7 +10,8 @@ import pytest
 
 from roberta_demo.backend import Backend
 from roberta_demo.catalog import Catalog
-from roberta_demo.config import Limits, load_profile
+from roberta_demo.config import Limits
+from roberta_demo.profiles import load_profile
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import i18n
 from roberta_demo.ui.app import build_app
