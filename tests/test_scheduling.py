@@ -162,6 +162,35 @@ def test_long_work_that_found_the_device_idle_lets_quick_work_in_at_once_and_kee
     assert order == ["quick 1", "long, after quick", "quick 2", "long, at once again"]
 
 
+def test_work_that_turns_long_after_quick_work_brings_none_of_its_time_as_credit():
+    """Quick work had the device for a long while; then a job turns long while no other long work runs. It starts
+    level with quick work, not with that whole time as its due, so the next quick request gets in at the next slice."""
+    clock = ManualClock()
+    scheduler = DeviceScheduler(long_share=0.25, slice_seconds=1.0, clock=clock, long_after=0.0)
+    with scheduler.work():
+        clock.advance(100.0)  # a spell of quick work
+    order, holding = [], threading.Event()
+
+    def turns_long() -> None:
+        with scheduler.work() as job:
+            give_way(new_pass=True)
+            give_way(new_pass=True)  # a second pass: long work now
+            assert job.kind == "long"
+            holding.set()
+            assert scheduler.wait_until(_waiting("short"), WAIT_S)
+            clock.advance(1.0)  # a slice
+            give_way()
+            order.append("long")
+
+    def quick() -> None:
+        holding.wait(WAIT_S)
+        with scheduler.work():
+            order.append("quick")
+
+    _join(_in_thread(turns_long), _in_thread(quick))
+    assert order == ["quick", "long"]
+
+
 def test_two_long_jobs_take_turns_slice_by_slice():
     scheduler, order = DeviceScheduler(slice_seconds=0), []
     first_running = threading.Event()
