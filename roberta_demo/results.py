@@ -74,9 +74,8 @@ class RunInfo:
         """Who answered, where, in how long, and whether the input was cut."""
         cut = self.truncation
         truncation = None if cut is None else {"tokens_total": cut.tokens_total, "tokens_kept": cut.tokens_kept}
-        return {"checkpoint": self.checkpoint, "device": self.device, "ms": round(self.seconds * 1000, 1)} | {
-            "truncation": truncation
-        }
+        ms = round(self.seconds * 1000, 1)
+        return {"checkpoint": self.checkpoint, "device": self.device, "ms": ms, "truncation": truncation}
 
 
 @dataclass(frozen=True)
@@ -568,8 +567,7 @@ Packing = Literal["float16", "uint8"]
 # drawing can show, the page's own encoding) halves it again.
 ATTENTION_ENCODINGS = ("auto", "json", "float16", "uint8")
 WEIGHT_DECIMALS = 4  # weights as lists: enough to tell heads apart, a third of the bytes of full floats
-# How each packing stores a weight in [0, 1]: a little-endian float16 (the weight within float16's precision), or one
-# byte of 1/255 steps (what a drawing can show; the page's views draw from it). Base64 of the raw bytes, row-major.
+# The array type of each packing (float16 little-endian; uint8 in steps of 1/255), sent as base64 of its raw bytes.
 _PACKED_DTYPE = {"float16": "<f2", "uint8": "u1"}
 
 

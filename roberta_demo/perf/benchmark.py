@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import typing
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ import httpx
 import numpy as np
 import torch
 
+from roberta_demo import results
 from roberta_demo.backend import Backend, LoadedModel, quantize_int8
 from roberta_demo.config import Limits
 from roberta_demo.perf.checkpoints import SIZES, build_checkpoints, write_profile
@@ -47,7 +49,7 @@ from roberta_demo.perf.fairness import fairness_rows, in_process, over_http
 from roberta_demo.perf.loadtest import resident_mb, warm_up
 from roberta_demo.perf.server import ServedApp, client_for, serve, start_app
 from roberta_demo.profiles import load_profile
-from roberta_demo.results import FineTuned
+from roberta_demo.results import FineTuned, Packing
 from roberta_demo.tasks import attention, explain, fill_mask, finetune, sentiment
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import encode
@@ -60,8 +62,8 @@ TEXT_32 = "The new phone is fast and the camera is great, but the battery life i
 
 FINE_TUNE_PRESET = "Product reviews: positive or negative"
 SHARES = (0.25, 0.5)  # of the device kept for long work, in the fairness part
-ATTENTION_ENCODINGS = ("json", "float16", "uint8")
-PACKINGS = ("float16", "uint8")
+PACKINGS = typing.get_args(Packing)
+ATTENTION_ENCODINGS = tuple(encoding for encoding in results.ATTENTION_ENCODINGS if encoding != "auto")
 THROUGHPUT_ROUNDS = 3  # a, b, c in turns: each ratio from one window
 FILL_MASK_TEXT = "The new phone is fast and the <mask> is great, but the battery life is so bad."
 
@@ -555,11 +557,16 @@ def part_http(run: Run) -> list[Row]:
     ]
 
 
+def _sentiment_folder(run: Run) -> str:
+    """Where the sentiment checkpoint is: the naive app loads it by path, not by the profile's name for it."""
+    return run.backend.profile.location(run.backend.checkpoint_for("sentiment"))
+
+
 def part_throughput(run: Run) -> list[Row]:
     """8-client throughput on /sentiment: the app (a), a naive Gradio app over the same pipeline (b), and the model's
     own limit (c), measured in turns (a, b, c, a, b, c…) with both apps up, so that each round's ratios come from one
     window of a shared machine; with the CPU each side used, since the load generator runs on the same cores."""
-    checkpoint = run.backend.profile.location(run.backend.checkpoint_for("sentiment"))  # the naive app loads a path
+    checkpoint = _sentiment_folder(run)
     app = start_app(str(run.config))
     naive_app = None
     rounds: list[tuple[Throughput, Throughput, float]] = []
@@ -617,7 +624,7 @@ def bench_anchor_startup(checkpoint: str) -> dict[str, float]:
 
 
 def part_startup(run: Run) -> list[Row]:
-    checkpoint = run.backend.profile.location(run.backend.checkpoint_for("sentiment"))
+    checkpoint = _sentiment_folder(run)
     rounds = [(bench_startup(run.config, preload=False), bench_anchor_startup(checkpoint)) for _ in range(2)]
     preload = bench_startup(run.config, preload=True)
     checkpoints = len(run.backend.profile.checkpoints())

@@ -142,16 +142,22 @@ def _attribute(
     return _Raw(encoded, texts_read, output.index, output.position, per_token, attention, delta, difference, run)
 
 
+@functools.cache
+def _captum_attr() -> Any:
+    """captum's attribution methods. Its import costs half a second of start-up CPU that no other tab needs, so the
+    first explanation pays it, with the device given up meanwhile (an import is no device work); later ones find
+    it imported and keep their turn."""
+    with scheduling.set_aside():
+        import captum.attr
+    return captum.attr
+
+
 def _attributions(
     model: LoadedModel, encoded: Encoded, output: Output, method: str, steps: int, inputs: dict[str, torch.Tensor]
 ) -> tuple[Output, np.ndarray, np.ndarray, float | None, float]:
     """The output resolved, each token's attribution to it, the last layer's rollout from its position, Integrated
     Gradients' convergence delta (None for grad × input) and f(input) - f(baseline)."""
-    # captum costs half a second of start-up CPU that no other tab needs: the first explanation pays it, with the
-    # device given up meanwhile (an import is no device work)
-    with scheduling.set_aside():
-        from captum.attr import InputXGradient, IntegratedGradients
-
+    attr = _captum_attr()
     logits, rollout = _look(model, inputs)
     output = _resolve(model, logits, output)
     value = float(logits[output.index] if output.position is None else logits[output.position, output.index])
@@ -162,14 +168,14 @@ def _attributions(
     if method == "integrated_gradients":
         baseline = _baseline(model, encoded).detach()
         batch = max(1, STEP_TOKENS // len(encoded.ids))
-        attributions, deltas = IntegratedGradients(forward).attribute(
+        attributions, deltas = attr.IntegratedGradients(forward).attribute(
             embeddings, baselines=baseline, n_steps=steps, internal_batch_size=batch, return_convergence_delta=True
         )
         delta = float(deltas[0])
         with torch.no_grad():
             difference = value - float(forward(baseline)[0])
     else:
-        attributions = InputXGradient(forward).attribute(embeddings.requires_grad_())
+        attributions = attr.InputXGradient(forward).attribute(embeddings.requires_grad_())
     per_token = attributions[0].sum(dim=-1).detach().float().cpu().numpy()
     attention = np.asarray(rollout[-1, 0 if output.position is None else output.position], dtype=np.float32)
     return output, per_token, attention, delta, difference

@@ -58,14 +58,12 @@ def classify(
     progress: gr.Progress = gr.Progress(track_tqdm=True),
 ) -> dict[str, Any]:
     context = reporting(context, progress)
-    topics = mode == TOPIC
-    # The tab's model menu lists NLI models: the topic mode keeps the profile's own topic model.
-    chosen = None if topics or not checkpoint else checkpoint
-    result = classification.classify(
-        context, text, "topic" if topics else "zero-shot", labels, template, multi_label, chosen
-    )
-    title = "Topic scores (each topic on its own)" if topics else "Label scores"
-    title += " (each label on its own)" if multi_label and not topics else ""
+    if mode == TOPIC:  # the tab's model menu lists NLI models: the topic mode keeps the profile's topic model
+        result = classification.classify(context, text, "topic")
+        title = "Topic scores (each topic on its own)"
+    else:
+        result = classification.classify(context, text, "zero-shot", labels, template, multi_label, checkpoint or None)
+        title = "Label scores" + (" (each label on its own)" if multi_label else "")
     top = {readable_label(label): score for label, score in result.as_dict().items()}  # as the chart names them
     return {"top": top, "chart": class_scores_chart(result, title), "info": run_note(result.run)}
 
