@@ -113,6 +113,14 @@
       frame.dataset.fitted = String(Math.ceil(height));  // the frame's layout has settled (tests wait for this)
     }
   });
+  // A click that reached the page on a frame belongs to the frame: the browser sends it here while the frame's
+  // own layout is not yet in the compositor (just after it was drawn or resized). The frame clicks the same point.
+  document.addEventListener("click", (event) => {
+    const frame = event.target;
+    if (!(frame instanceof HTMLIFrameElement) || !frame.matches("iframe.bertviz-frame") || !frame.contentWindow) return;
+    const box = frame.getBoundingClientRect();
+    frame.contentWindow.postMessage({ robertaDemoClick: { x: event.clientX - box.left, y: event.clientY - box.top } }, "*");
+  }, true);
   new MutationObserver(() => {
     frames().forEach((frame) => {
       if (frame.contentWindow) frame.contentWindow.postMessage(frameState(), "*");

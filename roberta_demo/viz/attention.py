@@ -88,10 +88,20 @@ function robertaDemoParams(p) {
 # The frame is sandboxed (an opaque origin), so it cannot read the page's theme or presentation mode: it asks the
 # page, which answers with a message (assets/app.js), and follows later changes the same way. In presentation mode
 # the frame's content grows with the page around it; the frame reports its height, and the page sizes it to fit.
+# A click the browser gave the page instead of the frame (Chromium runs a sandboxed frame in its own process, and
+# routes a click made just after the frame was drawn or resized to the page until the frame's new layout reaches
+# the compositor) is sent on by the page with its point, and clicked here, where the reader aimed it.
 _THEME_LISTENER = """
 window.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.robertaDemoTheme) { document.documentElement.setAttribute("data-theme", data.robertaDemoTheme); }
+  if (data.robertaDemoClick && event.source === window.parent) {
+    var point = data.robertaDemoClick, target = document.elementFromPoint(point.x, point.y);
+    if (target) {
+      target.dispatchEvent(new MouseEvent("click", {bubbles: true, cancelable: true, view: window,
+                                                    clientX: point.x, clientY: point.y}));
+    }
+  }
   if (data.robertaDemoPresent !== undefined) {
     document.documentElement.style.zoom = data.robertaDemoPresent ? String(PRESENT_ZOOM) : "";
   }
