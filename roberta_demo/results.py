@@ -18,10 +18,12 @@ import numpy as np
 
 __all__ = [
     "ATTENTION_ENCODINGS",
+    "EMBED_ENCODINGS",
     "AttentionView",
     "BatchSentiment",
     "CandidateScore",
     "ClassScores",
+    "Embedding",
     "EntitySpan",
     "Explanation",
     "FillMaskResult",
@@ -341,6 +343,74 @@ class AttentionView:
 
 
 @dataclass(frozen=True)
+class Embedding:
+    """One vector per text at every layer, from the embeddings (layer 0) to the last, ready to draw.
+
+    texts: the texts that gave a vector (with a word: those that use it), in input order; positions: their places
+        among the texts asked for. missing: the texts asked for that gave none (the word is not in them, or only
+        after the cut), with their positions.
+    word: the word whose vector each text gives (the mean of its pieces, `pieces`, at its first use), or None: each
+        text's own vector, by `pooling` ("mean": the mean of its tokens but the special ones; "first": its `<s>`).
+    vectors: <float32>[num_layers + 1, num_texts, hidden_size].
+    projection: <float32>[num_layers + 1, num_texts, 3]: every layer's vectors in the same three directions (one
+        PCA of all layers at once, each layer centred and scaled to unit spread first, so a point that moves between
+        layers moved among the others, not with the layer's own offset and scale); explained: the share of that
+        spread along each direction.
+    """
+
+    texts: list[str]
+    positions: list[int]
+    missing: list[tuple[int, str]]
+    word: str | None
+    pooling: str
+    pieces: list[list[str]]
+    vectors: np.ndarray
+    projection: np.ndarray
+    explained: list[float]
+    run: RunInfo
+
+    @property
+    def num_layers(self) -> int:
+        """Encoder layers; `vectors` has one more, the embeddings."""
+        return int(self.vectors.shape[0]) - 1
+
+    def similarities(self, layer: int) -> np.ndarray:
+        """<float32>[num_texts, num_texts]: the cosine similarity of every two vectors at `layer`."""
+        vectors = self.vectors[layer].astype(np.float64)
+        unit = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        return np.asarray(unit @ unit.T, dtype=np.float32)
+
+    def plain(self, layer: int | None = None, encoding: str = "auto") -> dict[str, Any]:
+        """The vectors, their cosine similarities and 3-D projection at `layer` (the last when None), as nested
+        lists (4 decimals) or packed float16 (see `EMBED_ENCODINGS`)."""
+        chosen = self.num_layers if layer is None else layer
+        if encoding == "auto":
+            encoding = "json" if len(self.texts) <= EMBED_JSON_TEXTS else "float16"
+        arrays = {"vectors": self.vectors[chosen], "similarities": self.similarities(chosen)}
+        sent = {
+            name: np.round(array.astype(np.float64), WEIGHT_DECIMALS).tolist()
+            if encoding == "json"
+            else pack_weights(array, "float16")
+            for name, array in arrays.items()
+        }
+        return {
+            "texts": self.texts,
+            "positions": self.positions,
+            "missing": [{"position": position, "text": text} for position, text in self.missing],
+            "word": self.word,
+            "pooling": self.pooling,
+            "pieces": self.pieces,
+            "layers": self.num_layers,
+            "layer": chosen,
+            "hidden_size": int(self.vectors.shape[-1]),
+            **sent,
+            "projection": np.round(self.projection[chosen].astype(np.float64), WEIGHT_DECIMALS).tolist(),
+            "explained": [round(share, 4) for share in self.explained],
+            **self.run.plain(),
+        }
+
+
+@dataclass(frozen=True)
 class FormulaCapture:
     """What one layer's self-attention computed on one input, captured from the model as it ran.
 
@@ -567,6 +637,10 @@ Packing = Literal["float16", "uint8"]
 # drawing can show, the page's own encoding) halves it again.
 ATTENTION_ENCODINGS = ("auto", "json", "float16", "uint8")
 WEIGHT_DECIMALS = 4  # weights as lists: enough to tell heads apart, a third of the bytes of full floats
+# How vectors go out (`Embedding.plain`): lists for a few texts, float16 packed past them (500 texts of roberta-base
+# are 384,000 numbers).
+EMBED_ENCODINGS = ("auto", "json", "float16")
+EMBED_JSON_TEXTS = 32
 # The array type of each packing (float16 little-endian; uint8 in steps of 1/255), sent as base64 of its raw bytes.
 _PACKED_DTYPE = {"float16": "<f2", "uint8": "u1"}
 

@@ -64,8 +64,28 @@ def fake_zero_gpu(monkeypatch):
 
 def test_model_handlers_go_through_spaces_gpu_when_present(fake_zero_gpu, backend, context):
     build_app(Catalog(backend.profile, backend.device), context)
-    page = {"classify", "score_one", "score_many", "tag", "attend", "predict", "explain_one", "train_view"}
-    data = {"classify", "sentiment", "sentiment_batch", "ner", "fill_mask", "attention", "explain", "fine_tune"}
+    page = {
+        "classify",
+        "score_one",
+        "score_many",
+        "tag",
+        "attend",
+        "predict",
+        "explain_one",
+        "train_view",
+        "show_vectors",
+    }
+    data = {
+        "classify",
+        "sentiment",
+        "sentiment_batch",
+        "ner",
+        "fill_mask",
+        "attention",
+        "embed",
+        "explain",
+        "fine_tune",
+    }
     assert page | data <= set(fake_zero_gpu)
 
 

@@ -17,9 +17,9 @@ from typing import Any, Literal, TypeVar
 import gradio as gr
 
 from roberta_demo.errors import InputError
-from roberta_demo.results import ATTENTION_ENCODINGS, AttentionView, FineTuned
+from roberta_demo.results import ATTENTION_ENCODINGS, EMBED_ENCODINGS, EMBED_JSON_TEXTS, AttentionView, FineTuned
 from roberta_demo.tasks import attention as attention_task
-from roberta_demo.tasks import classification, finetune
+from roberta_demo.tasks import classification, finetune, vectors
 from roberta_demo.tasks import explain as explain_task
 from roberta_demo.tasks import fill_mask as fill_mask_task
 from roberta_demo.tasks import ner as ner_task
@@ -40,7 +40,17 @@ from roberta_demo.ui.protocol import with_signature
 __all__ = ["ENDPOINTS", "data_endpoints"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-ENDPOINTS = ["classify", "sentiment", "sentiment_batch", "ner", "fill_mask", "attention", "explain", "fine_tune"]
+ENDPOINTS = [
+    "classify",
+    "sentiment",
+    "sentiment_batch",
+    "ner",
+    "fill_mask",
+    "attention",
+    "embed",
+    "explain",
+    "fine_tune",
+]
 # ZeroGPU bills a handler for the seconds it declares: short for one forward pass, longer for gradients.
 GPU_SECONDS = {"explain": EXPLAIN_GPU_SECONDS}
 
@@ -86,7 +96,7 @@ def data_endpoints(context: TaskContext, work: Mapping[str, Any]) -> None:
     """Register the data endpoints on the Blocks being built, each named after its function, those that run a model
     with the listener arguments of model work (`work`, from `ui.common.model_work`); on a ZeroGPU Space, each runs
     with a GPU for the time its work needs."""
-    for make in (_classify, _sentiment, _sentiment_batch, _ner, _fill_mask, _attention, _explain):
+    for make in (_classify, _sentiment, _sentiment_batch, _ner, _fill_mask, _attention, _embed, _explain):
         fn = make(context)
         handler = runs_model(friendly_errors(on_gpu(fn, duration=GPU_SECONDS.get(fn.__name__, 20))))
         gr.api(handler, api_name=fn.__name__, **work)
@@ -306,6 +316,76 @@ def _attention(context: TaskContext) -> Callable[..., dict[str, Any]]:
         return _in_range(view, layer, head).plain(layer, head, encoding)
 
     return attention
+
+
+def _embed(context: TaskContext) -> Callable[..., dict[str, Any]]:
+    @declared(
+        [
+            Param(
+                "texts",
+                list[str] | str,
+                f"a list of texts, or one string with a text per line (blank ones are skipped), at most "
+                f"{context.limits.max_texts}; each is cut at {context.limits.max_attention_tokens} tokens.",
+                params.texts(),
+            ),
+            Param(
+                "word",
+                str | None,
+                "a word: each text's vector is then that word's (the mean of its tokens, at its first use), and texts "
+                "without it are listed as missing; empty for each text's own vector.",
+                params.text(optional=True),
+                None,
+            ),
+            Param(
+                "pooling",
+                Literal[vectors.POOLINGS],
+                "without a word, a text's vector: mean (of its tokens but <s> and </s>) or first (its <s>).",
+                params.choice(vectors.POOLINGS),
+                "mean",
+            ),
+            Param(
+                "layer",
+                int | None,
+                "0 for the embeddings, 1 to the number of layers for a layer's output; empty for the last.",
+                params.whole(0, optional=True),
+                None,
+            ),
+            _checkpoint("attention"),
+            Param(
+                "encoding",
+                Literal[EMBED_ENCODINGS],
+                f"json (nested lists, 4 decimals), float16 (packed as /attention's weights), or auto: json up to "
+                f"{EMBED_JSON_TEXTS} texts, float16 past them.",
+                params.choice(EMBED_ENCODINGS),
+                "auto",
+            ),
+        ],
+        "RoBERTa's contextual vectors: one per text (or per use of a word) at a layer, with their cosine "
+        "similarities and a projection that is the same at every layer.",
+        f'{{"texts", "positions", "missing", "word", "pooling", "pieces", "layers", "layer", "hidden_size", '
+        f'"vectors", "similarities", "projection", "explained", {RUN}}}: the texts that gave a vector and their '
+        'positions in the input; missing: [{"position", "text"}] without the word; pieces: the word\'s tokens in '
+        "each text; vectors [texts][hidden_size] and similarities [texts][texts] as json or packed; projection "
+        "[texts][3]: the first three principal components of every layer's vectors at once (each layer centred and "
+        "scaled), explained: their shares of the spread.",
+    )
+    def embed(
+        texts: str | list[str],
+        word: str | None,
+        pooling: vectors.Pooling,
+        layer: int | None,
+        checkpoint: str | None,
+        encoding: str = "auto",
+    ) -> dict[str, Any]:
+        embedding = vectors.embed(context, texts, word or None, pooling, checkpoint or None)
+        if layer is not None and layer > embedding.num_layers:
+            count = embedding.num_layers
+            raise InputError(
+                f"The model has {count} layers: layer is 0 (the embeddings) to {count} (the last layer), not {layer}."
+            )
+        return embedding.plain(layer, encoding)
+
+    return embed
 
 
 def _explain(context: TaskContext) -> Callable[..., dict[str, Any]]:

@@ -15,7 +15,7 @@ from gradio.components import Component
 from roberta_demo import ASSETS_DIR, __version__
 from roberta_demo.catalog import Catalog
 from roberta_demo.tasks.common import TaskContext
-from roberta_demo.ui import attention, classification, explainer, fill_mask, finetune, ner, sentiment
+from roberta_demo.ui import attention, classification, explainer, fill_mask, finetune, ner, sentiment, vectors
 from roberta_demo.ui.api import ENDPOINTS, data_endpoints
 from roberta_demo.ui.common import Handler, TabParts, highlight_css, model_work, runs_model, unchanged
 from roberta_demo.ui.files import forget_session
@@ -51,12 +51,21 @@ TABS: Mapping[str, tuple[str, ModuleType]] = {
     "sentiment": ("Sentiment", sentiment),
     "ner": ("NER", ner),
     "attention": ("Attention", attention),
+    "vectors": ("Vectors", vectors),
     "fine-tune": ("Fine-tune", finetune),
 }
 # The page in the other language: `?lang=` (assets/app.js applies it), the room's other settings kept.
 # What a caller may run by name: the data endpoints, and the tabs' own runs (undocumented: gradio_client and gr.load
 # call them as the page does). Every other event is the page's alone (`protocol.keep_page_events_private`).
-PAGE_RUNS = ["classify_page", "sentiment_page", "sentiment_batch_page", "ner_page", "attention_page", "fill_mask_page"]
+PAGE_RUNS = [
+    "classify_page",
+    "sentiment_page",
+    "sentiment_batch_page",
+    "ner_page",
+    "attention_page",
+    "fill_mask_page",
+    "vectors_page",
+]
 CALLABLE = [*ENDPOINTS, *PAGE_RUNS]
 SWITCH_LANGUAGE_JS = """() => {
     const link = new URL(window.location.pathname, window.location.origin);

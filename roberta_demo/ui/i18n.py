@@ -79,6 +79,7 @@ ZH: dict[str, str] = {
     "Sentiment": "情感分析",
     "NER": "命名实体识别",
     "Attention": "注意力",
+    "Vectors": "向量",
     "Fine-tune": "微调",
     # Shared
     "Text": "文本",
@@ -149,6 +150,27 @@ ZH: dict[str, str] = {
     "Layer by layer": "逐层查看",
     "Predictions": "预测",
     "Compared words (green in the chart)": "比较的词（图中绿色）",
+    # Vectors
+    "Pre-training gives every token a vector that depends on its context. Type a word and sentences that use it in "
+    "different senses, and see its vectors part as the layers go up; or leave the word empty and see where whole "
+    "texts lie.": (
+        "预训练让每个词元得到一个随上下文而变的向量。输入一个词和几个以不同含义使用它的句子，看它的向量如何随层数"
+        "升高而分开；或者不填词，看整段文本各自落在哪里。"
+    ),
+    "Word (optional)": "词（可选）",
+    "Without a word, a text's vector is": "不填词时，文本的向量取",
+    "the mean of its tokens": "其所有词元的平均",
+    "its <s> token": "其 <s> 词元",
+    "Show the vectors": "显示向量",
+    "Projection": "投影",
+    "Cosine similarity": "余弦相似度",
+    "The points are the vectors projected on two directions: the principal components of every layer's vectors at "
+    "once, each layer centred and scaled first, so a point that moves between layers moved among the others. A word "
+    "of several tokens is the mean of its tokens, at its first use in a text.": (
+        "图中的点是向量在两个方向上的投影：这两个方向是所有层的向量合在一起的主成分（每层先各自居中并缩放），"
+        "所以一个点在层与层之间的移动，是它相对其他点的移动。由多个词元组成的词取这些词元的平均，"
+        "按它在文本中第一次出现的位置。"
+    ),
     # Attention
     "A sentence to look inside…": "输入一个句子，看看模型内部……",
     "Second sentence (optional)": "第二个句子（可选）",
@@ -596,6 +618,34 @@ MESSAGES += [
     _message("softmax: the weights", "softmax：权重"),
     _message("weight × ‖v‖", "权重 × ‖v‖"),
     _message("The output: mostly “{token}”", "输出：主要来自 “{token}”"),
+    _message("Where each text's vector lies, layer by layer", "每条文本的向量所在位置（逐层）"),
+    _message("How alike the vectors are (cosine), layer by layer", "向量之间有多相似（余弦），逐层"),
+    _message("cosine", "余弦"),
+    _message("PC1 ({share})", "第一主成分（{share}）"),
+    _message("PC2 ({share})", "第二主成分（{share}）"),
+    _message(
+        "The word is several tokens here ({pieces}): its vector is the mean of theirs.",
+        "这个词在这里由多个词元组成（{pieces}）：它的向量是这些词元向量的平均。",
+    ),
+    _message("Not in every text, so left out: line {lines}.", "这个词不在每条文本中，以下行未计入：第 {lines} 行。"),
+    _message(
+        "One vector: a projection and a comparison need at least two texts.",
+        "只有一个向量：投影和比较至少需要两条文本。",
+    ),
+    _message("The similarities are drawn for the first {count} texts.", "相似度只画出前 {count} 条文本。"),
+    _message(
+        "The word {word} is in none of the texts: type texts that use it.",
+        "词 {word} 不在任何一条文本中：请输入用到它的文本。",
+    ),
+    _message("Choose a pooling among {poolings}.", "请从以下方式中选择：{poolings}。"),
+    _message(
+        "The word has {size} characters; at most {limit} are accepted.", "这个词有 {size} 个字符；最多接受 {limit} 个。"
+    ),
+    _message("The word must be a string, not {kind}.", "词必须是字符串，而不是 {kind}。"),
+    _message(
+        "The model has {count} layers: layer is 0 (the embeddings) to {last} (the last layer), not {layer}.",
+        "该模型有 {count} 层：layer 取 0（词嵌入）到 {last}（最后一层），而不是 {layer}。",
+    ),
 ]
 # The words a limit message names, as `{subject}` and `{unit}`.
 _WORDS = {
@@ -654,6 +704,9 @@ def figure_in_language(figure: Any) -> Any:
     for note in layout.annotations:
         if note.text:
             note.text = in_language(note.text)
+    for slider in layout.sliders:
+        for step in slider.steps:
+            step.label = in_language(step.label or "")
     for menu in layout.updatemenus:
         for button in menu.buttons:
             button.label = in_language(button.label or "")

@@ -44,6 +44,7 @@ TABS = [
     Tab("Sentiment", "Analyse", "#sentiment-top .output-class", "#sentiment-top .output-class"),
     Tab("NER", "Find entities", "#ner-spans .token.highlighted", "#ner-spans .text"),
     Tab("Attention", "Show attention", "#vis svg text", None, in_frame=True),
+    Tab("Vectors", "Show the vectors", "#vectors-map .scatterlayer .point", None),
     Tab("Fine-tune", "Train", "#tune-verdicts .body-cell", "#tune-verdicts .body-cell span"),
 ]
 MODES = {"light": "", "dark": "&__theme=dark"}  # presentation mode: the header's button, on the light page

@@ -63,6 +63,32 @@ def test_attention_draws_the_head_view_and_a_heatmap(app_page):
     assert app_page.log.blocked == [] and app_page.log.errors == []
 
 
+def test_vectors_draw_every_layer_and_the_slider_moves_the_points_in_the_page(app_page):
+    _run_first_example(app_page, "Vectors", "Show the vectors")
+    chart = app_page.locator("#vectors-map .js-plotly-plot")
+    points = chart.locator(".scatterlayer .point")
+    points.first.wait_for()
+    assert points.count() == 5  # "bank" in each of the five sentences
+    assert app_page.locator("#vectors-similarity .heatmaplayer").count() == 1
+    slider = chart.evaluate("gd => [gd.layout.sliders[0].steps.map((step) => step.label), gd.layout.sliders[0].active]")
+    names, shown = slider
+    assert names[0] == "embeddings" and names[1] == "layer 1" and shown == len(names) - 1  # the last layer first
+    before = points.first.get_attribute("transform")
+    asked: list[str] = []
+    app_page.on("request", lambda request: asked.append(request.url))
+    # The slider's left end, the embeddings: the points move there with no request to the server.
+    rail = chart.locator(".slider-rail-touch-rect").bounding_box()
+    assert rail is not None
+    app_page.mouse.click(rail["x"] + 4, rail["y"] + rail["height"] / 2)
+    app_page.wait_for_function(
+        "(before) => document.querySelector('#vectors-map .scatterlayer .point').getAttribute('transform') !== before",
+        arg=before,
+    )
+    assert asked == []
+    assert app_page.get_by_text(re.compile("Answered by .*tiny-roberta")).count() == 1
+    assert app_page.log.blocked == [] and app_page.log.errors == []
+
+
 def test_a_deep_link_selects_the_tab_fills_the_text_and_runs_it(open_page):
     app_page = open_page("?tab=ner&text=Angela%20Merkel%20visited%20Paris")
     app_page.locator("#ner-spans").get_by_text("Merkel").first.wait_for()

@@ -9,7 +9,7 @@ import pytest
 from gradio_client.exceptions import AppError
 
 PAGE = ["/classify_page", "/sentiment_page", "/sentiment_batch_page", "/ner_page", "/attention_page", "/fill_mask_page"]
-DATA = ["/classify", "/sentiment", "/sentiment_batch", "/ner", "/attention", "/fill_mask", "/explain"]
+DATA = ["/classify", "/sentiment", "/sentiment_batch", "/ner", "/attention", "/fill_mask", "/embed", "/explain"]
 ODD_TEXTS = {
     "emoji": "Loved it 😍🔥👍🏽 but the ending 😭… 🇫🇷",
     "cjk": "東京は日本の首都です。北京是中国的首都。서울은 한국의 수도입니다.",

@@ -30,6 +30,7 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("classify", {"text": "The match ended late", "labels": ["business", "sports"]}),
     ("sentiment_batch", {"texts": ["a great film", "the soup was cold"]}),
     ("attention", {"text": "a great day", "layer": 1, "head": 0}),
+    ("embed", {"texts": ["a river bank", "the bank rates"], "word": "bank"}),
     ("explain", {"text": "what a great day", "task": "sentiment"}),
 ]
 

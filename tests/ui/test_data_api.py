@@ -16,7 +16,7 @@ from roberta_demo.config import Settings
 from roberta_demo.perf.server import client_for
 from roberta_demo.results import unpack_weights
 from roberta_demo.tasks import attention as attention_task
-from roberta_demo.tasks import classification
+from roberta_demo.tasks import classification, vectors
 from roberta_demo.tasks import explain as explain_task
 from roberta_demo.tasks import fill_mask as fill_mask_task
 from roberta_demo.tasks import ner as ner_task
@@ -170,6 +170,26 @@ def test_every_encoding_gives_back_the_models_weights(client, context, encoding,
     np.testing.assert_array_equal(unpack_weights(sent), decoded.astype(np.float32))
 
 
+@pytest.mark.parametrize("encoding", ["json", "float16"])
+def test_embed_gives_back_the_models_vectors_at_the_layer_asked(client, context, encoding):
+    texts = ["We sat on the river bank.", "The bank raised its rates.", "Nothing here."]
+    expected = vectors.embed(context, texts, word="bank")
+    result = client.predict(texts, "bank", "mean", 2, None, encoding, api_name="/embed")
+    assert result["texts"] == texts[:2] and result["missing"] == [{"position": 2, "text": texts[2]}]
+    assert (result["layer"], result["layers"], result["word"]) == (2, expected.num_layers, "bank")
+    if encoding == "json":
+        sent, similarities = np.asarray(result["vectors"]), np.asarray(result["similarities"])
+        tolerance = {"rtol": 0, "atol": 5e-5}  # 4 decimals
+    else:
+        sent, similarities = unpack_weights(result["vectors"]), unpack_weights(result["similarities"])
+        tolerance = {"rtol": 2**-10, "atol": 1e-3}  # float16, with values up to a few units
+    np.testing.assert_allclose(sent, expected.vectors[2], **tolerance)
+    np.testing.assert_allclose(similarities, expected.similarities(2), **tolerance)
+    np.testing.assert_allclose(result["projection"], expected.projection[2], atol=5e-5)
+    with pytest.raises(AppError, match=f"The model has {expected.num_layers} layers"):
+        client.predict(texts, "bank", "mean", expected.num_layers + 1, api_name="/embed")
+
+
 def test_attention_of_a_pair_marks_the_second_sentence(planted_client):
     result = planted_client.predict("Great movie.", "Terrible ending.", layer=0, head=0, api_name="/attention")
     second = result["pair_start"]
@@ -205,6 +225,10 @@ PLAIN = {  # endpoint: (what a client sends, the task called in process on the s
         lambda c: fill_mask_task.predict(c, "It was a <mask> day.", layers=False),
     ),
     "/attention": (("a great day", None, None, 0), lambda c: attention_task.inspect(c, "a great day")),
+    "/embed": (
+        (["a river bank", "the bank rates"], "bank"),
+        lambda c: vectors.embed(c, ["a river bank", "the bank rates"], word="bank"),
+    ),
     "/explain": (("what a great day",), lambda c: explain_task.explain(c, "what a great day")),
 }
 

@@ -41,6 +41,14 @@ VALID: dict[str, dict[str, Any]] = {
         "head": 0,
         "encoding": "auto",
     },
+    "embed": {
+        "texts": ["a river bank", "the bank rates"],
+        "word": "bank",
+        "pooling": "mean",
+        "layer": 1,
+        "checkpoint": None,
+        "encoding": "auto",
+    },
     "explain": {
         "text": "Lovely film.",
         "task": "sentiment",

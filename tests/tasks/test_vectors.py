@@ -1,0 +1,109 @@
+"""Contextual vectors on the tiny checkpoints: the word's pieces, every layer, the projection, the limits."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from roberta_demo.errors import InputError
+from roberta_demo.tasks import vectors
+
+BANK = ["We sat on the bank of the river.", "The bank raised its rates.", "Nothing to see here.", "BANK on it."]
+
+
+@pytest.fixture(scope="module")
+def bank(context):
+    return vectors.embed(context, BANK, word="bank")
+
+
+def _hidden_states(backend, text: str) -> list[np.ndarray]:
+    """Every layer's output on `text` alone, from the model itself, as the reference: [tokens, hidden] each."""
+    model = backend.model(backend.checkpoint_for("attention"))
+    encoded = model.tokenizer(text, return_tensors="pt", return_offsets_mapping=True)
+    offsets = encoded.pop("offset_mapping")[0].tolist()
+    with torch.inference_mode():
+        states = model.model.base_model(**encoded, output_hidden_states=True).hidden_states
+    return [state[0].numpy() for state in states], offsets
+
+
+def test_the_word_is_found_in_each_text_that_uses_it_whatever_its_case(bank):
+    assert bank.texts == [BANK[0], BANK[1], BANK[3]] and bank.positions == [0, 1, 3]
+    assert bank.missing == [(2, BANK[2])]
+    assert all("".join(pieces).lower() == "bank" for pieces in bank.pieces)
+    assert bank.vectors.shape == (5, 3, 64)  # the embeddings and 4 layers; 3 texts; tiny-roberta's width
+    assert bank.projection.shape == (5, 3, 3) and bank.num_layers == 4
+
+
+def test_a_words_vector_is_the_mean_of_its_pieces_at_every_layer(backend, context, bank):
+    """Padding in a batch changes nothing: each text's vector is what the model gives the text alone."""
+    for row, text in enumerate(bank.texts):
+        states, offsets = _hidden_states(backend, text)
+        start, end = vectors.word_span(text, "bank")
+        pieces = [i for i, (low, high) in enumerate(offsets) if high > low and low < end and high > start]
+        for layer, state in enumerate(states):
+            np.testing.assert_allclose(bank.vectors[layer, row], state[pieces].mean(axis=0), atol=2e-4)
+
+
+def test_a_texts_own_vector_is_the_mean_of_its_tokens_or_its_first(backend, context):
+    texts = ["a great film", "the soup was cold and the service slow"]
+    mean, first = (vectors.embed(context, texts, pooling=pooling) for pooling in vectors.POOLINGS)
+    for row, text in enumerate(texts):
+        states, _ = _hidden_states(backend, text)
+        np.testing.assert_allclose(mean.vectors[-1, row], states[-1][1:-1].mean(axis=0), atol=2e-4)
+        np.testing.assert_allclose(first.vectors[-1, row], states[-1][0], atol=2e-4)
+    assert mean.pieces == [[], []] and mean.word is None
+
+
+def test_similarities_are_the_cosines_of_the_vectors(bank):
+    for layer in range(bank.num_layers + 1):
+        matrix = bank.similarities(layer)
+        unit = bank.vectors[layer] / np.linalg.norm(bank.vectors[layer], axis=1, keepdims=True)
+        np.testing.assert_allclose(matrix, unit @ unit.T, atol=1e-5)
+        np.testing.assert_allclose(np.diag(matrix), 1.0, atol=1e-5)
+
+
+def test_one_projection_serves_every_layer_and_is_deterministic():
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(3, 6, 10)).astype(np.float32)
+    data[1] = data[1] * 1000 + 50  # a layer of another scale and offset does not take the projection over
+    points, shares = vectors.project(data)
+    again, _ = vectors.project(data.copy())
+    np.testing.assert_array_equal(points, again)
+    assert points.shape == (3, 6, 3) and sum(shares) <= 1 + 1e-9 and shares == sorted(shares, reverse=True)
+    spread = [np.sqrt((points[layer] ** 2).sum(axis=1).mean()) for layer in range(3)]
+    assert max(spread) / min(spread) < 3  # each layer centred and scaled before the one PCA
+    # Two points: each layer's pair lies either side of its centre, and nothing fails.
+    two, _ = vectors.project(data[:, :2])
+    assert two.shape == (3, 2, 3)
+    np.testing.assert_allclose(two[:, 0], -two[:, 1], atol=1e-5)
+
+
+def test_a_chinese_word_is_found_inside_a_sentence_without_spaces(context):
+    apple = vectors.embed(context, ["我每天吃一个苹果。", "苹果公司发布了新手机。", "今天下雨。"], word="苹果")
+    assert apple.positions == [0, 1] and apple.missing == [(2, "今天下雨。")]
+    assert apple.pieces == [["苹", "果"], ["苹", "果"]]  # byte-level pieces shown as the characters they spell
+    assert vectors.word_span("the banking sector", "bank") is None  # a Latin word stands alone
+
+
+def test_bad_input_gets_a_message_not_a_crash(context):
+    with pytest.raises(InputError, match="in none of the texts"):
+        vectors.embed(context, ["no such word", "here either"], word="<script>")
+    with pytest.raises(InputError, match="Type one text per line"):
+        vectors.embed(context, "  \n ")
+    with pytest.raises(InputError, match="pooling"):
+        vectors.embed(context, "a text", pooling="max")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="at most 100"):
+        vectors.embed(context, "a text", word="w" * 101)
+    small = replace(context, limits=replace(context.limits, max_texts=2))
+    with pytest.raises(InputError, match="ROBERTA_DEMO_MAX_TEXTS"):
+        vectors.embed(small, "one\ntwo\nthree")
+
+
+def test_one_text_gives_one_vector_and_long_texts_are_cut(context):
+    one = vectors.embed(context, "just one text")
+    assert one.vectors.shape[1] == 1 and np.isfinite(one.projection).all()
+    long = vectors.embed(context, ["word " * 2000, "short"])
+    assert long.vectors.shape[1] == 2 and np.isfinite(long.vectors).all()
