@@ -352,10 +352,11 @@ class Embedding:
     word: the word whose vector each text gives (the mean of its pieces, `pieces`, at its first use), or None: each
         text's own vector, by `pooling` ("mean": the mean of its tokens but the special ones; "first": its `<s>`).
     vectors: <float32>[num_layers + 1, num_texts, hidden_size].
-    projection: <float32>[num_layers + 1, num_texts, 3]: every layer's vectors in the same three directions (one
-        PCA of all layers at once, each layer centred and scaled to unit spread first, so a point that moves between
-        layers moved among the others, not with the layer's own offset and scale); explained: the share of that
-        spread along each direction.
+    projection: <float32>[num_layers + 1, num_texts, 2 or 3], by `projected_by`: "pca", every layer's vectors in
+        the same directions (one PCA of all layers at once, each layer centred and scaled to unit spread first, so a
+        point that moves between layers moved among the others, not with the layer's own offset and scale), with
+        `explained`, the share of that spread along each direction; or "umap", a UMAP of each layer aligned with the
+        next (`explained` empty).
     """
 
     texts: list[str]
@@ -368,6 +369,7 @@ class Embedding:
     projection: np.ndarray
     explained: list[float]
     run: RunInfo
+    projected_by: str = "pca"
 
     @property
     def num_layers(self) -> int:
@@ -405,6 +407,7 @@ class Embedding:
             "hidden_size": int(self.vectors.shape[-1]),
             **sent,
             "projection": np.round(self.projection[chosen].astype(np.float64), WEIGHT_DECIMALS).tolist(),
+            "projected_by": self.projected_by,
             "explained": [round(share, 4) for share in self.explained],
             **self.run.plain(),
         }

@@ -18,14 +18,33 @@ import numpy as np
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError, shown
 from roberta_demo.results import Embedding, RunInfo
+from roberta_demo.tasks import uploads
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import Encoded, encode
+from roberta_demo.tasks.projection import project, umap_apart
 from roberta_demo.tasks.sentiment import parse_texts
+from roberta_demo.tasks.uploads import Upload
 
-__all__ = ["BATCH_SIZE", "MAX_WORD_CHARS", "POOLINGS", "Pooling", "embed", "project", "word_span"]
+__all__ = [
+    "BATCH_SIZE",
+    "MAX_WORD_CHARS",
+    "POOLINGS",
+    "PROJECTIONS",
+    "UMAP_MAX_TEXTS",
+    "UMAP_MIN_TEXTS",
+    "Pooling",
+    "Projection",
+    "embed",
+    "labelled_texts",
+    "word_span",
+]
 
 Pooling = Literal["mean", "first"]
 POOLINGS: tuple[Pooling, ...] = ("mean", "first")
+Projection = Literal["pca", "umap"]
+PROJECTIONS: tuple[Projection, ...] = ("pca", "umap")
+UMAP_MIN_TEXTS = 5  # below, a neighbourhood is the whole set: PCA says as much, exactly
+UMAP_MAX_TEXTS = 200  # an aligned map per layer: about 10 s at 50 texts and 13 layers on 2 cores
 BATCH_SIZE = 16  # texts per forward pass: padding stays short, and the device is given up between batches' work
 MAX_WORD_CHARS = 100
 # A script without spaces between words (Chinese, Japanese, Thai…): a word is found anywhere in a sentence, where a
@@ -40,6 +59,29 @@ class _Read:
 
     vector: np.ndarray | None
     pieces: list[str]
+
+
+def labelled_texts(
+    block: str | list[str] | None, upload: Upload | None, context: TaskContext
+) -> tuple[list[str], list[str] | None]:
+    """The texts typed (one per line) and uploaded, and a group for each where the upload gives one: a CSV's
+    `label` column (else its second), typed texts in a group of their own. None where no text has one."""
+    typed = parse_texts(block, None, context) if block and (isinstance(block, list) or block.strip()) else []
+    rows = uploads.csv_rows(upload) if upload is not None and upload.suffix != ".txt" else []
+    header = [cell.strip().lower() for cell in rows[0].cells] if rows else []
+    if "text" not in header or len(header) < 2:
+        return parse_texts(block, upload, context), None
+    text_column = header.index("text")
+    label_column = (
+        header.index("label") if "label" in header else next(i for i in range(len(header)) if i != text_column)
+    )
+    found = [
+        (row.cells[text_column].strip(), row.cells[label_column].strip() if len(row.cells) > label_column else "")
+        for row in rows[1:]
+        if len(row.cells) > text_column and row.cells[text_column].strip()
+    ]
+    texts = parse_texts([*typed, *(text for text, _ in found)], None, context)
+    return texts, ["typed"] * len(typed) + [label or "(none)" for _, label in found]
 
 
 def word_span(text: str, word: str) -> tuple[int, int] | None:
@@ -106,26 +148,6 @@ def _read_all(
     return reads, RunInfo(model.checkpoint, model.device, seconds)
 
 
-def project(vectors: np.ndarray, dimensions: int = 3) -> tuple[np.ndarray, list[float]]:
-    """<float32>[num_layers + 1, n, dimensions]: every layer in the same directions, the principal components of all
-    layers' vectors together after each layer was centred and scaled to unit spread (the layers' own offsets and
-    norms differ by orders of magnitude, and would be all a joint PCA sees); and each direction's share of the
-    spread. Exact (an SVD) and deterministic: each direction's sign makes its largest loading positive."""
-    layers, count, hidden = vectors.shape
-    centred = vectors.astype(np.float64) - vectors.mean(axis=1, keepdims=True)
-    spread = np.sqrt((centred**2).sum(axis=(1, 2), keepdims=True) / max(count, 1))
-    scaled = (centred / np.clip(spread, 1e-12, None)).reshape(layers * count, hidden)
-    _, singular, directions = np.linalg.svd(scaled, full_matrices=False)
-    kept = directions[:dimensions]
-    signs = np.sign(kept[np.arange(len(kept)), np.abs(kept).argmax(axis=1)])
-    kept = kept * np.where(signs == 0, 1, signs)[:, None]
-    points = np.zeros((layers * count, dimensions))
-    points[:, : len(kept)] = scaled @ kept.T
-    variance = singular**2
-    shares = (variance[:dimensions] / max(variance.sum(), 1e-12)).tolist()
-    return points.reshape(layers, count, dimensions).astype(np.float32), shares + [0.0] * (dimensions - len(shares))
-
-
 def _checked_word(word: str | None) -> str | None:
     if word is not None and not isinstance(word, str):
         raise InputError(f"The word must be a string, not {type(word).__name__}.")
@@ -137,12 +159,30 @@ def _checked_word(word: str | None) -> str | None:
     return word
 
 
-def _embedding(texts: list[str], reads: list[_Read], word: str | None, pooling: Pooling, run: RunInfo) -> Embedding:
+def _projected(vectors: np.ndarray, projection: Projection, dimensions: int) -> tuple[np.ndarray, list[float], str]:
+    """The points, PCA's shares of spread (none for UMAP), and the method used: UMAP needs `UMAP_MIN_TEXTS` texts
+    and takes at most `UMAP_MAX_TEXTS` (its time grows with them); outside that, or past its time, PCA."""
+    if projection == "umap" and UMAP_MIN_TEXTS <= vectors.shape[1] <= UMAP_MAX_TEXTS:
+        mapped = umap_apart(vectors, dimensions)
+        if mapped is not None:
+            return mapped, [], "umap"
+    points, explained = project(vectors, dimensions)
+    return points, explained, "pca"
+
+
+def _embedding(
+    texts: list[str],
+    reads: list[_Read],
+    word: str | None,
+    pooling: Pooling,
+    run: RunInfo,
+    shape: tuple[Projection, int],
+) -> Embedding:
     found = [(i, read.vector, read.pieces) for i, read in enumerate(reads) if read.vector is not None]
     if not found:
         raise InputError(f"The word {shown(word)} is in none of the texts: type texts that use it.")
     vectors = np.stack([vector for _, vector, _ in found], axis=1).astype(np.float32)
-    projection, explained = project(vectors)
+    projection, explained, method = _projected(vectors, *shape)
     return Embedding(
         texts=[texts[i] for i, _, _ in found],
         positions=[i for i, _, _ in found],
@@ -154,6 +194,7 @@ def _embedding(texts: list[str], reads: list[_Read], word: str | None, pooling: 
         projection=projection,
         explained=explained,
         run=run,
+        projected_by=method,
     )
 
 
@@ -163,15 +204,20 @@ def embed(
     word: str | None = None,
     pooling: Pooling = "mean",
     checkpoint: str | None = None,
+    projection: Projection = "pca",
+    dimensions: int = 3,
 ) -> Embedding:
     """Each text's vector at every layer of `checkpoint` (any checkpoint the attention views inspect): with a
     word, that word's vector in each text that uses it; otherwise the text's own, by `pooling`. Texts come one per
-    line (or as a list), at most the batch limit, each cut at the server's attention limit of tokens."""
+    line (or as a list), at most the batch limit, each cut at the server's attention limit of tokens. Projected on
+    `dimensions` (2 or 3) by PCA or UMAP (`_projected`)."""
     if pooling not in POOLINGS:
         raise InputError(f"Choose a pooling among {', '.join(POOLINGS)}.")
+    if projection not in PROJECTIONS or dimensions not in (2, 3):
+        raise InputError(f"Choose a projection among {', '.join(PROJECTIONS)}, in 2 or 3 dimensions.")
     chosen_word = _checked_word(word)
     read = parse_texts(texts, None, context)
     limit = context.limits.max_attention_tokens
     reader = functools.partial(_read_all, texts=read, word=chosen_word, pooling=pooling, max_tokens=limit)
     reads, run = context.apply(context.checkpoint_for("attention", checkpoint), reader)
-    return _embedding(read, reads, chosen_word, pooling, run)
+    return _embedding(read, reads, chosen_word, pooling, run, (projection, dimensions))

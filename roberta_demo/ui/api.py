@@ -352,6 +352,15 @@ def _embed(context: TaskContext) -> Callable[..., dict[str, Any]]:
             ),
             _checkpoint("attention"),
             Param(
+                "projection",
+                Literal[vectors.PROJECTIONS],
+                f"pca (exact; one PCA of every layer, each centred and scaled first) or umap (seeded, each layer's "
+                f"map aligned with the next; {vectors.UMAP_MIN_TEXTS} to {vectors.UMAP_MAX_TEXTS} texts, else pca).",
+                params.choice(vectors.PROJECTIONS),
+                "pca",
+            ),
+            Param("dimensions", int, "of the projection, 2 or 3.", params.whole(2, 3), 3),
+            Param(
                 "encoding",
                 Literal[EMBED_ENCODINGS],
                 f"json (nested lists, 4 decimals), float16 (packed as /attention's weights), or auto: json up to "
@@ -363,11 +372,11 @@ def _embed(context: TaskContext) -> Callable[..., dict[str, Any]]:
         "RoBERTa's contextual vectors: one per text (or per use of a word) at a layer, with their cosine "
         "similarities and a projection that is the same at every layer.",
         f'{{"texts", "positions", "missing", "word", "pooling", "pieces", "layers", "layer", "hidden_size", '
-        f'"vectors", "similarities", "projection", "explained", {RUN}}}: the texts that gave a vector and their '
-        'positions in the input; missing: [{"position", "text"}] without the word; pieces: the word\'s tokens in '
-        "each text; vectors [texts][hidden_size] and similarities [texts][texts] as json or packed; projection "
-        "[texts][3]: the first three principal components of every layer's vectors at once (each layer centred and "
-        "scaled), explained: their shares of the spread.",
+        f'"vectors", "similarities", "projection", "projected_by", "explained", {RUN}}}: the texts that gave a vector '
+        'and their positions in the input; missing: [{"position", "text"}] without the word; pieces: the word\'s '
+        "tokens in each text; vectors [texts][hidden_size] and similarities [texts][texts] as json or packed; "
+        "projection [texts][dimensions] by projected_by: pca (explained: each component's share of the spread) or "
+        "umap.",
     )
     def embed(
         texts: str | list[str],
@@ -375,9 +384,11 @@ def _embed(context: TaskContext) -> Callable[..., dict[str, Any]]:
         pooling: vectors.Pooling,
         layer: int | None,
         checkpoint: str | None,
+        projection: vectors.Projection,
+        dimensions: int,
         encoding: str = "auto",
     ) -> dict[str, Any]:
-        embedding = vectors.embed(context, texts, word or None, pooling, checkpoint or None)
+        embedding = vectors.embed(context, texts, word or None, pooling, checkpoint or None, projection, dimensions)
         if layer is not None and layer > embedding.num_layers:
             count = embedding.num_layers
             raise InputError(

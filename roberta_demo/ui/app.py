@@ -151,12 +151,14 @@ def link_targets(tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabPart
     """Every component a deep link may set: the tabs (and the page's note of the selected one), each tab's text box,
     and what its views change."""
     views = (block for part in parts.values() for updates in part.views.values() for block in updates)
-    return list(dict.fromkeys([tabs, current, *(part.text for part in parts.values()), *views]))
+    fields = (component for part in parts.values() for component in part.fields.values())
+    return list(dict.fromkeys([tabs, current, *(part.text for part in parts.values()), *fields, *views]))
 
 
 def link_reader(tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts]) -> Handler:
-    """Reads a deep link, `?tab=ner&text=…` (and `&view=formula` where a tab has views): selects the tab, puts the
-    text in its box and opens the view (a slide can link to a live example). A page shared with "Share this result"
+    """Reads a deep link, `?tab=ner&text=…` (and `&view=formula` where a tab has views, `&word=…` where it has
+    fields): selects the tab, puts the text in its box (and the fields in theirs) and opens the view (a slide can
+    link to a live example). A page shared with "Share this result"
     (`?deep_link=…`) comes back with its values and results; this selects the tab it showed."""
 
     def read_link(shown_tab: str, request: gr.Request) -> dict[Block, Any]:
@@ -171,7 +173,8 @@ def link_reader(tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts
         if tab not in parts:
             return unchanged(link_targets(tabs, current, parts))
         updates: dict[Block, Any] = {tabs: gr.Tabs(selected=tab), current: tab, **parts[tab].views.get(view, {})}
-        return updates | ({parts[tab].text: text} if text else {})
+        filled = {component: query[name] for name, component in parts[tab].fields.items() if query.get(name)}
+        return updates | filled | ({parts[tab].text: text} if text else {})
 
     return read_link
 

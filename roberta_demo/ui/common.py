@@ -76,6 +76,7 @@ class TabParts:
     views: what a deep link's `view=` opens in the tab, by name: the updates to make (a sub-tab, an option).
     on_page_load: run, with no inputs, each time the page loads, into `outputs` (the explainer's live figures).
     on_unload: run with the page's request when the page closes (to free what its session holds).
+    fields: what a deep link may fill besides the text, by query parameter (`?tab=vectors&word=bank&text=…`).
     """
 
     notice: gr.Markdown
@@ -87,6 +88,7 @@ class TabParts:
     views: Mapping[str, Mapping[Block, Any]] = field(default_factory=dict)
     on_page_load: Handler | None = None
     on_unload: Callable[[gr.Request], None] | None = None
+    fields: Mapping[str, Component] = field(default_factory=dict)
 
 
 def on_spaces() -> bool:

@@ -14,6 +14,7 @@ from roberta_demo.errors import EngineError, ModelLoadError
 from roberta_demo.results import ModelFacts
 from roberta_demo.tasks import facts
 from roberta_demo.tasks.common import TaskContext
+from roberta_demo.ui import vectors
 from roberta_demo.ui.common import LATEX, TabParts, wire
 from roberta_demo.ui.i18n import LANGUAGE, bilingual
 
@@ -22,9 +23,10 @@ __all__ = ["SECTIONS", "SECTIONS_ZH", "TASKS", "build", "facts_markdown", "try_i
 TASKS = ["attention"]
 
 
-def try_it(tab: str, text: str = "", view: str = "") -> str:
-    """A deep link into a live view (the page keeps presentation mode and the theme when it follows it)."""
-    query = {"tab": tab, **({"view": view} if view else {}), **({"text": text} if text else {})}
+def try_it(tab: str, text: str = "", view: str = "", **fields: str) -> str:
+    """A deep link into a live view (the page keeps presentation mode and the theme when it follows it); `fields`:
+    the tab's other boxes a link fills (`word=` on the vectors tab)."""
+    query = {"tab": tab, **({"view": view} if view else {}), **fields, **({"text": text} if text else {})}
     return f"?{urlencode(query)}"
 
 
@@ -73,7 +75,17 @@ SECTIONS = [
         "Hide a word and watch the model guess it",
     ),
     Section(
-        "5 · Fine-tuning: a small head for one task",
+        "5 · What pre-training gives: a vector for every word in its context",
+        "Each layer turns every token into a vector of **{hidden}** numbers that depends on the whole text. The "
+        "first vector of *bank* is the same in every sentence (it is looked up, with its position); as the layers "
+        "mix in the context, *bank* by a river and *bank* with money drift apart, and the cosine similarity of the "
+        "two falls. These vectors are what fine-tuning builds on: a text's vector already sorts texts by what they "
+        "are about before any label is seen.",
+        try_it("vectors", "\n".join(vectors.BANK[:4]), word="bank"),
+        "Watch one word's vectors part with its senses",
+    ),
+    Section(
+        "6 · Fine-tuning: a small head for one task",
         "To classify, a small head reads the final vector of `<s>` and is trained, with the whole network, on "
         "labelled examples: a few thousand tweets for sentiment, sentences with tagged names for NER. Pre-training "
         "taught the language; fine-tuning teaches the task. The training step is a few lines of PyTorch: the loss of "
@@ -121,7 +133,15 @@ SECTIONS_ZH = [
         "遮住一个词，看模型怎么猜",
     ),
     Section(
-        "5 · 微调：为一个任务加一个小小的头",
+        "5 · 预训练得到什么：每个词在上下文中的向量",
+        "每一层都把每个词元变成一个有 **{hidden}** 个数的向量，这个向量取决于整段文本。*苹果*在每个句子里的第一个"
+        "向量都一样（查表得到，加上位置）；随着层数增加、上下文被混进来，水果的*苹果*和公司的*苹果*渐渐分开，"
+        "两者的余弦相似度也随之下降。微调就建立在这些向量之上：在看到任何标签之前，文本的向量已经按内容把文本分开了。",
+        try_it("vectors", "\n".join(vectors.ZH_APPLE), word="苹果"),
+        "看一个词的向量如何随词义分开",
+    ),
+    Section(
+        "6 · 微调：为一个任务加一个小小的头",
         "做分类时，一个小的分类头读取 `<s>`（`[CLS]`）的最终向量，并和整个网络一起在带标签的样本上训练："
         "情感分析用几千条评论，命名实体识别用标注了人名地名的句子。预训练教会了语言，微调教会了任务。"
         "训练的一步只有几行 PyTorch：计算模型答案的损失和梯度，让每个权重朝反方向走一小步。",
@@ -190,7 +210,7 @@ PAGES = {
         SECTIONS,
         "*The figures below are roberta-base's until this page's model has loaded.*",
         "Try it: ",
-        "6 · What RoBERTa changed from BERT",
+        "7 · What RoBERTa changed from BERT",
         BERT_VERSUS_ROBERTA,
         "Same architecture, trained longer, on more data, in bigger batches: the paper's point is that BERT was "
         "undertrained (Liu et al., 2019, *RoBERTa: A Robustly Optimized BERT Pretraining Approach*).",
@@ -202,7 +222,7 @@ PAGES = {
         SECTIONS_ZH,
         "*在本页的模型加载之前，下面的数字是 roberta-base 的。*",
         "试一试：",
-        "6 · RoBERTa 相比 BERT 改了什么",
+        "7 · RoBERTa 相比 BERT 改了什么",
         BERT_VERSUS_ROBERTA_ZH,
         "架构相同，但训练得更久、数据更多、批更大：论文的观点是 BERT 训练不足"
         "（Liu et al., 2019, *RoBERTa: A Robustly Optimized BERT Pretraining Approach*）。",

@@ -158,6 +158,13 @@ ZH: dict[str, str] = {
         "升高而分开；或者不填词，看整段文本各自落在哪里。"
     ),
     "Word (optional)": "词（可选）",
+    "Dimensions": "维数",
+    "A map of many texts": "多条文本的分布图",
+    "Colour the points by": "点的颜色表示",
+    "its text (each its own colour)": "文本本身（每条一种颜色）",
+    "the upload's label column": "上传文件的标签列",
+    "predicted sentiment": "预测的情感",
+    "predicted emotion": "预测的情绪",
     "Without a word, a text's vector is": "不填词时，文本的向量取",
     "the mean of its tokens": "其所有词元的平均",
     "its <s> token": "其 <s> 词元",
@@ -639,6 +646,17 @@ MESSAGES += [
     ),
     _message("Choose a pooling among {poolings}.", "请从以下方式中选择：{poolings}。"),
     _message(
+        "Choose a projection among {projections}, in 2 or 3 dimensions.",
+        "请从以下投影方式中选择：{projections}，维数为 2 或 3。",
+    ),
+    _message(
+        "To colour by label, upload a .csv with a text column and a label column.",
+        "要按标签着色，请上传一个含 text 列和 label 列的 .csv 文件。",
+    ),
+    _message(
+        "UMAP needs {low} to {high} texts: PCA drew this map.", "UMAP 需要 {low} 到 {high} 条文本：此图由 PCA 绘制。"
+    ),
+    _message(
         "The word has {size} characters; at most {limit} are accepted.", "这个词有 {size} 个字符；最多接受 {limit} 个。"
     ),
     _message("The word must be a string, not {kind}.", "词必须是字符串，而不是 {kind}。"),
@@ -697,6 +715,7 @@ def figure_in_language(figure: Any) -> Any:
         return figure
     layout = figure.layout
     titles = [layout.title, *(layout[name].title for name in layout if name.startswith(("xaxis", "yaxis")))]
+    titles += [layout.scene[name].title for name in ("xaxis", "yaxis", "zaxis")]
     titles += [trace.colorbar.title for trace in figure.data if getattr(trace, "colorbar", None) is not None]
     for title in titles:
         if title.text:

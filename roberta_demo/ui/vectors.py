@@ -8,10 +8,12 @@ from typing import Any
 import gradio as gr
 
 from roberta_demo.catalog import Catalog
+from roberta_demo.errors import InputError
 from roberta_demo.results import Embedding
-from roberta_demo.tasks import vectors
+from roberta_demo.tasks import sentiment, vectors
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.common import TabParts, examples, model_work, reporting, run_note, wire
+from roberta_demo.ui.files import uploaded
 from roberta_demo.ui.i18n import _, figure_in_language, in_language
 from roberta_demo.viz.charts import markdown_code
 from roberta_demo.viz.vectors import MAX_SIMILARITY_TEXTS, projection_chart, similarity_chart
@@ -20,6 +22,13 @@ __all__ = ["TASKS", "build", "show_vectors"]
 
 TASKS = ["attention"]  # the checkpoints the attention views inspect
 POOLING_NAMES = {"mean": "the mean of its tokens", "first": "its <s> token"}
+PREDICTED: dict[str, sentiment.Mode] = {"sentiment": "sentiment", "emotion": "emotion"}
+COLOURINGS = {
+    "none": "its text (each its own colour)",
+    "label": "the upload's label column",
+    "sentiment": "predicted sentiment",
+    "emotion": "predicted emotion",
+}
 BANK = [
     "We had a picnic on the bank of the river.",
     "The river bank was muddy after the rain.",
@@ -73,19 +82,47 @@ def _few_note(embedding: Embedding) -> str:
     return ""
 
 
+def _colours(context: TaskContext, embedding: Embedding, colour_by: str, groups: list[str] | None) -> list[str] | None:
+    """A group for each point: the upload's labels, or each text's predicted sentiment or emotion."""
+    if colour_by == "label":
+        if groups is None:
+            raise InputError("To colour by label, upload a .csv with a text column and a label column.")
+        return [groups[position] for position in embedding.positions]
+    if colour_by in PREDICTED:
+        predicted = sentiment.classify_many(context, embedding.texts, PREDICTED[colour_by])
+        return [row.label for row in predicted.rows]
+    return None
+
+
+def _projection_note(embedding: Embedding, asked: str) -> str:
+    if asked == "umap" and embedding.projected_by != "umap":
+        return in_language(
+            f"ℹ️ UMAP needs {vectors.UMAP_MIN_TEXTS} to {vectors.UMAP_MAX_TEXTS} texts: PCA drew this map."
+        )
+    return ""
+
+
 def show_vectors(
     context: TaskContext,
     word: str,
     texts: str,
     pooling: vectors.Pooling = "mean",
     checkpoint: str = "",
+    upload: str | None = None,
+    colour_by: str = "none",
+    projection: vectors.Projection = "pca",
+    dimensions: int = 2,
     progress: gr.Progress = gr.Progress(track_tqdm=True),
 ) -> dict[str, Any]:
     """The vectors of the texts (or of the word in each), drawn at every layer."""
-    embedding = vectors.embed(reporting(context, progress), texts, word or None, pooling, checkpoint or None)
+    context = reporting(context, progress)
+    read, groups = vectors.labelled_texts(texts, uploaded(upload), context)
+    embedding = vectors.embed(context, read, word or None, pooling, checkpoint or None, projection, int(dimensions))
+    colours = _colours(context, embedding, colour_by, groups)
     notes = [run_note(embedding.run), _pieces_note(embedding), _missing_note(embedding), _few_note(embedding)]
+    notes.append(_projection_note(embedding, projection))
     return {
-        "projection": figure_in_language(projection_chart(embedding)),
+        "projection": figure_in_language(projection_chart(embedding, colours)),
         "similarity": figure_in_language(similarity_chart(embedding)),
         "info": "\n\n".join(note for note in notes if note),
     }
@@ -113,6 +150,24 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 elem_id="vectors-pooling",
             )
             checkpoint = gr.Dropdown(list(checkpoints), value=catalog.default("attention"), label=_("Model to inspect"))
+            with gr.Row():
+                projection_kind = gr.Radio(
+                    [("PCA", "pca"), ("UMAP", "umap")], value="pca", label=_("Projection"), elem_id="vectors-method"
+                )
+                dimensions = gr.Radio([("2-D", 2), ("3-D", 3)], value=2, label=_("Dimensions"))
+            with gr.Accordion(_("A map of many texts"), open=False):
+                upload = gr.File(
+                    label=_("…or upload a .txt (one per line) or .csv (a `text` column)"),
+                    file_types=[".txt", ".csv"],
+                    type="filepath",
+                    elem_id="vectors-upload",
+                )
+                colour_by = gr.Dropdown(
+                    [(_(name), key) for key, name in COLOURINGS.items()],
+                    value="none",
+                    label=_("Colour the points by"),
+                    elem_id="vectors-colour",
+                )
             run = gr.Button(_("Show the vectors"), variant="primary", elem_id="vectors-run")
         with gr.Column(scale=7):
             projection = gr.Plot(label=_("Projection"), show_label=False, elem_id="vectors-map")
@@ -126,7 +181,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         )
     )
     outputs = {"projection": projection, "similarity": similarity, "info": info}
-    inputs = [word, text, pooling, checkpoint]
+    inputs = [word, text, pooling, checkpoint, upload, colour_by, projection_kind, dimensions]
     handler = wire(show_vectors, context, outputs)
     examples(EXAMPLES[catalog.language], [word, text], handler, list(outputs.values()))
     gr.on(
@@ -138,4 +193,4 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         api_visibility="undocumented",
         **model_work(catalog),
     )
-    return TabParts(notice, TASKS, text, handler, inputs, list(outputs.values()))
+    return TabParts(notice, TASKS, text, handler, inputs, list(outputs.values()), fields={"word": word})

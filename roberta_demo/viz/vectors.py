@@ -21,6 +21,7 @@ __all__ = ["MAX_SIMILARITY_TEXTS", "layer_names", "projection_chart", "short_lab
 MAX_SIMILARITY_TEXTS = 40
 LABEL_CHARS = 28
 # Distinct on a projector and for the common colour-vision deficiencies (Okabe & Ito), then repeated.
+_AXIS = {"gridcolor": GRID, "automargin": True, "zeroline": False}
 PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442"]
 
 
@@ -37,12 +38,14 @@ def short_label(text: str, limit: int = LABEL_CHARS) -> str:
 
 def _slider(names: list[str], steps_args: list[list[Any]], start: int) -> dict[str, Any]:
     steps = [{"label": name, "method": "restyle", "args": args} for name, args in zip(names, steps_args, strict=True)]
+    # Under the axis title, and inset so that the first and last labels ("embeddings") are not cut at the edges.
     return {
         "active": start,
         "steps": steps,
         "currentvalue": {"prefix": "", "font": {"size": 16}},
-        "pad": {"t": 30},
-        "len": 1.0,
+        "pad": {"t": 50},
+        "x": 0.06,
+        "len": 0.88,
     }
 
 
@@ -60,50 +63,59 @@ def _range(values: np.ndarray) -> list[float]:
     return [low - margin, high + margin]
 
 
+def _axis_titles(embedding: Embedding) -> list[str]:
+    if embedding.projected_by == "umap":
+        return [f"UMAP {number}" for number in range(1, 4)]
+    return [f"PC{number} ({share:.0%})" for number, share in enumerate(embedding.explained, start=1)]
+
+
 def projection_chart(embedding: Embedding, colours: list[str] | None = None, title: str | None = None) -> go.Figure:
-    """The texts' vectors as points in the projection's first two directions, one layer at a time (the last shown
-    first), labelled by their text; the axes hold every layer's points, so a point's move is a move among the
+    """The texts' vectors as points in the projection (2-D or 3-D, as it was made), one layer at a time (the last
+    shown first), labelled by their text; the axes hold every layer's points, so a point's move is a move among the
     others. `colours`: a group for each text (a label of the upload, a prediction), drawn in a colour each."""
     points, layers = embedding.projection.astype(np.float64), embedding.num_layers
+    axes_names = ("x", "y", "z")[: points.shape[-1]]
     groups = _groups(embedding, colours)
     by_text = colours is None
     traces = []
     for number, (group, members) in enumerate(groups):
-        labels = [plotly_text(short_label(embedding.texts[i])) for i in members]
-        hover = [plotly_text(embedding.texts[i]) for i in members]
         colour = [PALETTE[i % len(PALETTE)] for i in members] if by_text else PALETTE[number % len(PALETTE)]
         traces.append(
             {
-                "type": "scatter",
+                "type": "scatter3d" if len(axes_names) == 3 else "scatter",
                 "mode": "markers+text" if len(embedding.texts) <= 24 else "markers",
                 "name": plotly_text(group) if group else "texts",
-                "x": points[layers, members, 0].round(4).tolist(),
-                "y": points[layers, members, 1].round(4).tolist(),
-                "text": labels,
+                **{name: points[layers, members, axis].round(4).tolist() for axis, name in enumerate(axes_names)},
+                "text": [plotly_text(short_label(embedding.texts[i])) for i in members],
                 "textposition": "top center",
-                "hovertext": hover,
+                "hovertext": [plotly_text(embedding.texts[i]) for i in members],
                 "hovertemplate": "%{hovertext}<extra></extra>",
-                "marker": {"size": 14, "color": colour, "line": {"width": 1, "color": "#ffffff"}},
+                "marker": {"size": 14 if len(axes_names) == 2 else 6, "color": colour},
+                **({"cliponaxis": False} if len(axes_names) == 2 else {}),  # a label at the edge is drawn whole
             }
         )
     steps = [
         [
             {
-                "x": [points[layer, members, 0].round(4).tolist() for _, members in groups],
-                "y": [points[layer, members, 1].round(4).tolist() for _, members in groups],
+                name: [points[layer, members, axis].round(4).tolist() for _, members in groups]
+                for axis, name in enumerate(axes_names)
             }
         ]
         for layer in range(layers + 1)
     ]
-    shares = embedding.explained
+    titles = _axis_titles(embedding)
     axes = {
-        "xaxis": {"range": _range(points[..., 0]), "title": {"text": f"PC1 ({shares[0]:.0%})"}, "gridcolor": GRID},
-        "yaxis": {"range": _range(points[..., 1]), "title": {"text": f"PC2 ({shares[1]:.0%})"}, "gridcolor": GRID},
+        f"{name}axis": {"range": _range(points[..., axis]), "title": {"text": titles[axis]}, **_AXIS}
+        for axis, name in enumerate(axes_names)
+    }
+    layout = {
+        **({"scene": axes} if len(axes_names) == 3 else axes),
+        "margin": {"l": 10, "r": 30, "t": 50, "b": 150},
         "showlegend": not by_text,
         "sliders": [_slider(layer_names(layers), steps, layers)],
     }
     shown = title or ("Where each text's vector lies, layer by layer")
-    return plain_figure(traces, axes, shown, 560)
+    return plain_figure(traces, layout, shown, 620)
 
 
 def similarity_chart(embedding: Embedding, title: str | None = None) -> go.Figure:
@@ -127,8 +139,9 @@ def similarity_chart(embedding: Embedding, title: str | None = None) -> go.Figur
     }
     steps = [[{"z": [matrix.round(3).tolist()]}] for matrix in matrices]
     axes = {
-        "xaxis": {"tickangle": -40, "automargin": True},
+        "xaxis": {"tickangle": -40, "automargin": True, "side": "top"},  # the slider has the bottom
         "yaxis": {"autorange": "reversed", "automargin": True},
+        "margin": {"l": 10, "r": 30, "t": 60, "b": 110},
         "sliders": [_slider(layer_names(layers), steps, layers)],
     }
-    return plain_figure([trace], axes, title or "How alike the vectors are (cosine), layer by layer", 600)
+    return plain_figure([trace], axes, title or "How alike the vectors are (cosine), layer by layer", 680)

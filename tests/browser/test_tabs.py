@@ -89,6 +89,37 @@ def test_vectors_draw_every_layer_and_the_slider_moves_the_points_in_the_page(ap
     assert app_page.log.blocked == [] and app_page.log.errors == []
 
 
+def test_the_explainers_vectors_link_opens_the_word_in_its_sentences(app_page):
+    explainer = app_page.locator("#explainer")
+    explainer.get_by_text("tiny-roberta").first.wait_for()  # the model's own figures, once loaded
+    explainer.get_by_role("link", name="Try it: Watch one word's vectors part with its senses →").click()
+    app_page.wait_for_url("**tab=vectors**")
+    app_page.locator("#vectors-map .scatterlayer .point").first.wait_for()
+    assert app_page.locator("#vectors-word input").input_value() == "bank"
+    assert app_page.locator("#vectors-map .scatterlayer .point").count() == 4  # the link's four sentences
+    assert app_page.locator("#vectors-text textarea").input_value().count("bank") == 4
+
+
+def test_an_uploads_labels_colour_the_map_with_a_legend(app_page, tmp_path):
+    rows = ["text,label", *(f"a match report number {i},sport" for i in range(3))]
+    rows += [f"the markets fell on day {i},money" for i in range(3)] + ["<b>bold</b> claims,money"]
+    upload = tmp_path / "news.csv"
+    upload.write_text("\n".join(rows), encoding="utf-8")
+    app_page.get_by_role("tab", name="Vectors", exact=True).click()
+    app_page.get_by_text("A map of many texts").click()
+    app_page.locator("#vectors-upload input[type=file]").set_input_files(str(upload))
+    app_page.locator("#vectors-upload").get_by_text("news.csv").wait_for()
+    app_page.locator("#vectors-colour input").click()
+    app_page.get_by_role("option", name="the upload's label column").click()
+    app_page.locator("#vectors-run").click()
+    chart = app_page.locator("#vectors-map .js-plotly-plot")
+    chart.locator(".legend .traces").first.wait_for()
+    assert chart.locator(".legend .traces").all_text_contents() == ["sport", "money"]
+    assert chart.locator(".scatterlayer .point").count() == 7
+    assert chart.get_by_text("<b>bold</b> claims").count() == 1  # the typed tags shown, not applied
+    assert app_page.log.errors == []
+
+
 def test_a_deep_link_selects_the_tab_fills_the_text_and_runs_it(open_page):
     app_page = open_page("?tab=ner&text=Angela%20Merkel%20visited%20Paris")
     app_page.locator("#ner-spans").get_by_text("Merkel").first.wait_for()

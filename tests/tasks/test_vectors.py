@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from roberta_demo.errors import InputError
-from roberta_demo.tasks import vectors
+from roberta_demo.tasks import projection, vectors
+from tests.waiting import HANG
 
 BANK = ["We sat on the bank of the river.", "The bank raised its rates.", "Nothing to see here.", "BANK on it."]
 
@@ -69,14 +70,14 @@ def test_one_projection_serves_every_layer_and_is_deterministic():
     rng = np.random.default_rng(0)
     data = rng.normal(size=(3, 6, 10)).astype(np.float32)
     data[1] = data[1] * 1000 + 50  # a layer of another scale and offset does not take the projection over
-    points, shares = vectors.project(data)
-    again, _ = vectors.project(data.copy())
+    points, shares = projection.project(data)
+    again, _ = projection.project(data.copy())
     np.testing.assert_array_equal(points, again)
     assert points.shape == (3, 6, 3) and sum(shares) <= 1 + 1e-9 and shares == sorted(shares, reverse=True)
     spread = [np.sqrt((points[layer] ** 2).sum(axis=1).mean()) for layer in range(3)]
     assert max(spread) / min(spread) < 3  # each layer centred and scaled before the one PCA
     # Two points: each layer's pair lies either side of its centre, and nothing fails.
-    two, _ = vectors.project(data[:, :2])
+    two, _ = projection.project(data[:, :2])
     assert two.shape == (3, 2, 3)
     np.testing.assert_allclose(two[:, 0], -two[:, 1], atol=1e-5)
 
@@ -107,3 +108,35 @@ def test_one_text_gives_one_vector_and_long_texts_are_cut(context):
     assert one.vectors.shape[1] == 1 and np.isfinite(one.projection).all()
     long = vectors.embed(context, ["word " * 2000, "short"])
     assert long.vectors.shape[1] == 2 and np.isfinite(long.vectors).all()
+
+
+def test_umap_maps_each_layer_aligned_with_the_next_and_the_same_every_time():
+    """In the worker process, as the server runs it (its first map compiles numba's code there)."""
+    rng = np.random.default_rng(3)
+    clusters = rng.normal(size=(2, 16)) * 4
+    data = np.stack([np.repeat(clusters, 4, axis=0) + rng.normal(size=(8, 16)) for _ in range(3)]).astype(np.float32)
+    points = projection.umap_apart(data, dimensions=2, limit_s=HANG)
+    assert points is not None and points.shape == (3, 8, 2) and np.isfinite(points).all()
+    again = projection.umap_apart(data, dimensions=2, limit_s=HANG)
+    assert again is not None
+    np.testing.assert_array_equal(points, again)  # seeded
+    for layer in points:  # the two clusters stay apart in every layer's map
+        within = np.linalg.norm(layer[:4] - layer[:4].mean(axis=0), axis=1).max()
+        assert np.linalg.norm(layer[:4].mean(axis=0) - layer[4:].mean(axis=0)) > within
+
+
+def test_umap_below_its_minimum_is_pca_and_says_so(context):
+    few = vectors.embed(context, ["one text", "two texts", "three"], projection="umap", dimensions=2)
+    assert few.projected_by == "pca" and few.projection.shape[-1] == 2 and len(few.explained) == 2
+    with pytest.raises(InputError, match="projection"):
+        vectors.embed(context, "a text", dimensions=4)
+
+
+def test_an_uploads_label_column_groups_its_texts(context):
+    from roberta_demo.tasks.uploads import Upload
+
+    upload = Upload("reviews.csv", b"label,text\npos,a great film\nneg,the soup was cold\n")
+    texts, groups = vectors.labelled_texts("typed here", upload, context)
+    assert texts == ["typed here", "a great film", "the soup was cold"] and groups == ["typed", "pos", "neg"]
+    plain = Upload("plain.txt", b"one\ntwo\n")
+    assert vectors.labelled_texts(None, plain, context) == (["one", "two"], None)

@@ -174,7 +174,7 @@ def test_every_encoding_gives_back_the_models_weights(client, context, encoding,
 def test_embed_gives_back_the_models_vectors_at_the_layer_asked(client, context, encoding):
     texts = ["We sat on the river bank.", "The bank raised its rates.", "Nothing here."]
     expected = vectors.embed(context, texts, word="bank")
-    result = client.predict(texts, "bank", "mean", 2, None, encoding, api_name="/embed")
+    result = client.predict(texts, "bank", "mean", 2, None, "pca", 3, encoding, api_name="/embed")
     assert result["texts"] == texts[:2] and result["missing"] == [{"position": 2, "text": texts[2]}]
     assert (result["layer"], result["layers"], result["word"]) == (2, expected.num_layers, "bank")
     if encoding == "json":

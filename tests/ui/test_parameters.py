@@ -47,6 +47,8 @@ VALID: dict[str, dict[str, Any]] = {
         "pooling": "mean",
         "layer": 1,
         "checkpoint": None,
+        "projection": "pca",
+        "dimensions": 2,
         "encoding": "auto",
     },
     "explain": {
