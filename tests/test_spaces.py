@@ -16,6 +16,7 @@ from roberta_demo.cli import create_app
 from roberta_demo.config import settings_from_env
 from roberta_demo.profiles import load_profile
 from roberta_demo.ui import common
+from roberta_demo.ui.api import ENDPOINTS
 from roberta_demo.ui.app import build_app
 from tests.conftest import REPO
 from tests.waiting import HANG
@@ -75,17 +76,7 @@ def test_model_handlers_go_through_spaces_gpu_when_present(fake_zero_gpu, backen
         "train_view",
         "show_vectors",
     }
-    data = {
-        "classify",
-        "sentiment",
-        "sentiment_batch",
-        "ner",
-        "fill_mask",
-        "attention",
-        "embed",
-        "explain",
-        "fine_tune",
-    }
+    data = set(ENDPOINTS)  # every data endpoint, fine-tuning's included
     assert page | data <= set(fake_zero_gpu)
 
 

@@ -114,7 +114,7 @@ def projection_chart(embedding: Embedding, colours: list[str] | None = None, tit
         "showlegend": not by_text,
         "sliders": [_slider(layer_names(layers), steps, layers)],
     }
-    shown = title or ("Where each text's vector lies, layer by layer")
+    shown = title or "Where each text's vector lies, layer by layer"
     return plain_figure(traces, layout, shown, 620)
 
 
