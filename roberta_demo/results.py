@@ -34,7 +34,10 @@ __all__ = [
     "LayerLens",
     "MaskPrediction",
     "ModelFacts",
+    "Neighbour",
+    "Neighbours",
     "NerResult",
+    "QueryKeyMap",
     "RunInfo",
     "TextSentiment",
     "TrainingUpdate",
@@ -411,6 +414,100 @@ class Embedding:
             "explained": [round(share, 4) for share in self.explained],
             **self.run.plain(),
         }
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A word of a reference text near the query: its text, where it is in it, and its cosine similarity."""
+
+    text: str
+    start: int
+    end: int
+    cosine: float
+
+    @property
+    def word(self) -> str:
+        return self.text[self.start : self.end]
+
+    def plain(self) -> dict[str, Any]:
+        return {"word": self.word, "text": self.text, "start": self.start, "end": self.end, "cosine": self.cosine}
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The words nearest one word in context, at one layer (exBERT's search "by embedding").
+
+    texts: the visitor's texts; words: every word of them, (text number, start, end): what a person may pick (a
+        word of letters, or each Chinese character: a token of Chinese RoBERTa). chosen: the picked one's index.
+    reference: where the neighbours were sought, "en" or "zh" (the shipped sentences) or "texts" (the visitor's
+        own, the picked word left out), with `searched` words in all. rows: the nearest, the nearest first.
+    """
+
+    texts: list[str]
+    words: list[tuple[int, int, int]]
+    chosen: int
+    layer: int
+    num_layers: int
+    reference: str
+    searched: int
+    rows: list[Neighbour]
+    run: RunInfo
+
+    @property
+    def query(self) -> tuple[str, int, int]:
+        number, start, end = self.words[self.chosen]
+        return self.texts[number], start, end
+
+    def plain(self) -> dict[str, Any]:
+        text, start, end = self.query
+        return {
+            "query": {"word": text[start:end], "text": text, "start": start, "end": end},
+            "layer": self.layer,
+            "layers": self.num_layers,
+            "reference": self.reference,
+            "searched": self.searched,
+            "neighbours": [row.plain() for row in self.rows],
+            **self.run.plain(),
+        }
+
+
+@dataclass(frozen=True)
+class QueryKeyMap:
+    """One head's queries and keys for every token of a few texts, in one space (AttentionViz, Yeh et al. 2023).
+
+    tokens / owners: each token's text and the number of the text it is in, in order over the texts.
+    queries, keys: <float32>[num_tokens, head_size], what the head's query and key projections gave each token.
+    weights: for each text, <float32>[n, n], the head's attention weights the model returned, query by key.
+    points: <float32>[2 * num_tokens, 2], the queries then the keys, projected together after both were scaled to
+        the same spread and the keys moved to the queries' centroid (neither changes any attention weight: see
+        `tasks.query_key`), so that a query lies near the keys it attends to. explained: each axis's share.
+    """
+
+    texts: list[str]
+    tokens: list[str]
+    owners: list[int]
+    special: list[bool]
+    layer: int
+    head: int
+    num_layers: int
+    num_heads: int
+    queries: np.ndarray
+    keys: np.ndarray
+    weights: list[np.ndarray]
+    points: np.ndarray
+    explained: list[float]
+    run: RunInfo
+
+    def positions(self, text: int) -> list[int]:
+        """The indices of text number `text`'s tokens among all tokens."""
+        return [i for i, owner in enumerate(self.owners) if owner == text]
+
+    def attended(self, query: int, top: int = 3) -> list[tuple[int, float]]:
+        """The keys query token `query` gives most weight, (token index, weight), the most first: its own text's."""
+        own = self.positions(self.owners[query])
+        row = self.weights[self.owners[query]][own.index(query)]
+        order = np.argsort(-row, kind="stable")[:top]
+        return [(own[int(i)], float(row[i])) for i in order]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HOME"] = str(_RUN_DIR / "hf-home")
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ.setdefault("ROBERTA_DEMO_TINY_DIR", str(Path(tempfile.gettempdir()) / "roberta-demo-tiny-cache"))
+os.environ["ROBERTA_DEMO_VECTOR_CACHE"] = str(_RUN_DIR / "vectors")  # each run builds the reference index anew
 
 import gradio as gr  # noqa: E402
 import httpx  # noqa: E402

@@ -24,7 +24,7 @@ from roberta_demo.tasks.attention import token_texts
 from roberta_demo.tasks.common import TaskContext, check_text
 from roberta_demo.tasks.encoding import encode
 
-__all__ = ["capture", "recording", "self_attention", "step"]
+__all__ = ["capture", "capture_layer", "recording", "self_attention", "step"]
 
 
 def self_attention(model: Any, layer: int) -> Any:
@@ -62,9 +62,10 @@ def _per_head(tensor: torch.Tensor, heads: int) -> np.ndarray:
     return tensor[0].view(tokens, heads, -1).transpose(0, 1).float().cpu().numpy()
 
 
-def _capture(
+def capture_layer(
     model: LoadedModel, text: str, text_pair: str | None, max_tokens: int, read_masks: bool, layer: int
 ) -> FormulaCapture:
+    """Layer `layer`'s q, k, v, weights and outputs on the text, from hooks on its attention module."""
     encoded, texts = encode(model.tokenizer, text, text_pair, min(max_tokens, model.max_tokens), read_masks)
     attention = self_attention(model.model, layer)
     heads = attention.num_attention_heads
@@ -104,7 +105,7 @@ def capture(
     chosen = context.checkpoint_for("attention", checkpoint)
     limit = context.limits.max_attention_tokens
     run = functools.partial(
-        _capture, text=text, text_pair=pair, max_tokens=limit, read_masks=read_masks, layer=int(layer)
+        capture_layer, text=text, text_pair=pair, max_tokens=limit, read_masks=read_masks, layer=int(layer)
     )
     return context.apply(chosen, run)
 

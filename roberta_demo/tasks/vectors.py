@@ -35,6 +35,7 @@ __all__ = [
     "Pooling",
     "Projection",
     "embed",
+    "hidden_states",
     "labelled_texts",
     "word_span",
 ]
@@ -116,15 +117,21 @@ def _batch_inputs(model: LoadedModel, batch: Sequence[Encoded]) -> dict[str, lis
     }
 
 
-def _read_batch(
-    model: LoadedModel, texts: Sequence[str], word: str | None, pooling: Pooling, max_tokens: int
-) -> tuple[list[_Read], float]:
+def hidden_states(model: LoadedModel, texts: Sequence[str], max_tokens: int) -> tuple[list[Encoded], np.ndarray, float]:
+    """The texts as read (each cut at `max_tokens`) and every state of the base model on them, in one padded batch:
+    <float32>[batch, num_layers + 1, width, hidden] (a text's padding positions hold nothing to read); model seconds."""
     encoded = [encode(model.tokenizer, text, None, min(max_tokens, model.max_tokens))[0] for text in texts]
     forward = model.model.base_model
     hidden, run = model.run(
         _batch_inputs(model, encoded), lambda inputs: forward(**inputs, output_hidden_states=True).hidden_states
     )
-    states = np.stack([layer.float().cpu().numpy() for layer in hidden], axis=1)  # [batch, layers + 1, width, hidden]
+    return encoded, np.stack([layer.float().cpu().numpy() for layer in hidden], axis=1), run.seconds
+
+
+def _read_batch(
+    model: LoadedModel, texts: Sequence[str], word: str | None, pooling: Pooling, max_tokens: int
+) -> tuple[list[_Read], float]:
+    encoded, states, seconds = hidden_states(model, texts, max_tokens)
     reads = []
     for row, (text, one) in enumerate(zip(texts, encoded, strict=True)):
         chosen = _positions(one, text, word, pooling)
@@ -132,7 +139,7 @@ def _read_batch(
         # Byte-level pieces of one character share its offsets: the word's pieces as the text spells them.
         spans = dict.fromkeys(one.offsets[i] for i in chosen) if word is not None else {}
         reads.append(_Read(vector, [text[low:high] for low, high in spans]))
-    return reads, run.seconds
+    return reads, seconds
 
 
 def _read_all(

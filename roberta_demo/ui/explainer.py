@@ -36,6 +36,7 @@ class Section:
     body: str  # Markdown; {layers}, {heads}, {hidden}, {d_k}, {vocabulary} and {total_heads} are the model's own
     link: str
     link_text: str
+    more: tuple[tuple[str, str], ...] = ()  # further live views, (link, its text), after the first
 
 
 SECTIONS = [
@@ -83,6 +84,16 @@ SECTIONS = [
         "are about before any label is seen.",
         try_it("vectors", "\n".join(vectors.BANK[:4]), word="bank"),
         "Watch one word's vectors part with its senses",
+        (
+            (
+                try_it("vectors", vectors.BANK[0], "neighbours", word="bank"),
+                "Find the words nearest *bank* among two hundred other sentences",
+            ),
+            (
+                try_it("vectors", "\n".join(vectors.BANK[:2]), "queries", word="bank"),
+                "See one head's queries and keys, where attention is nearness",
+            ),
+        ),
     ),
     Section(
         "6 · Fine-tuning: a small head for one task",
@@ -139,6 +150,16 @@ SECTIONS_ZH = [
         "两者的余弦相似度也随之下降。微调就建立在这些向量之上：在看到任何标签之前，文本的向量已经按内容把文本分开了。",
         try_it("vectors", "\n".join(vectors.ZH_APPLE), word="苹果"),
         "看一个词的向量如何随词义分开",
+        (
+            (
+                try_it("vectors", vectors.ZH_APPLE[2], "neighbours", word="苹果"),
+                "在近百个句子中找出与*苹*最接近的字",
+            ),
+            (
+                try_it("vectors", "\n".join(vectors.ZH_APPLE[:2]), "queries", word="苹果"),
+                "看一个注意力头的查询和键：注意力就是距离近",
+            ),
+        ),
     ),
     Section(
         "6 · 微调：为一个任务加一个小小的头",
@@ -249,7 +270,8 @@ def facts_markdown(described: ModelFacts | None, name: str, language: str = "en"
         lines += [page.unloaded, ""]
     for section in page.sections:
         lines += [f"### {section.title}", "", section.body.format(**figures), ""]
-        lines += [f"**[{page.try_it}{section.link_text} →]({section.link})**", ""]
+        for link, text in ((section.link, section.link_text), *section.more):
+            lines += [f"**[{page.try_it}{text} →]({link})**", ""]
     lines += [f"### {page.changes}", "", page.table.format(**figures), page.conclusion]
     return "\n".join(lines)
 

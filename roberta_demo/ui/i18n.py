@@ -178,6 +178,33 @@ ZH: dict[str, str] = {
         "所以一个点在层与层之间的移动，是它相对其他点的移动。由多个词元组成的词取这些词元的平均，"
         "按它在文本中第一次出现的位置。"
     ),
+    "The map and similarities": "分布图和相似度",
+    "Nearest neighbours": "最近邻",
+    "Queries and keys": "查询和键",
+    "Click a word to see the words nearest it": "点击一个词，看与它最接近的词",
+    "Layer (0: the embeddings)": "层（0：词嵌入）",
+    "Neighbours": "近邻个数",
+    "Look among": "查找范围",
+    "the shipped English sentences": "自带的英文句子",
+    "the shipped Chinese sentences": "自带的中文句子",
+    "my texts": "我的文本",
+    "Nearest words": "最接近的词",
+    "rank": "排名",
+    "in its sentence": "所在句子",
+    "cosine": "余弦",
+    "Each word's vector is compared with every word of the reference sentences at the same layer (cosine "
+    "similarity; a word of several tokens is the mean of its tokens). Low layers find the same word wherever it is; "
+    "higher layers find words used in the same sense (exBERT's search).": (
+        "在同一层上，把这个词的向量和参考句子中的每一个词比较（余弦相似度；由多个词元组成的词取这些词元的平均）。"
+        "低层找到的是同一个词，不管它在哪里；高层找到的是意思相同的用法（exBERT 的检索方式）。"
+    ),
+    "Every token has a query (circle) and a key (diamond) in each head. A head's weight for a query and a key is "
+    "softmax(q·k/√d): the keys are moved and scaled first in a way that changes no weight (AttentionViz), so that "
+    "the keys a query attends to lie near it. Lines: its three largest weights.": (
+        "每个词元在每个注意力头里都有一个查询（圆点）和一个键（菱形）。一个头给查询和键的权重是 softmax(q·k/√d)："
+        "先以不改变任何权重的方式平移和缩放这些键（AttentionViz 的做法），这样查询关注的键就落在它附近。"
+        "连线：它最大的三个权重。"
+    ),
     # Attention
     "A sentence to look inside…": "输入一个句子，看看模型内部……",
     "Second sentence (optional)": "第二个句子（可选）",
@@ -660,6 +687,43 @@ MESSAGES += [
         "The word has {size} characters; at most {limit} are accepted.", "这个词有 {size} 个字符；最多接受 {limit} 个。"
     ),
     _message("The word must be a string, not {kind}.", "词必须是字符串，而不是 {kind}。"),
+    _message(
+        "The {count} words nearest {word} at {layer}, among {searched} words of {where}.",
+        "在{layer}，{word} 最接近的 {count} 个词（共比较了{where}中的 {searched} 个词）。",
+    ),
+    _message("the embeddings", "词嵌入层"),
+    _message("the shipped English sentences", "自带的英文句子"),
+    _message("the shipped Chinese sentences", "自带的中文句子"),
+    _message("my texts", "我的文本"),
+    _message("in its sentence", "所在句子"),
+    _message("rank", "排名"),
+    _message("word", "词"),
+    _message("There is no word in the texts to look for: type a sentence.", "文本里没有可以查找的词：请输入一个句子。"),
+    _message("Choose a word from 0 to {last}.", "请选择 0 到 {last} 之间的词。"),
+    _message(
+        "The word {word} is in none of the texts: type texts that use it, or pick a word.",
+        "词 {word} 不在任何一条文本中：请输入用到它的文本，或点选一个词。",
+    ),
+    _message("Choose a reference among {references}.", "请从以下参考范围中选择：{references}。"),
+    _message("Ask for 1 to {most} neighbours.", "近邻个数须在 1 到 {most} 之间。"),
+    _message("Choose a layer from 0 (the embeddings) to {last}.", "请选择 0（词嵌入）到 {last} 之间的层。"),
+    _message(
+        "Queries and keys are drawn for at most {most} texts; {count} were given.",
+        "查询和键最多画 {most} 条文本；收到了 {count} 条。",
+    ),
+    _message("The first {count} texts are drawn.", "只画出前 {count} 条文本。"),
+    _message(
+        "The query of {token} gives most weight to: {top}. Keys were moved and scaled without changing any weight, "
+        "so that a query lies near the keys it attends to.",
+        "{token} 的查询把最大的权重给了：{top}。键经过了平移和缩放，但没有改变任何权重，所以查询会落在它关注的键附近。",
+    ),
+    _message(
+        "Layer {layer}, head {head}: queries and keys ({count} tokens)",
+        "第 {layer} 层第 {head} 个注意力头：查询和键（{count} 个词元）",
+    ),
+    _message("queries", "查询"),
+    _message("keys", "键"),
+    _message("chosen query", "选中的查询"),
     _message(
         "The model has {count} layers: layer is 0 (the embeddings) to {last} (the last layer), not {layer}.",
         "该模型有 {count} 层：layer 取 0（词嵌入）到 {last}（最后一层），而不是 {layer}。",

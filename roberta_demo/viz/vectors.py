@@ -1,4 +1,5 @@
-"""RoBERTa's vectors drawn: the texts' points in one projection, and their cosine similarities, at every layer.
+"""RoBERTa's vectors drawn: the texts' points in one projection, and their cosine similarities, at every layer;
+a word's nearest neighbours; one head's queries and keys in one plane.
 
 A slider under each chart moves through the layers in the browser (the figure holds every layer; no request).
 Gradio's plot hands plotly only the figure's data and layout, not its frames, so each step of the slider restyles
@@ -12,10 +13,21 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from roberta_demo.results import Embedding
+from roberta_demo.results import Embedding, Neighbours, QueryKeyMap
 from roberta_demo.viz.charts import GRID, plain_figure, plotly_text, unique_labels
 
-__all__ = ["MAX_SIMILARITY_TEXTS", "layer_names", "projection_chart", "short_label", "similarity_chart"]
+__all__ = [
+    "MAX_SIMILARITY_TEXTS",
+    "layer_names",
+    "marked",
+    "neighbour_rows",
+    "picked_word",
+    "projection_chart",
+    "query_key_chart",
+    "short_label",
+    "similarity_chart",
+    "word_picker",
+]
 
 # A similarity matrix past this many texts is a texture, not something to read (and 13 layers of 500² numbers).
 MAX_SIMILARITY_TEXTS = 40
@@ -145,3 +157,115 @@ def similarity_chart(embedding: Embedding, title: str | None = None) -> go.Figur
         "sliders": [_slider(layer_names(layers), steps, layers)],
     }
     return plain_figure([trace], axes, title or "How alike the vectors are (cosine), layer by layer", 680)
+
+
+def word_picker(texts: list[str], words: list[tuple[int, int, int]], chosen: int) -> list[tuple[str, str | None]]:
+    """The texts as `gr.HighlightedText` pieces, one line each: every word its own piece ("word", to click), the
+    chosen one marked ("chosen"), what lies between unlabelled."""
+    pieces: list[tuple[str, str | None]] = []
+    for number, text in enumerate(texts):
+        if number:
+            pieces.append(("\n", None))
+        cursor = 0
+        for index, (owner, start, end) in enumerate(words):
+            if owner != number:
+                continue
+            if start > cursor:
+                pieces.append((text[cursor:start], None))
+            pieces.append((text[start:end], "chosen" if index == chosen else "word"))
+            cursor = end
+        if cursor < len(text):
+            pieces.append((text[cursor:], None))
+    return pieces
+
+
+def picked_word(pieces: list[tuple[str, str | None]], clicked: int) -> int | None:
+    """Which word a click on piece `clicked` of `word_picker`'s pieces picked: its index among the words."""
+    if not 0 <= clicked < len(pieces) or pieces[clicked][1] is None:
+        return None
+    return sum(1 for _, label in pieces[:clicked] if label is not None)
+
+
+def marked(text: str, start: int, end: int) -> str:
+    """A sentence with one word in brackets, for a table cell (plain text: the page shows it as typed)."""
+    left, right = ("【", "】") if any("\u4e00" <= char <= "\u9fff" for char in text[start:end]) else ("[", "]")
+    return f"{text[:start]}{left}{text[start:end]}{right}{text[end:]}"
+
+
+def neighbour_rows(found: Neighbours) -> list[list[Any]]:
+    """The neighbours as table rows: rank, cosine, word, and the word in its sentence."""
+    return [
+        [rank, row.cosine, row.word, marked(row.text, row.start, row.end)]
+        for rank, row in enumerate(found.rows, start=1)
+    ]
+
+
+def _segment(drawn: QueryKeyMap, query: int, key: int, weight: float) -> dict[str, Any]:
+    count = len(drawn.tokens)
+    (x0, y0), (x1, y1) = drawn.points[query].tolist(), drawn.points[count + key].tolist()
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": [x0, x1],
+        "y": [y0, y1],
+        "line": {"width": 1.5 + 8 * weight, "color": "#374151"},
+        "opacity": 0.75,
+        "name": f"weight {weight:.2f}",
+        "hovertemplate": plotly_text(f"{drawn.tokens[query]} → {drawn.tokens[key]}: {weight:.3f}") + "<extra></extra>",
+        "showlegend": False,
+    }
+
+
+def _token_trace(drawn: QueryKeyMap, kind: str, colour: str, symbol: str) -> dict[str, Any]:
+    count = len(drawn.tokens)
+    points = drawn.points[:count] if kind == "queries" else drawn.points[count:]
+    role = "query" if kind == "queries" else "key"
+    hover = [
+        plotly_text(f"{role} · {token} · text {owner + 1}")
+        for token, owner in zip(drawn.tokens, drawn.owners, strict=True)
+    ]
+    return {
+        "type": "scatter",
+        "mode": "markers+text" if count <= 60 else "markers",
+        "name": kind,
+        "x": points[:, 0].round(4).tolist(),
+        "y": points[:, 1].round(4).tolist(),
+        "text": [plotly_text(token) for token in drawn.tokens],
+        "textposition": "top center",
+        "hovertext": hover,
+        "hovertemplate": "%{hovertext}<extra></extra>",
+        "marker": {"size": 12, "color": colour, "symbol": symbol, "line": {"width": 1, "color": "#ffffff"}},
+        "cliponaxis": False,
+    }
+
+
+def query_key_chart(drawn: QueryKeyMap, query: int, top: int = 3, title: str | None = None) -> go.Figure:
+    """One head's queries (circles) and keys (diamonds) in one plane, with a line from query token `query` to each
+    of the `top` keys it gives most weight, thicker for more."""
+    count = len(drawn.tokens)
+    chosen = drawn.points[query]
+    ring = {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "chosen query",
+        "x": [float(chosen[0])],
+        "y": [float(chosen[1])],
+        "marker": {"size": 24, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": PALETTE[6]}},
+        "hoverinfo": "skip",
+    }
+    lines = [_segment(drawn, query, key, weight) for key, weight in drawn.attended(query, top)]
+    traces = [
+        *lines,
+        _token_trace(drawn, "queries", PALETTE[0], "circle"),
+        _token_trace(drawn, "keys", PALETTE[1], "diamond"),
+        ring,
+    ]
+    titles = [f"{axis} ({share:.0%})" for axis, share in zip(("PC1", "PC2"), drawn.explained, strict=True)]
+    layout = {
+        "xaxis": {"title": {"text": titles[0]}, **_AXIS},
+        "yaxis": {"title": {"text": titles[1]}, "scaleanchor": "x", **_AXIS},  # distances read the same both ways
+        "margin": {"l": 10, "r": 30, "t": 50, "b": 40},
+        "legend": {"orientation": "h", "y": -0.12},
+    }
+    shown = title or f"Layer {drawn.layer}, head {drawn.head}: queries and keys ({count} tokens)"
+    return plain_figure(traces, layout, shown, 620)

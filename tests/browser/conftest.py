@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 import pytest
 
 from roberta_demo.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.accessibility import AXE
 from tests.waiting import HANG_MS
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -132,3 +133,12 @@ def open_page(request, shared_context, app_url) -> Iterator[Callable[[str], Any]
 def app_page(open_page) -> Any:
     """The app's page, as a visitor first sees it."""
     return open_page("")
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail("axe-core is missing: .ci/run installs it with npm ci --prefix tests/js")
+        pytest.skip("axe-core is not installed here (npm ci --prefix tests/js)")
+    return AXE.read_text(encoding="utf-8")

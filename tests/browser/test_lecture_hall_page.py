@@ -5,7 +5,6 @@ no violation in the app's own markup and colours (Gradio's own are listed in `GR
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,19 +12,8 @@ import pytest
 
 from roberta_demo.ui.explainer import PAGES
 from roberta_demo.ui.i18n import ZH
+from tests.browser.accessibility import GRADIO_OWNED, apps_own, axe_violations, settled
 from tests.conftest import REPO
-
-AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-# Violations in Gradio's own components and theme (gradio 6.31), each as (rule, a part of the element's selector
-# or markup): not the app's to fix; README "Accessibility" lists them with the component named.
-GRADIO_OWNED: list[tuple[str, str]] = [
-    ("aria-prohibited-attr", 'aria-label="Empty value"'),  # the empty state of Plot, Label, HighlightedText
-    ("aria-command-name", "token"),  # a selectable HighlightedText: its whitespace pieces are unnamed buttons
-    ("label-content-name-mismatch", "upload-container"),  # File: the button's name is not its visible text
-    ("color-contrast", "cm-editor"),  # Code: CodeMirror's syntax colours (light), its grey comments (dark)
-    ("scrollable-region-focusable", "cm-scroller"),  # Code, read-only: a line wider than the box scrolls, unfocusable
-]
 
 
 @dataclass(frozen=True)
@@ -48,15 +36,6 @@ TABS = [
     Tab("Fine-tune", "Train", "#tune-verdicts .body-cell", "#tune-verdicts .body-cell span"),
 ]
 MODES = {"light": "", "dark": "&__theme=dark"}  # presentation mode: the header's button, on the light page
-
-
-@pytest.fixture(scope="module")
-def axe_script() -> str:
-    if not AXE.exists():
-        if os.environ.get("CI"):
-            pytest.fail("axe-core is missing: .ci/run installs it with npm ci --prefix tests/js")
-        pytest.skip("axe-core is not installed here (npm ci --prefix tests/js)")
-    return AXE.read_text(encoding="utf-8")
 
 
 def _words(text: str, lang: str) -> str:
@@ -89,56 +68,7 @@ def _wait_for_result(page: Any, tab: Tab, lang: str) -> None:
         page.wait_for_function(
             "(gone) => !document.querySelector('#explainer').innerText.includes(gone)", arg=placeholder
         )
-    _settled(page)
-
-
-def _settled(page: Any) -> None:
-    """Every event of the run finished (no status tracker still pending, no output still drawn as pending: Gradio
-    shows one at a fifth of its opacity, which a busy machine leaves on screen long enough for axe to measure), and
-    no transition still running (a button turning enabled fades in its colour)."""
-    page.wait_for_function(
-        "![...document.querySelectorAll('[data-testid=status-tracker] .progress-text, .eta-bar, .pending')]"
-        ".some((e) => e.offsetParent)"
-    )
-    settled = "(a) => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity"
-    page.wait_for_function(f"document.getAnimations().every({settled})")
-
-
-def _axe(target: Any, script: str) -> list[dict[str, Any]]:
-    if not target.evaluate("typeof axe !== 'undefined'"):  # once per document: axe is half a megabyte of script
-        target.add_script_tag(content=script)
-    found: list[dict[str, Any]] = target.evaluate(
-        """async (tags) => {
-            const within = (target) => {  // the classes of the element's ancestors: which component it is in
-                let element = document.querySelector(target[target.length - 1]);
-                const classes = [];
-                for (let depth = 0; element && depth < 12; depth++, element = element.parentElement) {
-                    classes.push(String(element.className || ""));
-                }
-                return classes.join(" ");
-            };
-            const result = await axe.run(document, {iframes: false, runOnly: {type: "tag", values: tags}});
-            return result.violations.map((v) => ({id: v.id, help: v.help,
-                nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html.slice(0, 200),
-                                            why: n.failureSummary, within: within(n.target)}))}));
-        }""",
-        WCAG,
-    )
-    return found
-
-
-def _gradios_own(rule: str, node: dict[str, Any]) -> bool:
-    where = f"{node['target']} {node['html']} {node['within']}"
-    return any(rule == owned and part in where for owned, part in GRADIO_OWNED)
-
-
-def _apps_own(violations: list[dict[str, Any]]) -> list[str]:
-    return [
-        f"{violation['id']}: {node['target']} — {node['why']}"
-        for violation in violations
-        for node in violation["nodes"]
-        if not _gradios_own(violation["id"], node)
-    ]
+    settled(page)
 
 
 def _markers(page: Any) -> list[str]:
@@ -167,9 +97,9 @@ def _font_size(page: Any, selector: str) -> float:
 def _checked(page: Any, tab: Tab, axe_script: str, mode: str) -> list[str]:
     """What is wrong with the tab on show: the app's own axe violations (the page's and its frames'), translation
     markers, message-less "Error" badges, and in presentation mode a result smaller than its input."""
-    found = _apps_own(_axe(page, axe_script))
+    found = apps_own(axe_violations(page, axe_script))
     for frame in page.frames[1:]:
-        found += [f"frame: {finding}" for finding in _apps_own(_axe(frame, axe_script))]
+        found += [f"frame: {finding}" for finding in apps_own(axe_violations(frame, axe_script))]
     found += [f"translation marker: {marker}" for marker in _markers(page)]
     found += [f"'Error' badge without a message on {where}" for where in _unexplained_errors(page)]
     if mode == "present" and tab.result_text:
@@ -189,7 +119,7 @@ def _show_tab(page: Any, tab: Tab, lang: str) -> None:
         page.locator("iframe.bertviz-frame[data-fitted]").wait_for()
     else:
         page.locator(tab.result).first.wait_for()
-    _settled(page)
+    settled(page)
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
