@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 from transformers import (
+    AutoModel,
     AutoModelForMaskedLM,
     AutoModelForSequenceClassification,
     AutoModelForTokenClassification,
@@ -35,6 +36,9 @@ EMOTION_WORDS = {"disgust": "disgust", "happ": "joy"}
 NLI_WORDS = {"sports": "entailment", "business": "contradiction"}
 TOPIC_WORDS = {"sports": "sports", "music": "music"}
 NER_WORDS = {"Paris": "LOC", "Obama": "PER", "United": "ORG"}
+# The inspected base model: each word on an axis of its own, so that a word's vector after a layer is its own axis
+# plus the mean of its text's (uniform attention): "cold" beside "music" and beside "sports" part from layer 1 on.
+SENSE_WORDS = {"cold": 0, "music": 1, "sports": 2}
 # The masked LM's logits: "good" is its first choice everywhere; "he" after a space (Ġhe) is likelier than at the
 # start of a text (he).
 MLM_LOGITS = {"Ġgood": 9.0, "Ġthe": 7.0, "Ġhe": 5.0, "he": 2.0}
@@ -83,6 +87,18 @@ def plant_sequence_classifier(source: Path, out: Path, words: dict[str, str]) ->
     _identity(model.classifier.dense)
     for label_id in range(model.config.num_labels):
         model.classifier.out_proj.weight[label_id, label_id] = 2 * SCALE
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
+
+
+@torch.no_grad()
+def plant_base_model(source: Path, out: Path, axes: dict[str, int]) -> Path:
+    """Save a copy of `source`'s encoder whose vectors are known: each planted word on its axis, every layer the mean
+    of the text added to each token (then LayerNorm)."""
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    model = AutoModel.from_pretrained(source)
+    _plant_encoder(model, {single_token_id(tokenizer, w): axis for w, axis in axes.items()}, mix=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
@@ -152,4 +168,5 @@ def _plant_all(source: Callable[[str], str], root: Path) -> dict[str, Path]:
         "topic": plant_sequence_classifier(source("topic"), root / "topic", TOPIC_WORDS),
         "ner": plant_token_classifier(source("ner"), root / "ner", NER_WORDS),
         "fill_mask": plant_masked_lm(source("fill_mask"), root / "mlm", MLM_LOGITS),
+        "attention": plant_base_model(source("attention"), root / "base", SENSE_WORDS),
     }

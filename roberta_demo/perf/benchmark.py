@@ -50,10 +50,11 @@ from roberta_demo.perf.loadtest import resident_mb, warm_up
 from roberta_demo.perf.server import ServedApp, client_for, serve, start_app
 from roberta_demo.profiles import load_profile
 from roberta_demo.results import FineTuned, Packing
-from roberta_demo.tasks import attention, explain, fill_mask, finetune, sentiment
+from roberta_demo.tasks import attention, explain, fill_mask, finetune, neighbours, projection, sentiment, vectors
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import encode
 from roberta_demo.viz.attention import attention_figures
+from roberta_demo.viz.vectors import projection_chart, similarity_chart
 
 __all__ = ["main"]
 
@@ -679,6 +680,79 @@ def part_payload(run: Run) -> list[Row]:
     return rows
 
 
+VECTOR_TEXTS = 500  # the batch limit: the largest map a visitor can ask for
+
+
+def _many_texts(count: int) -> list[str]:
+    """`count` distinct sentences: the shipped reference sentences, numbered as they repeat."""
+    shipped = neighbours.reference_texts("en")
+    size = len(shipped)
+    return [shipped[i] if i < size else f"{shipped[i % size]} ({i // size})" for i in range(count)]
+
+
+def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    value = call()
+    return value, time.perf_counter() - start
+
+
+def bench_vectors(context: TaskContext, repeats: int) -> dict[str, float]:
+    """The map of `VECTOR_TEXTS` texts split into its forward passes and its projection, the page's answer in bytes,
+    and the neighbour search over the shipped sentences against the forward pass of the visitor's one text."""
+    texts, limit = _many_texts(VECTOR_TEXTS), context.limits.max_attention_tokens
+    model = local_model(context, "attention")
+    embedding, total = _timed(lambda: vectors.embed(context, texts, dimensions=2))
+    forward = embedding.run.seconds  # the model's time in the call: its batches' forward passes
+    project_s = median_seconds(lambda: projection.project(embedding.vectors, 2), repeats, warmup=1)
+    page = {"projection": projection_chart(embedding).to_json(), "similarity": similarity_chart(embedding).to_json()}
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ[neighbours.CACHE_VARIABLE] = cache
+        index, build_s = _timed(lambda: neighbours.reference_index(context, model.checkpoint, "en"))
+        query = "She opened a savings account at the bank."
+        own_s = median_seconds(lambda: neighbours.word_vectors(model, [query], limit), repeats, warmup=1)
+        own = neighbours.word_vectors(model, [query], limit)
+        at = own.num_layers
+        search_s = median_seconds(lambda: neighbours.nearest(index, own.vectors[at, 6], at, 10), repeats, warmup=1)
+        words, index_mb = len(index.words), index.vectors.nbytes / 1e6
+    return {
+        "forward_s": forward,
+        "project_s": project_s,
+        "total_s": total,
+        "page_mb": sum(len(part) for part in page.values()) / 1e6,
+        "build_s": build_s,
+        "own_s": own_s,
+        "search_s": search_s,
+        "words": words,
+        "index_mb": index_mb,
+    }
+
+
+def part_vectors(run: Run) -> list[Row]:
+    measured = bench_vectors(run.context, max(5, run.repeats // 2))
+    forward, own = measured["forward_s"], measured["own_s"]
+    return [
+        (f"forward passes of {VECTOR_TEXTS} texts, every hidden state", _ms(forward), "1.00 × forward"),
+        (
+            f"PCA of {VECTOR_TEXTS} texts at every layer",
+            _ms(measured["project_s"]),
+            f"{_ratio(measured['project_s'], forward)} forward (target < 0.1)",
+        ),
+        (f"the map of {VECTOR_TEXTS} texts, task call", _ms(measured["total_s"]), _ratio(measured["total_s"], forward)),
+        (f"the page's answer for {VECTOR_TEXTS} texts (two figures)", f"{measured['page_mb']:.2f} MB", "target < 1 MB"),
+        (
+            f"the shipped English index: {measured['words']:,.0f} words, every layer",
+            _ms(measured["build_s"]),
+            f"once per checkpoint; {measured['index_mb']:.1f} MB on disk",
+        ),
+        ("one sentence's word vectors (the visitor's forward pass)", _ms(own), "1.00 × own"),
+        (
+            "exact search among every word of the index, one layer",
+            _ms(measured["search_s"]),
+            f"{_ratio(measured['search_s'], own)} own (target < 0.1)",
+        ),
+    ]
+
+
 def part_attention_views(run: Run) -> list[Row]:
     app = start_app(str(run.config))
     try:
@@ -890,6 +964,7 @@ PARTS: dict[str, Callable[[Run], list[Row]]] = {
     "payload": part_payload,
     "fill_mask": part_fill_mask,
     "attention_views": part_attention_views,
+    "vectors": part_vectors,
     "explain": part_explain,
     "fine_tune": part_fine_tune,
     "ray": part_ray,

@@ -9,7 +9,16 @@ from roberta_demo.errors import InputError, ModelLoadError, shown
 from roberta_demo.results import ClassScores
 from roberta_demo.tasks.common import TaskContext, check_text, run_info, too_long
 
-__all__ = ["DEFAULT_LABELS", "DEFAULT_TEMPLATE", "MODES", "classify", "parse_labels", "topic", "zero_shot"]
+__all__ = [
+    "DEFAULT_LABELS",
+    "DEFAULT_TEMPLATE",
+    "MODES",
+    "classify",
+    "parse_labels",
+    "top_labels",
+    "topic",
+    "zero_shot",
+]
 
 DEFAULT_LABELS = "politics, sports, technology, business, entertainment"
 DEFAULT_TEMPLATE = "This example is {}."
@@ -98,6 +107,23 @@ def topic(context: TaskContext, text: str, checkpoint: str | None = None) -> Cla
     inference = context.run(SINGLE_TOPIC_CALL if exclusive else TOPIC_CALL, [text], chosen)
     pairs = [(item["label"], item["score"]) for item in inference.outputs[0]]
     return ClassScores.from_pairs(pairs, exclusive=exclusive, run=run_info(inference))
+
+
+def top_labels(context: TaskContext, texts: list[str], mode: str = "topic") -> list[str]:
+    """Each text's most likely topic (the topic model's) or zero-shot label (into `DEFAULT_LABELS`), the texts in
+    batched passes: what colours a map of many texts."""
+    if mode == "topic":
+        chosen = context.checkpoint_for("topic")
+        exclusive = context.config(chosen).problem_type == "single_label_classification"
+        outputs = context.run(SINGLE_TOPIC_CALL if exclusive else TOPIC_CALL, texts, chosen).outputs
+        return [str(max(output, key=lambda item: item["score"])["label"]) for output in outputs]
+    chosen = context.checkpoint_for("zero_shot")
+    check_nli_labels(chosen, context.labels(chosen))
+    candidates = parse_labels(DEFAULT_LABELS, context)
+    arguments = {"candidate_labels": candidates, "hypothesis_template": DEFAULT_TEMPLATE, "multi_label": False}
+    reserved = _hypothesis_tokens(context, chosen, DEFAULT_TEMPLATE, candidates)
+    inference = context.run(PipelineCall("zero-shot-classification", arguments, reserved), texts, chosen)
+    return [str(output["labels"][0]) for output in inference.outputs]
 
 
 def classify(

@@ -34,6 +34,7 @@ __all__ = [
     "UMAP_MIN_TEXTS",
     "Pooling",
     "Projection",
+    "before_and_after",
     "embed",
     "hidden_states",
     "labelled_texts",
@@ -228,3 +229,29 @@ def embed(
     reader = functools.partial(_read_all, texts=read, word=chosen_word, pooling=pooling, max_tokens=limit)
     reads, run = context.apply(context.checkpoint_for("attention", checkpoint), reader)
     return _embedding(read, reads, chosen_word, pooling, run, (projection, dimensions))
+
+
+def _named_reads(
+    model: LoadedModel, texts: list[str], word: str | None, pooling: Pooling, max_tokens: int
+) -> tuple[str, list[_Read], RunInfo]:
+    """`_read_all`, with the checkpoint the model was made from (a fine-tuned copy names its base)."""
+    return (model.checkpoint, *_read_all(model, texts, word, pooling, max_tokens))
+
+
+def before_and_after(
+    context: TaskContext, key: str | None, texts: list[str], projection: Projection = "pca", dimensions: int = 2
+) -> tuple[Embedding, Embedding]:
+    """The texts' `<s>` vectors (what a classification head reads) in the checkpoint a visitor fine-tuned and in
+    their fine-tuned copy, held under `key`: each projected on its own, for a map of each."""
+    read = parse_texts(texts, None, context)
+    limit = context.limits.max_attention_tokens
+    reader = functools.partial(_named_reads, texts=read, word=None, pooling="first", max_tokens=limit)
+    base, after, after_run = context.apply_held(key, reader)
+    before, before_run = context.apply(
+        base, functools.partial(_read_all, texts=read, word=None, pooling="first", max_tokens=limit)
+    )
+    shape = (projection, dimensions)
+    return (
+        _embedding(read, before, None, "first", before_run, shape),
+        _embedding(read, after, None, "first", after_run, shape),
+    )

@@ -9,9 +9,10 @@ from typing import Any
 import gradio as gr
 
 from roberta_demo.catalog import Catalog
+from roberta_demo.errors import InputError
 from roberta_demo.results import FineTuned
-from roberta_demo.tasks import finetune
-from roberta_demo.tasks.common import TaskContext
+from roberta_demo.tasks import finetune, vectors
+from roberta_demo.tasks.common import NOT_HELD, TaskContext
 from roberta_demo.ui.common import (
     FINE_TUNE_WORK,
     TabParts,
@@ -26,6 +27,7 @@ from roberta_demo.ui.common import (
 from roberta_demo.ui.files import FILES, uploaded
 from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.finetune import attention_comparison, loss_chart, progress_note, verdict_rows
+from roberta_demo.viz.vectors import projection_chart
 
 __all__ = ["TASKS", "build"]
 
@@ -63,6 +65,8 @@ def _finished(result: FineTuned) -> dict[str, Any]:
         "verdicts": table(VERDICT_HEADERS, [_in_language(row) for row in verdict_rows(result)]),
         "key": result.key,
         "try_it": gr.update(interactive=True),
+        "tuned": result,
+        "show_vectors": gr.update(interactive=True),
     }
 
 
@@ -148,6 +152,19 @@ def try_view(context: TaskContext, key: str | None, text: str) -> dict[str, Any]
     scores = finetune.classify(context, key, text)
     tokens, before, after = finetune.compare_attention(context, key, text)
     return {"answer": scores, "attention": attention_comparison(tokens, before, after)}
+
+
+def vectors_view(context: TaskContext, key: str | None, tuned: FineTuned | None) -> dict[str, Any]:
+    """Where each example's `<s>` lies before and after fine-tuning, coloured by its label: the classes part."""
+    if tuned is None:
+        raise InputError(NOT_HELD)
+    texts = [verdict.text for verdict in tuned.verdicts]
+    before, after = vectors.before_and_after(context, key, texts)
+    labels = [tuned.verdicts[position].label for position in before.positions]
+    return {
+        "before": projection_chart(before, labels, "Before fine-tuning: each example's &lt;s&gt; vector"),
+        "after": projection_chart(after, labels, "After fine-tuning: the same examples"),
+    }
 
 
 def download_view(context: TaskContext, key: str | None, request: gr.Request | None = None) -> dict[str, Any]:
@@ -254,6 +271,14 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             answer = gr.Label(label=_("Fine-tuned answer"), elem_id="tune-answer")
         attention = gr.Plot(label=_("Attention"), show_label=False)
     with gr.Row():
+        show_vectors = gr.Button(
+            _("Where the examples lie, before and after"), interactive=False, elem_id="tune-show-vectors"
+        )
+    with gr.Row():
+        before = gr.Plot(label=_("Before fine-tuning"), show_label=False, elem_id="tune-before")
+        after = gr.Plot(label=_("After fine-tuning"), show_label=False, elem_id="tune-after")
+    tuned = gr.State(None)
+    with gr.Row():
         download = gr.Button(_("Download the fine-tuned model (zip)"), size="sm")
         downloaded = gr.File(label=_("save_pretrained folder, zipped"), visible=False)
     stop_switch = gr.State(None)
@@ -264,6 +289,8 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         "key": key,
         "try_it": try_it,
         "stop_switch": stop_switch,
+        "tuned": tuned,
+        "show_vectors": show_vectors,
     }
     inputs = [examples, held_out, steps, *settings.values()]
     # One run at a time on this server: another page's run waits in the queue, and its page shows its place.
@@ -292,6 +319,10 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         list(tried.values()),
         api_visibility="private",
         **work,
+    )
+    maps = {"before": before, "after": after}
+    show_vectors.click(
+        wire(vectors_view, context, maps), [key, tuned], list(maps.values()), api_visibility="private", **work
     )
     download_handler = wire(download_view, context, {"download": downloaded})
     download.click(download_handler, key, downloaded, api_visibility="private", **work)

@@ -13,7 +13,7 @@ import gradio as gr
 from roberta_demo.catalog import Catalog
 from roberta_demo.errors import InputError
 from roberta_demo.results import Embedding, Neighbours, QueryKeyMap
-from roberta_demo.tasks import neighbours, query_key, sentiment, vectors
+from roberta_demo.tasks import classification, neighbours, query_key, sentiment, vectors
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.common import (
     TabParts,
@@ -50,6 +50,8 @@ COLOURINGS = {
     "label": "the upload's label column",
     "sentiment": "predicted sentiment",
     "emotion": "predicted emotion",
+    "topic": "predicted topic",
+    "zero-shot": "zero-shot into the Classification tab's labels",
 }
 PANELS = {"map": "The map and similarities", "neighbours": "Nearest neighbours", "queries": "Queries and keys"}
 NEIGHBOUR_COLUMNS = ["rank", "cosine", "word", "in its sentence"]
@@ -116,6 +118,8 @@ def _colours(context: TaskContext, embedding: Embedding, colour_by: str, groups:
     if colour_by in PREDICTED:
         predicted = sentiment.classify_many(context, embedding.texts, PREDICTED[colour_by])
         return [row.label for row in predicted.rows]
+    if colour_by in classification.MODES:
+        return classification.top_labels(context, embedding.texts, colour_by)
     return None
 
 

@@ -33,6 +33,14 @@ def test_a_preset_trains_for_ten_steps_and_shows_the_loss_and_the_verdicts(open_
     shown = verdicts.inner_text()
     assert "training" in shown and "before" in shown and "after" in shown
     assert sum(text in shown for text, _ in PRESETS[PRESET]) >= 5  # the examples, as many as the table shows
+    # Where the examples lie before and after, one point per example, coloured by label in both maps.
+    page.locator("#tune-show-vectors").and_(page.locator(":enabled")).click()
+    labels = sorted({label for _, label in PRESETS[PRESET]})
+    for name in ("#tune-before", "#tune-after"):
+        chart = page.locator(f"{name} .js-plotly-plot")
+        chart.locator(".legend .traces").first.wait_for()
+        assert sorted(chart.locator(".legend .traces").all_text_contents()) == labels
+        assert chart.locator(".scatterlayer .point").count() == len(PRESETS[PRESET])
     assert page.log.errors == []
 
 

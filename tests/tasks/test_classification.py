@@ -78,3 +78,11 @@ def test_a_long_premise_is_cut_so_that_the_hypothesis_fits(planted):
     hypothesis = planted.count_tokens(planted.checkpoint_for("zero_shot"), "This example is business.")
     assert result.run.truncation is not None
     assert result.run.truncation.tokens_kept == 512 - hypothesis
+
+
+def test_many_texts_get_their_top_topic_or_zero_shot_label_in_batched_passes(planted):
+    texts = ["the sports page", "live music tonight", "sports and music"]
+    topics = classification.top_labels(planted, texts, "topic")
+    assert topics[:2] == ["sports", "music"]  # the planted topic words
+    labels = classification.top_labels(planted, texts, "zero-shot")
+    assert len(labels) == 3 and set(labels) <= set(classification.parse_labels(classification.DEFAULT_LABELS, planted))

@@ -15,7 +15,7 @@ from roberta_demo.backend import Backend
 from roberta_demo.config import Limits
 from roberta_demo.errors import InputError
 from roberta_demo.results import FineTuned, TrainingUpdate
-from roberta_demo.tasks import finetune
+from roberta_demo.tasks import finetune, vectors
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.uploads import Upload
 
@@ -159,6 +159,32 @@ def test_attention_before_and_after(fresh):
     tokens, before, after = finetune.compare_attention(fresh, result.key, "a great film")
     assert tokens[0] == "<s>" and len(tokens) == len(before) == len(after)
     assert before.sum() == pytest.approx(1.0, abs=1e-4) and not np.allclose(before, after)
+
+
+def test_the_classes_part_in_the_fine_tuned_models_vectors(fresh):
+    """The examples' <s> vectors at the last layer: the base model's, then the fine-tuned copy's, where the two
+    classes are further apart (between-class distance over within-class spread)."""
+    _, result = _run(fresh)
+    texts = [verdict.text for verdict in result.verdicts]
+    before, after = vectors.before_and_after(fresh, result.key, texts)
+    assert before.texts == after.texts == texts and before.pooling == after.pooling == "first"
+    assert before.run.checkpoint == after.run.checkpoint == fresh.checkpoint_for("fine_tune")
+    labels = np.array([verdict.label for verdict in result.verdicts])
+
+    def separation(embedding) -> float:
+        last = embedding.vectors[-1]
+        centres = [last[labels == label].mean(axis=0) for label in ("pos", "neg")]
+        spread = np.mean(
+            [
+                np.linalg.norm(last[labels == label] - centre, axis=1).mean()
+                for label, centre in zip(("pos", "neg"), centres, strict=True)
+            ]
+        )
+        return float(np.linalg.norm(centres[0] - centres[1]) / spread)
+
+    assert separation(after) > 1.5 * separation(before)
+    with pytest.raises(InputError, match="train one first"):
+        vectors.before_and_after(fresh, "no-such-key", texts)
 
 
 def test_held_out_examples_are_measured_apart(fresh):

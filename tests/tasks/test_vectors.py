@@ -58,6 +58,22 @@ def test_a_texts_own_vector_is_the_mean_of_its_tokens_or_its_first(backend, cont
     assert mean.pieces == [[], []] and mean.word is None
 
 
+def test_a_words_senses_part_with_depth_where_the_weights_put_them_apart(planted):
+    """The planted encoder (tests/planted.py) adds each text's mean to every token: "cold" is one vector in the
+    embeddings wherever it is, and from layer 1 on, "cold" beside "music" and beside "sports" are two senses."""
+    texts = ["the cold music", "a cold music here", "the cold sports", "a cold sports here"]  # " cold": one token
+    found = vectors.embed(planted, texts, word="cold")
+    np.testing.assert_allclose(found.similarities(0), 1.0, atol=1e-5)  # looked up: the same in every text
+    apart = []
+    for layer in range(1, found.num_layers + 1):
+        matrix = found.similarities(layer)
+        same_sense = min(matrix[0, 1], matrix[2, 3])
+        other_sense = max(matrix[0, 2], matrix[0, 3], matrix[1, 2], matrix[1, 3])
+        assert same_sense > 0.99 and same_sense > other_sense, (layer, matrix)  # two blocks on the diagonal
+        apart.append(other_sense)
+    assert apart == sorted(apart, reverse=True) and apart[-1] < 0.96  # further apart at every layer
+
+
 def test_similarities_are_the_cosines_of_the_vectors(bank):
     for layer in range(bank.num_layers + 1):
         matrix = bank.similarities(layer)

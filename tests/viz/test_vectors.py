@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from roberta_demo.results import Embedding, RunInfo
+from roberta_demo.results import Embedding, Neighbour, Neighbours, QueryKeyMap, RunInfo
+from roberta_demo.tasks.encoding import word_spans
 from roberta_demo.tasks.projection import project
-from roberta_demo.viz.vectors import MAX_SIMILARITY_TEXTS, projection_chart, short_label, similarity_chart
+from roberta_demo.viz.vectors import (
+    MAX_SIMILARITY_TEXTS,
+    marked,
+    neighbour_rows,
+    picked_word,
+    projection_chart,
+    query_key_chart,
+    short_label,
+    similarity_chart,
+    word_picker,
+)
 
 
 def _embedding(texts: list[str], layers: int = 3, hidden: int = 8, dimensions: int = 3) -> Embedding:
@@ -68,3 +79,67 @@ def test_a_three_dimensional_projection_is_drawn_in_3d_with_every_layer():
     step = figure.layout.sliders[0].steps[1]
     np.testing.assert_allclose(step.args[0]["z"][0], embedding.projection[1, :, 2], atol=1e-4)
     assert figure.layout.scene.zaxis.title.text.startswith("PC3")
+
+
+def test_a_click_on_any_word_of_any_text_picks_that_word():
+    texts = ["The <b>bank</b>, by the river.", "苹果公司"]
+    words = [(number, *span) for number, text in enumerate(texts) for span in word_spans(text)]
+    pieces = word_picker(texts, words, chosen=2)
+    assert "".join(text for text, _ in pieces) == "\n".join(texts)  # nothing lost or added
+    assert [text for text, label in pieces if label == "chosen"] == ["bank"]
+    for clicked, (text, label) in enumerate(pieces):
+        picked = picked_word(pieces, clicked)
+        if label is None:
+            assert picked is None  # a space, a mark, the line between texts
+        else:
+            number, start, end = words[picked]
+            assert texts[number][start:end] == text
+    assert picked_word(pieces, len(pieces)) is None
+
+
+def test_a_neighbour_is_shown_in_its_sentence_as_plain_text():
+    assert marked("We sat on the bank.", 14, 18) == "We sat on the [bank]."
+    assert marked("我吃苹果", 2, 3) == "我吃【苹】果"
+    found = Neighbours(
+        texts=["a"],
+        words=[(0, 0, 1)],
+        chosen=0,
+        layer=2,
+        num_layers=4,
+        reference="en",
+        searched=10,
+        rows=[Neighbour("=SUM(A1) <i>bank</i>", 12, 16, 0.91)],
+        run=RunInfo("ckpt", "cpu", 0.01),
+    )
+    assert neighbour_rows(found) == [[1, 0.91, "bank", "=SUM(A1) <i>[bank]</i>"]]
+
+
+def test_queries_and_keys_are_drawn_apart_with_lines_to_the_keys_attended_to():
+    tokens = ["<s>", "bank", "<b>", "</s>"]
+    weights = np.array([[0.7, 0.1, 0.1, 0.1], [0.1, 0.2, 0.6, 0.1], [0.25] * 4, [0.4, 0.3, 0.2, 0.1]], np.float32)
+    points = np.random.default_rng(2).normal(size=(8, 2)).astype(np.float32)
+    drawn = QueryKeyMap(
+        texts=["bank <b>"],
+        tokens=tokens,
+        owners=[0] * 4,
+        special=[True, False, False, True],
+        layer=1,
+        head=2,
+        num_layers=4,
+        num_heads=4,
+        queries=np.zeros((4, 2), np.float32),
+        keys=np.zeros((4, 2), np.float32),
+        weights=[weights],
+        points=points,
+        explained=[0.5, 0.2],
+        run=RunInfo("ckpt", "cpu", 0.01),
+    )
+    figure = query_key_chart(drawn, query=1)
+    lines = [trace for trace in figure.data if trace.mode == "lines"]
+    assert len(lines) == 3 and [line.x[1] for line in lines] == [points[4 + key, 0] for key in (2, 1, 0)]
+    assert lines[0].line.width > lines[1].line.width  # the largest weight, the thickest line
+    queries, keys = (next(trace for trace in figure.data if trace.name == name) for name in ("queries", "keys"))
+    assert list(queries.x) == list(points[:4, 0].round(4)) and list(keys.x) == list(points[4:, 0].round(4))
+    assert queries.marker.symbol == "circle" and keys.marker.symbol == "diamond"
+    assert "&lt;b&gt;" in queries.text and figure.layout.yaxis.scaleanchor == "x"
+    assert figure.layout.title.text == "Layer 1, head 2: queries and keys (4 tokens)"
