@@ -367,5 +367,11 @@ def settings_table() -> str:
             f"`{tiny.TINY_DIR_VARIABLE}`",
             "where the tiny checkpoints are built (default `~/.cache/roberta_demo/tiny`)",
         ),
+        _row(
+            "",
+            "`ROBERTA_DEMO_VECTOR_CACHE`",
+            "where the reference sentences' word vectors are kept, once per checkpoint (default "
+            "`~/.cache/roberta_demo/vectors`)",
+        ),
     ]
     return "\n".join(rows)

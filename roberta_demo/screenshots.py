@@ -19,10 +19,12 @@ from urllib.parse import quote
 from roberta_demo import ASSETS_DIR
 from roberta_demo.browser import CHROMIUM, CHROMIUM_ARGS
 from roberta_demo.perf.server import start_app
+from roberta_demo.ui import vectors
 
 __all__ = ["SHOTS", "ZH_SHOTS", "take_screenshots"]
 
 SENTENCE = quote("The animal didn't cross the street because it was too tired.")
+BANK = quote("\n".join(vectors.BANK))
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,24 @@ SHOTS = [
         button="Find entities",
         scroll_to="#header",
         viewport=(1280, 720),
+    ),
+    Shot(
+        "screenshot-vectors.png",
+        "#vectors-similarity .heatmaplayer",
+        query=f"?tab=vectors&word=bank&text={BANK}",
+        scroll_to="#vectors-view",
+    ),
+    Shot(
+        "screenshot-neighbours.png",
+        "#vectors-neighbours .body-cell",
+        query=f"?tab=vectors&view=neighbours&word=bank&text={quote(vectors.BANK[0])}",
+        scroll_to="#vectors-view",
+    ),
+    Shot(
+        "screenshot-queries-keys.png",
+        "#vectors-qk-chart .scatterlayer .trace",
+        query=f"?tab=vectors&view=queries&word=bank&text={quote(chr(10).join(vectors.BANK[:2]))}",
+        scroll_to="#vectors-view",
     ),
     Shot(
         "screenshot-formula.png",

@@ -59,12 +59,13 @@ _guard = threading.Lock()
 
 @dataclass(frozen=True)
 class WordVectors:
-    """Every word of some texts at every layer.
+    """Every word of some texts at every layer, or at one.
 
     words: (text number, start, end) of each word (`encoding.word_spans`: letters and digits, or one Chinese
         character), in order; a word past the token limit is not among them.
     vectors: <float16>[num_layers + 1, num_words, hidden_size], each of unit length (the mean of the word's pieces'
-        hidden states, divided by its norm): a dot product is a cosine similarity.
+        hidden states, divided by its norm): a dot product is a cosine similarity. Where `layer` is set, only that
+        layer's: <float16>[1, num_words, hidden_size] (a visitor's texts: one layer is searched per request).
     """
 
     texts: list[str]
@@ -72,10 +73,20 @@ class WordVectors:
     vectors: np.ndarray
     seconds: float = 0.0
     device: str = ""
+    layer: int | None = None
 
     @property
     def num_layers(self) -> int:
+        """The model's encoder layers, where every layer is here."""
+        assert self.layer is None, "these vectors are one layer's"
         return int(self.vectors.shape[0]) - 1
+
+    def at(self, layer: int) -> np.ndarray:
+        """<float16>[num_words, hidden_size]: every word's vector at `layer`."""
+        if self.layer is None:
+            return np.asarray(self.vectors[layer])
+        assert layer == self.layer, f"these vectors are layer {self.layer}'s only"
+        return np.asarray(self.vectors[0])
 
 
 def cache_root() -> Path:
@@ -99,8 +110,8 @@ def _word_pieces(encoded: Encoded, start: int, end: int) -> list[int]:
     ]
 
 
-def word_vectors(model: LoadedModel, texts: list[str], max_tokens: int) -> WordVectors:
-    """Every word's vector in `texts` at every layer of `model` (in batches of `BATCH_SIZE`)."""
+def word_vectors(model: LoadedModel, texts: list[str], max_tokens: int, layer: int | None = None) -> WordVectors:
+    """Every word's vector in `texts` at every layer of `model`, or at `layer` alone (in batches of `BATCH_SIZE`)."""
     words: list[tuple[int, int, int]] = []
     found: list[np.ndarray] = []
     seconds = 0.0
@@ -112,10 +123,12 @@ def word_vectors(model: LoadedModel, texts: list[str], max_tokens: int) -> WordV
             for start, end in word_spans(text):
                 if pieces := _word_pieces(one, start, end):
                     words.append((first + row, start, end))
-                    found.append(states[row][:, pieces].mean(axis=1))
-    stacked = np.stack(found, axis=1) if found else np.zeros((model.model.config.num_hidden_layers + 1, 0, 1))
+                    state = states[row] if layer is None else states[row][layer : layer + 1]
+                    found.append(state[:, pieces].mean(axis=1))
+    kept = model.model.config.num_hidden_layers + 1 if layer is None else 1
+    stacked = np.stack(found, axis=1) if found else np.zeros((kept, 0, 1))
     unit = stacked / np.clip(np.linalg.norm(stacked, axis=-1, keepdims=True), 1e-12, None)
-    return WordVectors(list(texts), words, unit.astype(np.float16), seconds, model.device)
+    return WordVectors(list(texts), words, unit.astype(np.float16), seconds, model.device, layer)
 
 
 def _fingerprint(model: LoadedModel) -> str:
@@ -179,7 +192,7 @@ def nearest(
     """The `k` words of `index` nearest `query` <[hidden_size]> at `layer` by cosine similarity, (word index,
     cosine), the nearest first (ties in the index's order): every word compared. `leave_out`: a word not to find."""
     unit = query.astype(np.float32) / max(float(np.linalg.norm(query)), 1e-12)
-    cosines = np.asarray(index.vectors[layer], dtype=np.float32) @ unit
+    cosines = index.at(layer).astype(np.float32) @ unit
     if leave_out is not None and leave_out in index.words:
         cosines[index.words.index(leave_out)] = -np.inf
     order = np.argsort(-cosines, kind="stable")[: min(k, int(np.isfinite(cosines).sum()))]
@@ -200,6 +213,15 @@ def _chosen(own: WordVectors, word: str | None, chosen: int | None) -> int:
     if word:
         raise InputError(f"The word {shown(word)} is in none of the texts: type texts that use it, or pick a word.")
     return 0
+
+
+def _itself(own: WordVectors, picked: int, index: WordVectors) -> tuple[int, int, int] | None:
+    """The picked word as a word of the reference, where its sentence is one of them: not a neighbour of itself."""
+    number, start, end = own.words[picked]
+    if index is own:
+        return own.words[picked]
+    text = own.texts[number]
+    return (index.texts.index(text), start, end) if text in index.texts else None
 
 
 def _checked(layer: int | None, k: int, reference: str, num_layers: int) -> tuple[int, int]:
@@ -229,12 +251,13 @@ def neighbours(
     read = parse_texts(texts, None, context)
     name = context.checkpoint_for("attention", checkpoint)
     limit = context.limits.max_attention_tokens
-    own = context.apply(name, functools.partial(word_vectors, texts=read, max_tokens=limit))
+    num_layers = int(context.config(name).num_hidden_layers)
+    at, count = _checked(layer, k, reference, num_layers)
+    own = context.apply(name, functools.partial(word_vectors, texts=read, max_tokens=limit, layer=at))
     picked = _chosen(own, word.strip() if word else None, chosen)
-    at, count = _checked(layer, k, reference, own.num_layers)
     index = own if reference == "texts" else reference_index(context, name, reference)
-    query = np.asarray(own.vectors[at, picked], dtype=np.float32)
-    found = nearest(index, query, at, count, own.words[picked] if reference == "texts" else None)
+    query = own.at(at)[picked].astype(np.float32)
+    found = nearest(index, query, at, count, _itself(own, picked, index))
     rows = [Neighbour(index.texts[index.words[i][0]], *index.words[i][1:], round(cosine, 4)) for i, cosine in found]
     run = RunInfo(name, own.device, own.seconds)
-    return Neighbours(read, own.words, picked, at, own.num_layers, reference, len(index.words), rows, run)
+    return Neighbours(read, own.words, picked, at, num_layers, reference, len(index.words), rows, run)

@@ -22,6 +22,7 @@ from roberta_demo.tasks import attention as attention_task
 from roberta_demo.tasks import classification, finetune, vectors
 from roberta_demo.tasks import explain as explain_task
 from roberta_demo.tasks import fill_mask as fill_mask_task
+from roberta_demo.tasks import neighbours as neighbours_task
 from roberta_demo.tasks import ner as ner_task
 from roberta_demo.tasks import sentiment as sentiment_task
 from roberta_demo.tasks.common import TaskContext
@@ -48,6 +49,7 @@ ENDPOINTS = [
     "fill_mask",
     "attention",
     "embed",
+    "neighbours",
     "explain",
     "fine_tune",
 ]
@@ -96,7 +98,8 @@ def data_endpoints(context: TaskContext, work: Mapping[str, Any]) -> None:
     """Register the data endpoints on the Blocks being built, each named after its function, those that run a model
     with the listener arguments of model work (`work`, from `ui.common.model_work`); on a ZeroGPU Space, each runs
     with a GPU for the time its work needs."""
-    for make in (_classify, _sentiment, _sentiment_batch, _ner, _fill_mask, _attention, _embed, _explain):
+    makers = (_classify, _sentiment, _sentiment_batch, _ner, _fill_mask, _attention, _embed, _neighbours, _explain)
+    for make in makers:
         fn = make(context)
         handler = runs_model(friendly_errors(on_gpu(fn, duration=GPU_SECONDS.get(fn.__name__, 20))))
         gr.api(handler, api_name=fn.__name__, **work)
@@ -397,6 +400,76 @@ def _embed(context: TaskContext) -> Callable[..., dict[str, Any]]:
         return embedding.plain(layer, encoding)
 
     return embed
+
+
+def _neighbours(context: TaskContext) -> Callable[..., dict[str, Any]]:
+    @declared(
+        [
+            Param(
+                "texts",
+                list[str] | str,
+                f"a list of texts, or one string with a text per line, at most {context.limits.max_texts}; their "
+                "words are what may be picked (letters and digits; each Chinese character on its own).",
+                params.texts(),
+            ),
+            Param(
+                "word",
+                str | None,
+                "the word to look for, at its first use in the first text that has it; empty for word_index.",
+                params.text(optional=True),
+                None,
+            ),
+            Param(
+                "word_index",
+                int | None,
+                "the picked word's number among all the texts' words, from 0 in reading order; empty: the word "
+                "above, else the first word.",
+                params.whole(0, optional=True),
+                None,
+            ),
+            Param(
+                "layer",
+                int | None,
+                "0 for the embeddings, 1 to the number of layers for a layer's output; empty for the last.",
+                params.whole(0, optional=True),
+                None,
+            ),
+            Param(
+                "k",
+                int,
+                f"how many neighbours, 1 to {neighbours_task.MAX_NEIGHBOURS}.",
+                params.whole(1, neighbours_task.MAX_NEIGHBOURS),
+                10,
+            ),
+            Param(
+                "reference",
+                Literal[neighbours_task.REFERENCES],
+                "where to look: en or zh (the shipped reference sentences of that language), or texts (the texts "
+                "themselves, the picked word left out).",
+                params.choice(neighbours_task.REFERENCES),
+                "en",
+            ),
+            _checkpoint("attention"),
+        ],
+        "The words nearest a word in context (exBERT's search): its vector at a layer compared with every word of "
+        "reference sentences by cosine similarity, exactly.",
+        f'{{"query": {{"word", "text", "start", "end"}}, "layer", "layers", "reference", "searched", '
+        f'"neighbours": [{{"word", "text", "start", "end", "cosine"}}], {RUN}}}: the picked word and the nearest '
+        "ones, nearest first, each with its sentence and its place in it; searched: the words compared.",
+    )
+    def neighbours(
+        texts: str | list[str],
+        word: str | None,
+        word_index: int | None,
+        layer: int | None,
+        k: int,
+        reference: neighbours_task.Reference,
+        checkpoint: str | None,
+    ) -> dict[str, Any]:
+        found = neighbours_task.neighbours(context, texts, word or None, word_index, layer, k, reference, checkpoint)
+        return found.plain()
+
+    return neighbours
 
 
 def _explain(context: TaskContext) -> Callable[..., dict[str, Any]]:

@@ -104,6 +104,13 @@ def test_the_visitors_texts_can_be_the_reference_without_the_word_itself(context
     assert (found.query[0], found.query[1]) not in [(row.text, row.start) for row in found.rows]
 
 
+def test_a_shipped_sentences_own_word_is_not_its_own_neighbour(context):
+    shipped = neighbours.reference_texts("en")[0]
+    found = neighbours.neighbours(context, [shipped], word="bank", k=50)
+    assert found.searched == len(neighbours.reference_index(context, context.checkpoint_for("attention"), "en").words)
+    assert (shipped, *found.query[1:]) not in [(row.text, row.start, row.end) for row in found.rows]
+
+
 def test_a_chinese_character_is_a_word_and_found_among_the_chinese_sentences(context):
     found = neighbours.neighbours(context, ["我吃了一个苹果。"], word="苹果", reference="zh", k=5, layer=0)
     text, start, end = found.query

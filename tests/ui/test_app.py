@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from roberta_demo.catalog import Catalog
+from roberta_demo.ui.api import ENDPOINTS
 from roberta_demo.ui.app import build_app
 from roberta_demo.ui.common import FINE_TUNE_WORK, MODEL_WORK
 
@@ -21,7 +22,7 @@ def test_every_model_event_shares_one_group_sized_for_the_device(backend, contex
     model_work = groups[MODEL_WORK]
     page = {"classify_page", "sentiment_page", "sentiment_batch_page", "ner_page", "fill_mask_page", "attention_page"}
     page |= {"vectors_page"}
-    data = {"classify", "sentiment", "sentiment_batch", "ner", "fill_mask", "attention", "embed", "explain"}
+    data = set(ENDPOINTS) - {"fine_tune"}
     assert page | data | {"explain_one", "explain_entity", "page_figures", "try_view"} <= model_work
     assert groups[FINE_TUNE_WORK] == {"train_view", "fine_tune"}
     drawing = {"redraw", "shown", "words_of", "redraw_lens"}  # redraws from a result in hand run no model

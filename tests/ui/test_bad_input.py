@@ -8,8 +8,10 @@ import re
 import pytest
 from gradio_client.exceptions import AppError
 
+from roberta_demo.ui.api import ENDPOINTS
+
 PAGE = ["/classify_page", "/sentiment_page", "/sentiment_batch_page", "/ner_page", "/attention_page", "/fill_mask_page"]
-DATA = ["/classify", "/sentiment", "/sentiment_batch", "/ner", "/attention", "/fill_mask", "/embed", "/explain"]
+DATA = [f"/{name}" for name in ENDPOINTS if name != "fine_tune"]  # fine-tuning takes a table, not a text
 ODD_TEXTS = {
     "emoji": "Loved it 😍🔥👍🏽 but the ending 😭… 🇫🇷",
     "cjk": "東京は日本の首都です。北京是中国的首都。서울은 한국의 수도입니다.",

@@ -31,6 +31,7 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("sentiment_batch", {"texts": ["a great film", "the soup was cold"]}),
     ("attention", {"text": "a great day", "layer": 1, "head": 0}),
     ("embed", {"texts": ["a river bank", "the bank rates"], "word": "bank"}),
+    ("neighbours", {"texts": ["a river bank"], "word": "bank", "k": 3}),
     ("explain", {"text": "what a great day", "task": "sentiment"}),
 ]
 

@@ -16,7 +16,7 @@ from roberta_demo.config import Settings
 from roberta_demo.perf.server import client_for
 from roberta_demo.results import unpack_weights
 from roberta_demo.tasks import attention as attention_task
-from roberta_demo.tasks import classification, vectors
+from roberta_demo.tasks import classification, neighbours, vectors
 from roberta_demo.tasks import explain as explain_task
 from roberta_demo.tasks import fill_mask as fill_mask_task
 from roberta_demo.tasks import ner as ner_task
@@ -190,6 +190,20 @@ def test_embed_gives_back_the_models_vectors_at_the_layer_asked(client, context,
         client.predict(texts, "bank", "mean", expected.num_layers + 1, api_name="/embed")
 
 
+def test_neighbours_are_the_words_nearest_the_one_picked_in_the_shipped_sentences(client, context):
+    texts = ["We sat on the river bank.", "The bank raised its rates."]
+    expected = neighbours.neighbours(context, texts, chosen=7, layer=2, k=4)
+    result = client.predict(texts, None, 7, 2, 4, "en", None, api_name="/neighbours")
+    assert result["query"] == {"word": "bank", "text": texts[1], "start": 4, "end": 8}  # word 7, from 0
+    assert (result["layer"], result["reference"], result["searched"]) == (2, "en", expected.searched)
+    assert [(row["text"], row["start"], row["cosine"]) for row in result["neighbours"]] == [
+        (row.text, row.start, row.cosine) for row in expected.rows
+    ]
+    assert all(row["text"] in neighbours.reference_texts("en") for row in result["neighbours"])
+    with pytest.raises(AppError, match="word from 0 to 10"):
+        client.predict(texts, None, 11, api_name="/neighbours")
+
+
 def test_attention_of_a_pair_marks_the_second_sentence(planted_client):
     result = planted_client.predict("Great movie.", "Terrible ending.", layer=0, head=0, api_name="/attention")
     second = result["pair_start"]
@@ -228,6 +242,10 @@ PLAIN = {  # endpoint: (what a client sends, the task called in process on the s
     "/embed": (
         (["a river bank", "the bank rates"], "bank"),
         lambda c: vectors.embed(c, ["a river bank", "the bank rates"], word="bank"),
+    ),
+    "/neighbours": (
+        (["a river bank", "the bank rates"], "bank"),
+        lambda c: neighbours.neighbours(c, ["a river bank", "the bank rates"], word="bank"),
     ),
     "/explain": (("what a great day",), lambda c: explain_task.explain(c, "what a great day")),
 }

@@ -51,6 +51,15 @@ VALID: dict[str, dict[str, Any]] = {
         "dimensions": 2,
         "encoding": "auto",
     },
+    "neighbours": {
+        "texts": ["a river bank", "the bank rates"],
+        "word": "bank",
+        "word_index": None,
+        "layer": 1,
+        "k": 5,
+        "reference": "texts",
+        "checkpoint": None,
+    },
     "explain": {
         "text": "Lovely film.",
         "task": "sentiment",
