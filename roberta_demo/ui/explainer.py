@@ -153,7 +153,7 @@ SECTIONS_ZH = [
         (
             (
                 try_it("vectors", vectors.ZH_APPLE[2], "neighbours", word="苹果"),
-                "在近百个句子中找出与*苹*最接近的字",
+                "在两百个句子中找出与*苹*最接近的字",
             ),
             (
                 try_it("vectors", "\n".join(vectors.ZH_APPLE[:2]), "queries", word="苹果"),

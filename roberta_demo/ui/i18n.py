@@ -633,6 +633,10 @@ MESSAGES += [
     _message("query (attending)", "查询（发出注意的词元）"),
     _message("head", "注意力头"),
     _message("layer", "层"),
+    _message(
+        "Layer {layer}, head {head}: queries and keys ({count} tokens)",
+        "第 {layer} 层第 {head} 个注意力头：查询和键（{count} 个词元）",
+    ),
     _message("Layer {layer}, head {head}", "第 {layer} 层，第 {head} 个注意力头"),
     _message("Layer {layer}, mean over {heads} heads", "第 {layer} 层，{heads} 个注意力头的平均"),
     _message("Attention rollout, layers 0–{layer}", "注意力展开，第 0–{layer} 层"),
@@ -721,10 +725,6 @@ MESSAGES += [
         "The query of {token} gives most weight to: {top}. Keys were moved and scaled without changing any weight, "
         "so that a query lies near the keys it attends to.",
         "{token} 的查询把最大的权重给了：{top}。键经过了平移和缩放，但没有改变任何权重，所以查询会落在它关注的键附近。",
-    ),
-    _message(
-        "Layer {layer}, head {head}: queries and keys ({count} tokens)",
-        "第 {layer} 层第 {head} 个注意力头：查询和键（{count} 个词元）",
     ),
     _message("queries", "查询"),
     _message("Before fine-tuning: each example's &lt;s&gt; vector", "微调前：每个样本的 &lt;s&gt; 向量"),

@@ -82,6 +82,18 @@ def test_similarities_are_the_cosines_of_the_vectors(bank):
         np.testing.assert_allclose(np.diag(matrix), 1.0, atol=1e-5)
 
 
+def test_the_projection_is_numpys_svd_of_every_standardised_layer_at_once():
+    data = np.random.default_rng(4).normal(size=(3, 7, 12)).astype(np.float32) * [[[1.0]], [[30.0]], [[0.01]]]
+    points, shares = projection.project(data, 2)
+    stacked = projection.standardised(data).reshape(21, 12)
+    _, singular, directions = np.linalg.svd(stacked, full_matrices=False)
+    expected = (stacked @ directions[:2].T).reshape(3, 7, 2)
+    for axis in range(2):  # the same directions, each up to its sign
+        sign = np.sign(points[..., axis].ravel() @ expected[..., axis].ravel())
+        np.testing.assert_allclose(points[..., axis], sign * expected[..., axis], atol=1e-5)
+    np.testing.assert_allclose(shares, singular[:2] ** 2 / (singular**2).sum(), atol=1e-9)
+
+
 def test_one_projection_serves_every_layer_and_is_deterministic():
     rng = np.random.default_rng(0)
     data = rng.normal(size=(3, 6, 10)).astype(np.float32)

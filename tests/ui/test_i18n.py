@@ -77,6 +77,13 @@ def _in_chinese(message: str) -> str:
             "假设模板中需要恰好一个 “{}” 放标签，例如 “这是一条{}新闻。”",
         ),
         ("'up' is not one of this model's classes: a, b.", "'up' 不是这个模型的类别之一：a, b。"),
+        # A chart title that a more general pattern ("Layer {layer}, head {head}") would also match.
+        ("Layer 1, head 2: queries and keys (30 tokens)", "第 1 层第 2 个注意力头：查询和键（30 个词元）"),
+        (
+            "ℹ️ The 10 words nearest `苹` at 第 4 层, among 1,234 words of 自带的中文句子.",
+            "ℹ️ 在第 4 层，`苹` 最接近的 10 个词（共比较了自带的中文句子中的 1,234 个词）。",
+        ),
+        ("Choose a layer from 0 (the embeddings) to 4.", "请选择 0（词嵌入）到 4 之间的层。"),
     ],
 )
 def test_messages_are_written_in_the_requests_language(english, chinese):
