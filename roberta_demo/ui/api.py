@@ -321,6 +321,17 @@ def _attention(context: TaskContext) -> Callable[..., dict[str, Any]]:
     return attention
 
 
+def _hidden_layer() -> Param:
+    """Which hidden state: the embeddings' output or a layer's (the vectors' endpoints)."""
+    return Param(
+        "layer",
+        int | None,
+        "0 for the embeddings, 1 to the number of layers for a layer's output; empty for the last.",
+        params.whole(0, optional=True),
+        None,
+    )
+
+
 def _embed(context: TaskContext) -> Callable[..., dict[str, Any]]:
     @declared(
         [
@@ -346,13 +357,7 @@ def _embed(context: TaskContext) -> Callable[..., dict[str, Any]]:
                 params.choice(vectors.POOLINGS),
                 "mean",
             ),
-            Param(
-                "layer",
-                int | None,
-                "0 for the embeddings, 1 to the number of layers for a layer's output; empty for the last.",
-                params.whole(0, optional=True),
-                None,
-            ),
+            _hidden_layer(),
             _checkpoint("attention"),
             Param(
                 "projection",
@@ -427,13 +432,7 @@ def _neighbours(context: TaskContext) -> Callable[..., dict[str, Any]]:
                 params.whole(0, optional=True),
                 None,
             ),
-            Param(
-                "layer",
-                int | None,
-                "0 for the embeddings, 1 to the number of layers for a layer's output; empty for the last.",
-                params.whole(0, optional=True),
-                None,
-            ),
+            _hidden_layer(),
             Param(
                 "k",
                 int,
