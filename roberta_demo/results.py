@@ -11,7 +11,7 @@ import base64
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -39,6 +39,7 @@ __all__ = [
     "NerResult",
     "QueryKeyMap",
     "RunInfo",
+    "SampledFill",
     "TextSentiment",
     "TrainingUpdate",
     "Truncation",
@@ -240,6 +241,19 @@ class MaskPrediction:
 
 
 @dataclass(frozen=True)
+class SampledFill:
+    """The text with each mask filled by a word drawn from its distribution: where they went, and what was drawn
+    (each filler's `score`: its probability at the temperature)."""
+
+    text: str
+    spans: list[tuple[int, int]]
+    fillers: list[Filler]
+
+    def plain(self) -> dict[str, Any]:
+        return {"text": self.text, "fillers": [{"token": f.token, "score": f.score} for f in self.fillers]}
+
+
+@dataclass(frozen=True)
 class FillMaskResult:
     """Every mask of a text predicted, each on its own (the other masks stay masked).
 
@@ -254,6 +268,8 @@ class FillMaskResult:
     filled_spans: list[tuple[int, int]]
     notes: list[str]
     run: RunInfo
+    temperature: float = 1.0
+    samples: list[SampledFill] = field(default_factory=list)
 
     def plain(self) -> dict[str, Any]:
         masks = [
@@ -267,7 +283,14 @@ class FillMaskResult:
             }
             for mask in self.masks
         ]
-        return {"masks": masks, "text": self.text, "notes": self.notes, **self.run.plain()}
+        return {
+            "masks": masks,
+            "text": self.text,
+            "notes": self.notes,
+            "temperature": self.temperature,
+            "samples": [sample.plain() for sample in self.samples],
+            **self.run.plain(),
+        }
 
 
 @dataclass(frozen=True)

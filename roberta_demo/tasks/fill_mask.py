@@ -8,6 +8,11 @@ Each mask is predicted on its own, from a text in which the other masks are stil
 are scored where they would really go: in byte-level BPE a word after a space is a different token (`Ġhe`) from
 the same word at the start of the text (`he`); a word of several tokens is scored by the chain rule, each piece
 given the pieces before it with the rest still masked.
+
+The distribution can be reshaped by a temperature, softmax(logits / T), as text generators do (T < 1 sharpens it
+towards the first choice, T > 1 flattens it), and the masks can be filled by sampling from it rather than by taking
+the most likely word: only the `top_k` likeliest tokens, then the fewest whose probabilities add up to `top_p`
+(nucleus sampling), drawn with a seed, so the same settings give the same draws.
 """
 
 from __future__ import annotations
@@ -21,11 +26,20 @@ import torch
 
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError, shown
-from roberta_demo.results import CandidateScore, Filler, FillMaskResult, LayerLens, MaskPrediction, RunInfo, Truncation
+from roberta_demo.results import (
+    CandidateScore,
+    Filler,
+    FillMaskResult,
+    LayerLens,
+    MaskPrediction,
+    RunInfo,
+    SampledFill,
+    Truncation,
+)
 from roberta_demo.tasks.common import TaskContext, check_text, too_long
 from roberta_demo.tasks.encoding import MASK_MARKERS, Encoded, encode
 
-__all__ = ["EXAMPLE", "MAX_TOP_K", "parse_candidates", "predict"]
+__all__ = ["EXAMPLE", "MAX_SAMPLES", "MAX_SEED", "MAX_TOP_K", "TEMPERATURES", "Sampling", "parse_candidates", "predict"]
 
 EXAMPLE = "The capital of France is <mask>."
 MAX_TOP_K = 20
@@ -33,6 +47,37 @@ MAX_CANDIDATES = 10
 MAX_CANDIDATE_CHARS = 50
 MAX_PIECES = 5  # a word of more tokens than this is refused: its chain-rule score would mean little
 CHAIN_BATCH = 16  # chain-rule sequences per forward pass
+MAX_SAMPLES = 10
+MAX_SEED = 2**32 - 1  # what a random generator's seed takes
+TEMPERATURES = (0.05, 10.0)  # below, a softmax is the first choice alone; above, it is flat to the eye
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How the distribution is reshaped, and how many fills are drawn from it.
+
+    temperature: softmax(logits / temperature) at every mask (1: the model's own). samples: how many fills to draw
+    (0: none). top_k: draw among the k likeliest tokens only (0: all); top_p: then among the fewest whose
+    probabilities add up to p (1: all). seed: the draws' random seed.
+    """
+
+    temperature: float = 1.0
+    samples: int = 0
+    top_k: int = 50
+    top_p: float = 1.0
+    seed: int = 0
+
+    def checked(self) -> Sampling:
+        low, high = TEMPERATURES
+        if not low <= self.temperature <= high:
+            raise InputError(f"Choose a temperature from {low} to {high:g}, not {self.temperature}.")
+        if not 0 <= self.samples <= MAX_SAMPLES:
+            raise InputError(f"Draw from 0 to {MAX_SAMPLES} samples, not {self.samples}.")
+        if self.top_k < 0 or not 0 < self.top_p <= 1 or not 0 <= self.seed <= MAX_SEED:
+            raise InputError(
+                f"Sample with top_k 0 (all) or more, top_p above 0 and at most 1, and a seed from 0 to {MAX_SEED}."
+            )
+        return self
 
 
 def parse_candidates(candidates: str | list[str] | None) -> list[str]:
@@ -86,6 +131,7 @@ class _Raw:
     fillers: list[list[Filler]]
     candidates: list[list[CandidateScore]]
     lenses: list[LayerLens | None]
+    drawn: list[list[Filler]]  # each sample's filler of each mask
     run: RunInfo
 
 
@@ -112,14 +158,16 @@ def _batch(tokenizer: Any, sequences: list[list[int]]) -> dict[str, list[list[in
     return inputs
 
 
-def _log_probs_at(model: LoadedModel, sequences: list[list[int]], positions: list[int]) -> torch.Tensor:
+def _log_probs_at(
+    model: LoadedModel, sequences: list[list[int]], positions: list[int], temperature: float
+) -> torch.Tensor:
     """log P(token) at one position of each sequence, for every token: <float32>[len(sequences), vocab]."""
     rows = []
     for start in range(0, len(sequences), CHAIN_BATCH):
         chunk = sequences[start : start + CHAIN_BATCH]
         hidden = model.model.base_model(**model.placed(_batch(model.tokenizer, chunk))).last_hidden_state
         picked = hidden[torch.arange(len(chunk)), torch.tensor(positions[start : start + CHAIN_BATCH])]
-        rows.append(torch.log(_probabilities(model, picked)))
+        rows.append(torch.log(_probabilities(model, picked, temperature)))
     return torch.cat(rows)
 
 
@@ -140,7 +188,9 @@ def _candidate_pieces(model: LoadedModel, word: str, form: str) -> list[int]:
     return pieces
 
 
-def _chain_scores(model: LoadedModel, ids: list[int], position: int, pieces: list[list[int]]) -> list[float]:
+def _chain_scores(
+    model: LoadedModel, ids: list[int], position: int, pieces: list[list[int]], temperature: float
+) -> list[float]:
     """P(word) = Π P(piece_j | pieces before j, the rest masked), for each multi-piece word at `position`.
 
     Every step of every word is known in advance (each conditions on the word's own earlier pieces), so all the
@@ -155,7 +205,7 @@ def _chain_scores(model: LoadedModel, ids: list[int], position: int, pieces: lis
             owners.append(owner)
     if any(len(sequence) > model.max_tokens for sequence in sequences):
         raise InputError("The text is too long to compare words of several tokens in it; shorten the text.")
-    log_probs = _log_probs_at(model, sequences, [at for at, _ in targets])
+    log_probs = _log_probs_at(model, sequences, [at for at, _ in targets], temperature)
     totals = [0.0] * len(pieces)
     for row, (owner, (_, token)) in enumerate(zip(owners, targets, strict=True)):
         totals[owner] += float(log_probs[row, token])
@@ -170,13 +220,15 @@ def _candidates(
     span: tuple[int, int],
     probs: torch.Tensor,
     words: list[str],
+    temperature: float,
 ) -> list[CandidateScore]:
     """Each asked-about word's probability at mask number `mask` (`probs`: <float32>[vocab] there)."""
     tokenizer = model.tokenizer
     lstrip = bool(tokenizer.added_tokens_decoder[tokenizer.mask_token_id].lstrip)
     pieces = [_candidate_pieces(model, word, _candidate_form(word, text, span[0], lstrip)) for word in words]
     several = [index for index, ids in enumerate(pieces) if len(ids) > 1]
-    chained = _chain_scores(model, encoded.ids, encoded.masks[mask], [pieces[i] for i in several]) if several else []
+    chosen = [pieces[i] for i in several]
+    chained = _chain_scores(model, encoded.ids, encoded.masks[mask], chosen, temperature) if several else []
     chain_score = dict(zip(several, chained, strict=True))
     scores = []
     for index, (word, ids) in enumerate(zip(words, pieces, strict=True)):
@@ -207,15 +259,15 @@ def _lens(tokenizer: Any, layered: torch.Tensor, top_ids: list[int]) -> LayerLen
     )
 
 
-def _probabilities(model: LoadedModel, hidden: torch.Tensor) -> torch.Tensor:
-    """The head's probabilities for hidden states <[…, hidden]>, over the tokens the tokenizer has: some checkpoints
-    pad their output layer past the vocabulary, with rows no text can produce."""
+def _probabilities(model: LoadedModel, hidden: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """The head's probabilities for hidden states <[…, hidden]>, softmax(logits / temperature), over the tokens the
+    tokenizer has: some checkpoints pad their output layer past the vocabulary, with rows no text can produce."""
     logits = _lm_head(model.model)(hidden)[..., : len(model.tokenizer)]
-    return torch.softmax(logits.float(), dim=-1)
+    return torch.softmax(logits.float() / temperature, dim=-1)
 
 
 def _forward(
-    model: LoadedModel, encoded: Encoded, lens: bool, inputs: dict[str, torch.Tensor]
+    model: LoadedModel, encoded: Encoded, lens: bool, temperature: float, inputs: dict[str, torch.Tensor]
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Probabilities at the masks, <float32>[num_masks, vocab], and with `lens` the same read from every layer,
     <float32>[num_layers + 1, num_masks, vocab].
@@ -226,13 +278,46 @@ def _forward(
     output = model.model.base_model(**inputs, output_hidden_states=lens)
     at = encoded.masks
     if not lens:
-        return _probabilities(model, output.last_hidden_state[0, at]), None
-    layered = _probabilities(model, torch.stack([hidden[0, at] for hidden in output.hidden_states]))
+        return _probabilities(model, output.last_hidden_state[0, at], temperature), None
+    layered = _probabilities(model, torch.stack([hidden[0, at] for hidden in output.hidden_states]), temperature)
     return layered[-1], layered
 
 
-def _predict(model: LoadedModel, text: str, top_k: int, words: list[str], lens: bool) -> _Raw:
-    """Every mask of `text` on the loaded masked-LM: top fillers, asked-about words, and optionally the lens."""
+def _kept(probs: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
+    """<[num_masks, vocab]> probabilities with all but the `top_k` likeliest (0: all), then all but the fewest adding
+    up to `top_p`, set to 0 (the first choice always stays), each row summing to 1 again."""
+    kept = probs.clone()
+    if 0 < top_k < kept.shape[-1]:
+        threshold = kept.topk(top_k, dim=-1).values[..., -1:]
+        kept[kept < threshold] = 0
+    if top_p < 1:
+        ordered, order = kept.sort(dim=-1, descending=True)
+        before = ordered.cumsum(dim=-1) - ordered  # the mass of the likelier tokens
+        ordered[before >= top_p * kept.sum(dim=-1, keepdim=True)] = 0
+        kept = torch.zeros_like(kept).scatter(-1, order, ordered)
+    return kept / kept.sum(dim=-1, keepdim=True)
+
+
+def _draw(tokenizer: Any, probs: torch.Tensor, sampling: Sampling) -> list[list[Filler]]:
+    """`sampling.samples` fills, each mask drawn on its own from its kept distribution, seeded."""
+    if not sampling.samples:
+        return []
+    kept = _kept(probs.float().cpu(), sampling.top_k, sampling.top_p)
+    generator = torch.Generator().manual_seed(sampling.seed)
+    draws = torch.multinomial(kept, sampling.samples, replacement=True, generator=generator)  # [masks, samples]
+    fills = []
+    for sample in draws.T.tolist():
+        tokens = tokenizer.convert_ids_to_tokens(sample)
+        scores = [float(probs[mask, token]) for mask, token in enumerate(sample)]
+        fills.append(
+            [Filler(token, _filler_text(tokenizer, token), score) for token, score in zip(tokens, scores, strict=True)]
+        )
+    return fills
+
+
+def _predict(model: LoadedModel, text: str, top_k: int, words: list[str], lens: bool, sampling: Sampling) -> _Raw:
+    """Every mask of `text` on the loaded masked-LM: top fillers, asked-about words, optionally the lens, and the
+    draws `sampling` asks for."""
     tokenizer = model.tokenizer
     encoded, (masked,) = encode(tokenizer, text, None, model.max_tokens, read_masks=True)
     if not encoded.masks:
@@ -242,8 +327,8 @@ def _predict(model: LoadedModel, text: str, top_k: int, words: list[str], lens: 
         )
     spans = masked.spans[: len(encoded.masks)]
 
-    def read(inputs: dict[str, torch.Tensor]) -> tuple[list[list[Filler]], list[list[CandidateScore]], list[Lens]]:
-        probs, layered = _forward(model, encoded, lens, inputs)
+    def read(inputs: dict[str, torch.Tensor]) -> tuple[list[list[Filler]], list[list[CandidateScore]], list[Lens], Any]:
+        probs, layered = _forward(model, encoded, lens, sampling.temperature, inputs)
         top_scores, top_ids = probs.topk(top_k, dim=-1)
         fillers = [
             [
@@ -253,20 +338,20 @@ def _predict(model: LoadedModel, text: str, top_k: int, words: list[str], lens: 
             for ids, scores in zip(top_ids, top_scores, strict=True)
         ]
         candidates = [
-            _candidates(model, encoded, masked.text, i, span, probs[i], words) for i, span in enumerate(spans)
+            _candidates(model, encoded, masked.text, i, span, probs[i], words, sampling.temperature)
+            for i, span in enumerate(spans)
         ]
         lenses = [
             None if layered is None else _lens(tokenizer, layered[:, i], top_ids[i].tolist()) for i in range(len(spans))
         ]
-        return fillers, candidates, lenses
+        return fillers, candidates, lenses, _draw(tokenizer, probs, sampling)
 
     truncation = Truncation(encoded.total, len(encoded.ids)) if encoded.truncated else None
-    (fillers, candidates, lenses), run = model.run(encoded.model_inputs(tokenizer), read, truncation=truncation)
+    (fillers, candidates, lenses, drawn), run = model.run(encoded.model_inputs(tokenizer), read, truncation=truncation)
     lost = len(masked.spans) - len(spans)
     lstrip = bool(tokenizer.added_tokens_decoder[tokenizer.mask_token_id].lstrip)
-    return _Raw(
-        masked.text, tokenizer.mask_token, lstrip, spans, lost, masked.converted, fillers, candidates, lenses, run
-    )
+    found = (fillers, candidates, lenses, drawn)
+    return _Raw(masked.text, tokenizer.mask_token, lstrip, spans, lost, masked.converted, *found, run)
 
 
 # -- the task --------------------------------------------------------------------------------------------------------
@@ -319,6 +404,11 @@ def _notes(raw: _Raw) -> list[str]:
     return notes
 
 
+def _sampled(raw: _Raw, fill: list[Filler]) -> SampledFill:
+    text, spans = _filled(raw.text, raw.spans, [filler.text for filler in fill], raw.absorbs_space)
+    return SampledFill(text, spans, fill)
+
+
 def predict(
     context: TaskContext,
     text: str,
@@ -326,17 +416,22 @@ def predict(
     candidates: str | list[str] | None = None,
     checkpoint: str | None = None,
     layers: bool = True,
+    sampling: Sampling = Sampling(),
 ) -> FillMaskResult:
     """The most likely fillers of every mask in `text`, the probability of each word in `candidates` there, and
-    (with `layers`) what each layer would predict."""
+    (with `layers`) what each layer would predict; all at `sampling`'s temperature, with the fills it draws."""
     text = check_text(text, context.limits)
     _check_masks(text, context.limits.max_masks)
-    top, words = _check_top_k(top_k), parse_candidates(candidates)
+    top, words, how = _check_top_k(top_k), parse_candidates(candidates), sampling.checked()
     chosen = context.checkpoint_for("fill_mask", checkpoint)
-    raw = context.apply(chosen, functools.partial(_predict, text=text, top_k=top, words=words, lens=layers))
+    reading = functools.partial(_predict, text=text, top_k=top, words=words, lens=layers, sampling=how)
+    raw = context.apply(chosen, reading)
     masks = [
         MaskPrediction(start, end, _in_sequence(raw, (start, end), fillers), scored, lens)
         for (start, end), fillers, scored, lens in zip(raw.spans, raw.fillers, raw.candidates, raw.lenses, strict=True)
     ]
     filled, filled_spans = _filled(raw.text, raw.spans, [mask.fillers[0].text for mask in masks], raw.absorbs_space)
-    return FillMaskResult(raw.text, raw.mask_token, masks, filled, filled_spans, _notes(raw), raw.run)
+    samples = [_sampled(raw, fill) for fill in raw.drawn]
+    return FillMaskResult(
+        raw.text, raw.mask_token, masks, filled, filled_spans, _notes(raw), raw.run, how.temperature, samples
+    )

@@ -247,6 +247,7 @@ def _ner(context: TaskContext) -> Callable[..., dict[str, Any]]:
 
 def _fill_mask(context: TaskContext) -> Callable[..., dict[str, Any]]:
     most = fill_mask_task.MAX_TOP_K
+    low, high = fill_mask_task.TEMPERATURES
 
     @declared(
         [
@@ -261,16 +262,52 @@ def _fill_mask(context: TaskContext) -> Callable[..., dict[str, Any]]:
                 None,
             ),
             _checkpoint("fill-mask"),
+            Param(
+                "temperature",
+                float,
+                f"every probability is softmax(logits / temperature), {low:g} to {high:g}; 1 is the model's own.",
+                params.number(low, high),
+                1.0,
+            ),
+            Param(
+                "samples",
+                int,
+                f"fills to draw from the distribution, 0 to {fill_mask_task.MAX_SAMPLES}.",
+                params.whole(0, fill_mask_task.MAX_SAMPLES),
+                0,
+            ),
+            Param("sample_top_k", int, "draw among the k likeliest tokens only; 0 for all.", params.whole(0), 50),
+            Param("top_p", float, "then among the fewest adding up to p (0 < p ≤ 1).", params.number(0, 1, True), 1.0),
+            Param(
+                "seed",
+                int,
+                "the draws' random seed: the same seed, the same draws.",
+                params.whole(0, fill_mask_task.MAX_SEED),
+                0,
+            ),
         ],
         "RoBERTa's pre-training task: the words most likely to fill each <mask> in a text, and how likely the words "
-        "you name are there.",
+        "you name are there; at a temperature, with fills drawn by sampling.",
         '{"masks": [{"start", "end", "predictions": [{"token", "score", "sequence"}], "candidates": [{"word", '
-        f'"tokens", "score", "rank"}}]}}], "text", "notes", {RUN}}}: for each mask (start and end in "text", the '
-        "input as the model read it): its fillers, best first, each with the text it makes; the candidates' "
-        "probabilities and rank among every token (null for several tokens).",
+        f'"tokens", "score", "rank"}}]}}], "text", "notes", "temperature", "samples": [{{"text", "fillers": '
+        f'[{{"token", "score"}}]}}], {RUN}}}: for each mask (start and end in "text", the input as the model read '
+        "it): its fillers, best first, each with the text it makes; the candidates' probabilities and rank among "
+        "every token (null for several tokens); each sample's text and the token drawn at each mask.",
     )
-    def fill_mask(text: str, top_k: int, candidates: str | list[str] | None, checkpoint: str | None) -> dict[str, Any]:
-        return fill_mask_task.predict(context, text, top_k, candidates, checkpoint or None, layers=False).plain()
+    def fill_mask(
+        text: str,
+        top_k: int,
+        candidates: str | list[str] | None,
+        checkpoint: str | None,
+        temperature: float,
+        samples: int,
+        sample_top_k: int,
+        top_p: float,
+        seed: int,
+    ) -> dict[str, Any]:
+        sampling = fill_mask_task.Sampling(temperature, samples, sample_top_k, top_p, seed)
+        result = fill_mask_task.predict(context, text, top_k, candidates, checkpoint or None, False, sampling)
+        return result.plain()
 
     return fill_mask
 

@@ -24,6 +24,7 @@ from roberta_demo.ui.common import (
 )
 from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.fill_mask import (
+    DRAWN_LABELS,
     candidate_rows,
     clickable_words,
     filled_sentence,
@@ -31,6 +32,7 @@ from roberta_demo.viz.fill_mask import (
     fillers_chart,
     lens_chart,
     mask_label,
+    sampled_sentences,
 )
 
 __all__ = ["TASKS", "build", "mask_clicked", "predict"]
@@ -105,6 +107,9 @@ def _lens_choice(result: FillMaskResult) -> Any:
 
 def _note(result: FillMaskResult) -> str:
     lines = [run_note(result.run), *(f"ℹ️ {in_language(note)}" for note in result.notes)]
+    if result.temperature != 1:
+        t = f"{result.temperature:g}"
+        lines.append(f"ℹ️ {in_language(f'At temperature {t}: every probability is softmax(logits / {t}).')}")
     return "\n\n".join(lines)
 
 
@@ -114,12 +119,22 @@ def predict(
     top_k: float = 5,
     candidates: str = "",
     checkpoint: str = "",
+    temperature: float = 1.0,
+    samples: float = 0,
+    sample_top_k: float = 50,
+    top_p: float = 1.0,
+    seed: float = 0,
     progress: gr.Progress = gr.Progress(track_tqdm=True),
 ) -> dict[str, Any]:
-    result = fill_mask.predict(reporting(context, progress), text, top_k, candidates, checkpoint or None)
+    """Every mask predicted at the temperature, with the fills the sampling options draw."""
+    sampling = fill_mask.Sampling(float(temperature), int(samples), int(sample_top_k), float(top_p), int(seed))
+    result = fill_mask.predict(
+        reporting(context, progress), text, top_k, candidates, checkpoint or None, sampling=sampling
+    )
     first = result.masks[0].lens
     return {
         "filled": _filled_in_language(result),
+        "sampled": sampled_sentences(result),
         "chart": fillers_chart(result),
         "table": table(FILLER_COLUMNS, _masks_in_language(filler_rows(result))),
         "compared": table(CANDIDATE_COLUMNS, _masks_in_language(candidate_rows(result))),
@@ -145,6 +160,11 @@ def mask_clicked(
     top_k: float,
     candidates: str,
     checkpoint: str,
+    temperature: float,
+    samples: float,
+    sample_top_k: float,
+    top_p: float,
+    seed: float,
     event: gr.SelectData,
     progress: gr.Progress = gr.Progress(track_tqdm=True),
 ) -> dict[str, Any]:
@@ -156,7 +176,34 @@ def mask_clicked(
     if not pieces or not 0 <= clicked < len(pieces) or not pieces[clicked]["class_or_confidence"]:
         return {}  # a space or a mark between words: nothing to mask
     text = "".join("<mask>" if index == clicked else str(piece["token"]) for index, piece in enumerate(pieces))
-    return {"text": text, **predict(context, text, top_k, candidates, checkpoint, progress)}
+    sampling = (temperature, samples, sample_top_k, top_p, seed)
+    return {"text": text, **predict(context, text, top_k, candidates, checkpoint, *sampling, progress)}
+
+
+def _sampling_options() -> dict[str, Any]:
+    """The temperature, in sight (a talk turns it), and how to sample, a click away."""
+    options: dict[str, gr.Slider | gr.Number] = {
+        "temperature": gr.Slider(
+            0.1,
+            3.0,
+            value=1.0,
+            step=0.05,
+            label=_("Temperature"),
+            info=_("softmax(logits / T): below 1 sharper, above 1 flatter"),
+            elem_id="fill-mask-temperature",
+        )
+    }
+    with gr.Accordion(_("Fill by sampling"), open=False):
+        with gr.Row():
+            options["samples"] = gr.Slider(
+                0, fill_mask.MAX_SAMPLES, value=3, step=1, label=_("Samples"), elem_id="fill-mask-samples"
+            )
+            options["sample_top_k"] = gr.Slider(0, 200, value=50, step=1, label=_("Top-k (0: every token)"))
+            options["top_p"] = gr.Slider(0.05, 1.0, value=0.9, step=0.05, label=_("Top-p"))
+        options["seed"] = gr.Number(
+            0, precision=0, minimum=0, maximum=fill_mask.MAX_SEED, label=_("Seed"), elem_id="fill-mask-seed"
+        )
+    return options
 
 
 def build(catalog: Catalog, context: TaskContext) -> TabParts:
@@ -191,6 +238,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 )
             choices = catalog.checkpoints("fill_mask")
             checkpoint = gr.Dropdown(choices, value=catalog.default("fill_mask"), label=_("Model"))
+            sampling = _sampling_options()
         with gr.Column(scale=6):
             filled = gr.HighlightedText(
                 label=_("Best fillers put in"),
@@ -198,8 +246,15 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
                 color_map=_mask_colours(context.limits.max_masks),
                 show_legend=False,
             )
+            sampled = gr.HighlightedText(
+                label=_("Filled by sampling (each drawn word's probability)"),
+                elem_id="fill-mask-sampled",
+                color_map=dict.fromkeys(DRAWN_LABELS, MASK_COLOUR),  # one colour, whatever the probability
+                show_legend=False,
+                combine_adjacent=False,
+            )
             chart = gr.Plot(label=_("Most likely words"), show_label=False)
-            info = gr.Markdown(label=_("details"))
+            info = gr.Markdown(label=_("details"), elem_id="fill-mask-info")
     with gr.Row():
         with gr.Column(scale=6):
             lens_mask = gr.Radio([], label=_("Layer by layer for"), visible=False)
@@ -214,6 +269,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     state = gr.State()
     outputs = {
         "filled": filled,
+        "sampled": sampled,
         "chart": chart,
         "table": table,
         "compared": compared,
@@ -222,7 +278,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         "result": state,
         "lens_mask": lens_mask,
     }
-    inputs = [text, top_k, candidates, checkpoint]
+    inputs = [text, top_k, candidates, checkpoint, *sampling.values()]
     handler = wire(predict, context, outputs)
     examples(EXAMPLES[catalog.language], [text, candidates], handler, list(outputs.values()))
     gr.on(
@@ -234,12 +290,24 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
         api_visibility="undocumented",
         **model_work(catalog),
     )
+    # A new temperature or sampling option fills the masks again, by mouse or by keyboard; of the values a drag
+    # passes through, only the one it ends on waits its turn.
+    gr.on(
+        [option.input for option in sampling.values()],
+        handler,
+        inputs,
+        list(outputs.values()),
+        trigger_mode="always_last",
+        api_name="fill_mask_reshaped",  # not the handler's name, "predict", which the page reads as a legacy route
+        api_visibility="private",
+        **model_work(catalog),
+    )
     # Whatever changes the text (typing, a link, an example, a click) redraws its words; clicks add masks.
     text.change(wire(words_of, None, {"words": words}), text, words, api_visibility="private", show_progress="hidden")
     clicked = {"text": text, **outputs}
     words.select(
         wire(mask_clicked, context, clicked),
-        [words, top_k, candidates, checkpoint],
+        [words, top_k, candidates, checkpoint, *sampling.values()],
         list(clicked.values()),
         api_visibility="private",
         **model_work(catalog),

@@ -166,6 +166,13 @@ ZH: dict[str, str] = {
     "predicted sentiment": "预测的情感",
     "predicted emotion": "预测的情绪",
     "predicted topic": "预测的主题",
+    "Filled by sampling (each drawn word's probability)": "按采样填入（每个抽中词的概率）",
+    "Temperature": "温度",
+    "softmax(logits / T): below 1 sharper, above 1 flatter": "softmax(logits / T)：小于 1 更尖锐，大于 1 更平坦",
+    "Fill by sampling": "按采样填入",
+    "Samples": "采样次数",
+    "Top-k (0: every token)": "Top-k（0：所有词元）",
+    "Top-p": "Top-p（累积概率）",
     "Where the examples lie, before and after": "样本在向量空间中的位置：微调前后",
     "Before fine-tuning": "微调前",
     "After fine-tuning": "微调后",
@@ -727,6 +734,18 @@ MESSAGES += [
         "{token} 的查询把最大的权重给了：{top}。键经过了平移和缩放，但没有改变任何权重，所以查询会落在它关注的键附近。",
     ),
     _message("queries", "查询"),
+    _message(
+        "At temperature {t}: every probability is softmax(logits / {t2}).",
+        "温度为 {t}：每个概率都是 softmax(logits / {t2})。",
+    ),
+    _message(
+        "Choose a temperature from {low} to {high}, not {given}.", "请选择 {low} 到 {high} 之间的温度，而不是 {given}。"
+    ),
+    _message("Draw from 0 to {most} samples, not {given}.", "采样次数须在 0 到 {most} 之间，而不是 {given}。"),
+    _message(
+        "Sample with top_k 0 (all) or more, top_p above 0 and at most 1, and a seed from 0 to {most}.",
+        "采样时 top_k 须为 0（全部）或更大，top_p 须大于 0 且不超过 1，随机种子须在 0 到 {most} 之间。",
+    ),
     _message("Before fine-tuning: each example's &lt;s&gt; vector", "微调前：每个样本的 &lt;s&gt; 向量"),
     _message("After fine-tuning: the same examples", "微调后：同样的样本"),
     _message("keys", "键"),

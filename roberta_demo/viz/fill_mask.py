@@ -13,6 +13,7 @@ from roberta_demo.viz.charts import ACCENT, GRID, LIGHT_TO_DARK, MUTED, plain_fi
 
 __all__ = [
     "ASKED",
+    "DRAWN_LABELS",
     "candidate_rows",
     "clickable_words",
     "filled_sentence",
@@ -20,6 +21,7 @@ __all__ = [
     "fillers_chart",
     "lens_chart",
     "mask_label",
+    "sampled_sentences",
 ]
 
 ASKED = "#10b981"  # the words a person asked about, beside the model's own choices
@@ -139,6 +141,29 @@ def filled_sentence(result: FillMaskResult) -> dict[str, Any]:
         for number, (start, end) in enumerate(result.filled_spans, start=1)
     ]
     return {"text": result.filled, "entities": entities}
+
+
+DRAWN_LABELS = ["<1%", *(f"{percent}%" for percent in range(1, 101))]  # what `sampled_sentences` marks words with
+
+
+def _drawn_label(probability: float) -> str:
+    return f"{probability:.0%}" if probability >= 0.01 else "<1%"
+
+
+def sampled_sentences(result: FillMaskResult) -> dict[str, Any]:
+    """Each sampled fill on a line of its own, its drawn words marked with their probability, in
+    `gr.HighlightedText`'s form."""
+    text, entities, cursor = "", [], 0
+    for number, sample in enumerate(result.samples):
+        if number:
+            text += "\n"
+        cursor = len(text)
+        text += sample.text
+        entities += [
+            {"entity": _drawn_label(filler.score), "start": cursor + a, "end": cursor + b}
+            for (a, b), filler in zip(sample.spans, sample.fillers, strict=True)
+        ]
+    return {"text": text, "entities": entities}
 
 
 def filler_rows(result: FillMaskResult) -> list[list[Any]]:

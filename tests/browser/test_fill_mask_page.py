@@ -39,3 +39,18 @@ def test_clicking_a_word_masks_it_and_shows_predictions(app_page):
     assert filled.startswith("The") and filled.endswith("sat on the mat.") and "<mask>" not in filled
     assert app_page.locator(".js-plotly-plot:visible .bars path").count() == 5
     assert app_page.log.errors == []
+
+
+def test_a_higher_temperature_flattens_the_chart_and_samples_fill_the_mask(open_page):
+    page = open_page("?tab=fill-mask&text=" + quote("The cat sat on the <mask>."))
+    sampled = page.locator("#fill-mask-sampled .token.highlighted")
+    sampled.nth(2).wait_for()  # three draws by default, each one line with its word marked
+    assert sampled.count() == 3
+    assert page.locator("#fill-mask-sampled").inner_text().count("The cat sat on the") == 3
+    chart = page.locator(".js-plotly-plot:visible").first
+    first = chart.evaluate("gd => Math.max(...gd.data[0].x)")
+    page.locator("#fill-mask-temperature input[type=range]").press("End")  # by keyboard: the hottest, 3
+    page.locator("#fill-mask-info").get_by_text("At temperature 3").wait_for()
+    flatter = chart.evaluate("gd => Math.max(...gd.data[0].x)")
+    assert flatter < first  # the likeliest word's share falls as the distribution flattens
+    assert page.log.errors == []

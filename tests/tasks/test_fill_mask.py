@@ -180,3 +180,59 @@ def test_the_mask_limit_is_a_setting(planted):
     strict = replace(planted, limits=Limits(max_masks=1))
     with pytest.raises(InputError, match=r"2 masks; this server accepts at most 1"):
         fill_mask.predict(strict, "A <mask> and a <mask>.")
+
+
+@pytest.mark.parametrize("temperature", [0.5, 2.0])
+def test_a_temperature_reshapes_every_probability_as_softmax_of_logits_over_t(planted, temperature):
+    tokenizer = planted.backend.model(planted.checkpoint_for("fill_mask")).tokenizer
+    ids = {tokenizer.convert_tokens_to_ids(token): logit / temperature for token, logit in MLM_LOGITS.items()}
+    at_t = planted_probabilities(len(tokenizer), ids)
+    sampling = fill_mask.Sampling(temperature=temperature)
+    result = fill_mask.predict(planted, "I think <mask> knows.", candidates="she, he", sampling=sampling)
+    (mask,) = result.masks
+    for filler in mask.fillers[:3]:
+        assert filler.score == pytest.approx(at_t[tokenizer.convert_tokens_to_ids(filler.token)], rel=1e-5)
+    she, he = mask.candidates  # a word of two pieces too: each piece at the temperature
+    assert she.score == pytest.approx(at_t[-1] * at_t[tokenizer.convert_tokens_to_ids("he")], rel=1e-4)
+    assert he.score == pytest.approx(at_t[tokenizer.convert_tokens_to_ids("Ġhe")], rel=1e-5)
+    assert result.temperature == temperature and result.plain()["temperature"] == temperature
+
+
+def test_sampling_draws_among_the_kept_tokens_the_same_for_the_same_seed(planted):
+    text = "The weather today is <mask>, and <mask> said so."
+    two = fill_mask.Sampling(samples=10, top_k=2, seed=3)
+    drawn = fill_mask.predict(planted, text, sampling=two)
+    assert len(drawn.samples) == 10
+    assert all(filler.token in ("Ġgood", "Ġthe") for sample in drawn.samples for filler in sample.fillers)
+    for sample in drawn.samples:  # each draw fills every mask, where the greedy fill puts its words
+        assert [sample.text[a:b] for a, b in sample.spans] == [f.text.strip() for f in sample.fillers]
+    again = fill_mask.predict(planted, text, sampling=two)
+    assert [s.text for s in again.samples] == [s.text for s in drawn.samples]
+    other = fill_mask.predict(planted, text, sampling=replace(two, seed=4))
+    assert [s.text for s in other.samples] != [s.text for s in drawn.samples]
+    # The nucleus: "good" alone holds more than half of the planted mass, so top_p 0.5 keeps it alone.
+    nucleus = fill_mask.predict(planted, text, sampling=fill_mask.Sampling(samples=5, top_k=0, top_p=0.5))
+    assert {filler.token for sample in nucleus.samples for filler in sample.fillers} == {"Ġgood"}
+    assert drawn.filled == "The weather today is good, and good said so."  # the greedy fill is unchanged
+
+
+def test_the_kept_distribution_is_top_k_then_top_p_and_draws_follow_it():
+    probs = torch.tensor([[0.4, 0.3, 0.2, 0.1]])
+    torch.testing.assert_close(fill_mask._kept(probs, 3, 1.0), torch.tensor([[4 / 9, 3 / 9, 2 / 9, 0.0]]))
+    torch.testing.assert_close(fill_mask._kept(probs, 0, 0.6), torch.tensor([[4 / 7, 3 / 7, 0.0, 0.0]]))
+    torch.testing.assert_close(fill_mask._kept(probs, 0, 0.01), torch.tensor([[1.0, 0.0, 0.0, 0.0]]))
+
+
+@pytest.mark.parametrize(
+    ("sampling", "message"),
+    [
+        (fill_mask.Sampling(temperature=0), "temperature from 0.05"),
+        (fill_mask.Sampling(temperature=11), "temperature from 0.05"),
+        (fill_mask.Sampling(samples=11), "0 to 10 samples"),
+        (fill_mask.Sampling(top_p=0), "top_p above 0"),
+        (fill_mask.Sampling(top_k=-1), "top_k 0"),
+    ],
+)
+def test_bad_sampling_gets_a_clear_message(planted, sampling, message):
+    with pytest.raises(InputError, match=message):
+        fill_mask.predict(planted, "It was <mask>.", sampling=sampling)

@@ -123,6 +123,17 @@ def test_fill_mask_gives_the_planted_probabilities_and_sequences(planted_client,
     _ran_on(result, planted, "fill_mask")
 
 
+def test_fill_mask_at_a_temperature_draws_its_samples(planted_client, planted):
+    sampling = fill_mask_task.Sampling(temperature=2.0, samples=3, top_k=2, seed=5)
+    expected = fill_mask_task.predict(planted, "It was a <mask> day.", layers=False, sampling=sampling)
+    result = planted_client.predict(
+        "It was a <mask> day.", temperature=2.0, samples=3, sample_top_k=2, seed=5, api_name="/fill_mask"
+    )
+    assert result["temperature"] == 2.0 and [s["text"] for s in result["samples"]] == [s.text for s in expected.samples]
+    top = result["masks"][0]["predictions"][0]
+    assert top["score"] == pytest.approx(expected.masks[0].fillers[0].score, rel=1e-6)
+
+
 def test_fill_mask_without_a_mask_says_how(planted_client):
     with pytest.raises(AppError, match="Put <mask> where a word should be predicted"):
         planted_client.predict("No mask here.", api_name="/fill_mask")

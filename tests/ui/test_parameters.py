@@ -32,7 +32,17 @@ VALID: dict[str, dict[str, Any]] = {
     "sentiment": {"text": "Lovely.", "mode": "sentiment", "checkpoint": None},
     "sentiment_batch": {"texts": ["one", "two"], "mode": "sentiment"},
     "ner": {"text": "Angela Merkel in Berlin.", "threshold": 0.0, "checkpoint": None},
-    "fill_mask": {"text": "Paris is <mask>.", "top_k": 3, "candidates": None, "checkpoint": None},
+    "fill_mask": {
+        "text": "Paris is <mask>.",
+        "top_k": 3,
+        "candidates": None,
+        "checkpoint": None,
+        "temperature": 1.5,
+        "samples": 2,
+        "sample_top_k": 10,
+        "top_p": 0.9,
+        "seed": 1,
+    },
     "attention": {
         "text": "Paris is nice.",
         "text_pair": None,
@@ -221,7 +231,7 @@ def _page_calls(http: httpx.Client, app_url: str) -> list[tuple[str, int, str, l
 def test_a_wrong_value_for_a_tab_is_named_never_a_bug(http, app_url):
     before = sum(common.UNEXPECTED.values())
     calls = _page_calls(http, app_url)
-    assert len(calls) == 28
+    assert len(calls) == 33  # fill-mask's temperature and sampling among them
     for endpoint, index, parameter, defaults in calls:
         if parameter == "upload":
             continue  # a file: tests/ui/test_raw_http.py sends paths the server did not hand out

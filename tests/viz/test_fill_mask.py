@@ -71,3 +71,21 @@ def test_clickable_words_spell_the_text_and_mark_masks():
     assert "".join(piece for piece, _ in pieces) == text
     assert [piece for piece, label in pieces if label == "word"] == ["It's", "a", "isn't", "it"]
     assert [piece for piece, label in pieces if label == "mask"] == ["<mask>"]
+
+
+def test_each_sample_is_a_line_with_its_drawn_words_marked_by_their_probability():
+    from dataclasses import replace
+
+    from roberta_demo.results import SampledFill
+    from roberta_demo.viz.fill_mask import DRAWN_LABELS, sampled_sentences
+
+    spans = [(2, 5), (12, 15)]
+    samples = [
+        SampledFill("A cat and a dog.", spans, [Filler("Ġcat", " cat", 0.5), Filler("Ġdog", " dog", 0.004)]),
+        SampledFill("A <b> and a fox.", spans, [Filler("Ġ<b>", " <b>", 1.0), Filler("Ġfox", " fox", 0.1)]),
+    ]
+    shown = sampled_sentences(replace(_result(), samples=samples))
+    assert shown["text"] == "A cat and a dog.\nA <b> and a fox."
+    assert [shown["text"][e["start"] : e["end"]] for e in shown["entities"]] == ["cat", "dog", "<b>", "fox"]
+    assert [e["entity"] for e in shown["entities"]] == ["50%", "<1%", "100%", "10%"]
+    assert {e["entity"] for e in shown["entities"]} <= set(DRAWN_LABELS)  # each drawn in the page's one colour
