@@ -491,11 +491,14 @@ def _wire_neighbours(parts: dict[str, Any], context: TaskContext, work: dict[str
         api_visibility="private",
         **work,
     )
+    # `.input`, not `.release`: a slider's release is the mouse's only, and the arrow keys must work too; of the
+    # values a drag passes through, the last runs.
     gr.on(
-        [parts["neighbour_layer"].release, parts["k"].release, parts["reference"].input],
+        [parts["neighbour_layer"].input, parts["k"].input, parts["reference"].input],
         wire(neighbours_again, context, outputs),
         [parts["found"], *options],
         list(outputs.values()),
+        trigger_mode="always_last",
         api_visibility="private",
         **work,
     )
@@ -507,10 +510,11 @@ def _wire_queries(parts: dict[str, Any], context: TaskContext, work: dict[str, A
     outputs = {name: parts[name] for name in names}
     inputs = [parts[name] for name in ("word", "texts", "checkpoint", "queries_layer", "queries_head")]
     gr.on(
-        [parts["queries_layer"].release, parts["queries_head"].release],
+        [parts["queries_layer"].input, parts["queries_head"].input],
         wire(draw_queries, context, outputs),
         inputs,
         list(outputs.values()),
+        trigger_mode="always_last",
         api_visibility="private",
         **work,
     )

@@ -48,6 +48,12 @@ def test_a_deep_link_shows_a_words_neighbours_and_a_click_finds_another_words(op
     found = _findings(page, axe_script)
     page.locator("#vectors-picker .token").get_by_text(other, exact=True).first.click()
     info.get_by_text(other, exact=True).wait_for()  # the clicked word's own neighbours
+    page.locator("#vectors-nb-layer input[type=range]").press("Home")  # by keyboard, down to the embeddings
+    embeddings = "词嵌入层" if lang == "zh" else "the embeddings"
+    page.wait_for_function(
+        "(name) => document.querySelector('#vectors-nb-info').innerText.includes(name)", arg=embeddings
+    )
+    assert other in info.inner_text()  # the same word, at another layer
     _present(page)
     found += [f"present: {finding}" for finding in _findings(page, axe_script)]
     assert found == []
