@@ -141,11 +141,12 @@ def test_the_page_config_holds_no_live_objects(app_url, client):
 
 
 def test_fill_mask_with_only_the_text(client):
-    filled, chart, table, compared, lens, details, _ = client.predict(
+    filled, sampled, chart, table, compared, lens, details, _ = client.predict(
         "The capital of France is <mask>.", api_name="/fill_mask_page"
     )
     spans = [piece for piece in filled if piece["class_or_confidence"]]
     assert len(spans) == 1 and spans[0]["class_or_confidence"] == "mask 1"
+    assert "".join(piece["token"] for piece in sampled).count("The capital of France is") == 3  # three draws
     assert [row[1] for row in table["data"]] == [1, 2, 3, 4, 5]
     scores = [row[4] for row in table["data"]]
     assert scores == sorted(scores, reverse=True) and sum(scores) <= 1
@@ -154,7 +155,7 @@ def test_fill_mask_with_only_the_text(client):
 
 
 def test_fill_mask_compares_words_and_takes_top_k(client):
-    _, _, table, compared, *_ = client.predict("I saw <mask> there.", 3, "he, she, he", api_name="/fill_mask_page")
+    _, _, _, table, compared, *_ = client.predict("I saw <mask> there.", 3, "he, she, he", api_name="/fill_mask_page")
     assert len(table["data"]) == 3
     assert [row[1] for row in compared["data"]] == ["he", "she"]
     assert compared["data"][0][2] == "Ġhe" and compared["data"][1][2] == "Ġs he"

@@ -48,7 +48,12 @@ def _leaks(reply: str) -> bool:
             [],
             "/sentiment takes 3 values, in this order: text, mode, checkpoint; the request sent 0, without text",
         ),
-        ("fill_mask", [], "/fill_mask takes 4 values, in this order: text, top_k, candidates, checkpoint"),
+        (
+            "fill_mask",
+            [],
+            "/fill_mask takes 9 values, in this order: text, top_k, candidates, checkpoint, temperature, samples, "
+            "sample_top_k, top_p, seed",
+        ),
         ("explain", [5, "sentiment", None, "grad_x_input", 8, None, None], "text must be a string; it was 5."),
         ("sentiment_page", ["ok", 5], 'mode must be one of "Sentiment (negative / neutral / positive)", '),
         ("sentiment", ["ok", 5], 'mode must be one of "sentiment", "emotion"; it was 5.'),
