@@ -340,8 +340,8 @@ def show_view(
 
 def view_chosen(context: TaskContext, *values: Any, **options: Any) -> dict[str, Any]:
     """`show_view`, once there are texts to show (choosing a view before typing anything changes only the panel)."""
-    texts, upload = values[2], values[5]
-    return show_view(context, *values, **options) if (texts or "").strip() or upload else {}
+    given = inspect.signature(show_view).bind(context, *values, **options).arguments
+    return show_view(context, *values, **options) if (given["texts"] or "").strip() or given.get("upload") else {}
 
 
 def show_panel(view: str) -> dict[str, Any]:

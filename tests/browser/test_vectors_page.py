@@ -83,3 +83,16 @@ def test_a_deep_link_draws_queries_and_keys_and_another_query_redraws_in_the_pag
     found += [f"present: {finding}" for finding in _findings(page, axe_script)]
     assert found == []
     assert page.log.errors == [] and page.log.blocked == []
+
+
+def test_choosing_a_view_draws_it_for_the_texts_there_and_without_texts_only_shows_it(open_page):
+    page = open_page("?tab=vectors")
+    page.locator("#vectors-view").get_by_text("Nearest neighbours").click()
+    page.locator("#vectors-picker").wait_for()  # the panel, empty: no text yet, so no run and no message
+    settled(page)
+    assert page.locator(".toast-body").count() == 0 and page.locator("#vectors-nb-info").inner_text().strip() == ""
+    page.locator("#vectors-text textarea").fill("\n".join(SENTENCES["en"][1]))
+    page.locator("#vectors-view").get_by_text("Queries and keys").click()
+    page.locator("#vectors-qk-chart .js-plotly-plot .scatterlayer .trace").first.wait_for()
+    assert "gives most weight to" in page.locator("#vectors-qk-info").inner_text()
+    assert page.log.errors == []
