@@ -53,6 +53,7 @@ MAX_NEIGHBOURS = 50
 CACHE_VARIABLE = "ROBERTA_DEMO_VECTOR_CACHE"
 _FORMAT = "1"  # part of every cached index's key: a change of what is stored makes new files, never misreads old ones
 _built: dict[str, WordVectors] = {}
+_fingerprints: dict[str, str] = {}  # by checkpoint: a loaded model's weights do not change while the server runs
 _building: dict[str, threading.Lock] = {}
 _guard = threading.Lock()
 
@@ -172,7 +173,9 @@ def reference_index(context: TaskContext, checkpoint: str, language: str) -> Wor
     request for the same index waits for the first rather than computing it again)."""
     texts = reference_texts(language)
     limit = context.limits.max_attention_tokens
-    key = _index_key(checkpoint, context.apply(checkpoint, _fingerprint), texts, limit)
+    if checkpoint not in _fingerprints:  # once per checkpoint, not a call to the engine (on Ray, remote) per search
+        _fingerprints[checkpoint] = context.apply(checkpoint, _fingerprint)
+    key = _index_key(checkpoint, _fingerprints[checkpoint], texts, limit)
     with _guard:
         if key in _built:
             return _built[key]
