@@ -71,6 +71,9 @@ class Limits:
     max_train_labels: int = option(20, "ROBERTA_DEMO_MAX_TRAIN_LABELS", "labels a fine-tuned classifier may have")
     max_train_steps: int = option(500, "ROBERTA_DEMO_MAX_TRAIN_STEPS", "optimizer steps per fine-tuning run")
     max_train_tokens: int = option(128, "ROBERTA_DEMO_MAX_TRAIN_TOKENS", "tokens per text when fine-tuning")
+    max_pretrain_words: int = option(
+        5_000, "ROBERTA_DEMO_MAX_PRETRAIN_WORDS", "words of text per continued pre-training run"
+    )
     max_train_seconds: int = option(
         180,
         "ROBERTA_DEMO_MAX_TRAIN_SECONDS",

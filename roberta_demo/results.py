@@ -31,12 +31,18 @@ __all__ = [
     "FineTuned",
     "FormulaCapture",
     "FormulaStep",
+    "HeldOutFill",
     "LayerLens",
     "MaskPrediction",
+    "MaskedToken",
+    "Masking",
+    "MaskingDraw",
     "ModelFacts",
     "Neighbour",
     "Neighbours",
     "NerResult",
+    "PretrainUpdate",
+    "Pretrained",
     "QueryKeyMap",
     "RunInfo",
     "SampledFill",
@@ -729,6 +735,157 @@ class FineTuned:
             "predictions": predictions,
             "stopped": self.update.stopped,
         }
+
+
+MaskKind = Literal["mask", "random", "kept"]
+
+
+@dataclass(frozen=True)
+class MaskedToken:
+    """A token pre-training chose to predict, in one draw.
+
+    position: its place in the sequence (special tokens counted); text: the text it covers; given: what the model was
+    given in its place (the mask token, a random token, or itself: `kind`); loss: −log P(the original token) there;
+    guess: the model's first choice there, and `probability`: what it gives the original token.
+    """
+
+    position: int
+    text: str
+    given: str
+    kind: MaskKind
+    loss: float
+    guess: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class MaskingDraw:
+    """One epoch's masking of the text: the ids the model was given, the chosen tokens, and the masked-LM loss the
+    model gets on them (the mean of their losses; None when the draw chose no token)."""
+
+    epoch: int
+    ids: list[int]
+    chosen: list[MaskedToken]
+    loss: float | None
+
+    def kinds(self) -> Counter[str]:
+        return Counter(token.kind for token in self.chosen)
+
+
+@dataclass(frozen=True)
+class Masking:
+    """A text masked as pre-training masks it, epoch after epoch.
+
+    pieces: the text each position covers, with the space before it ("" for special tokens); special: which
+    positions are special (never chosen); dynamic: a new draw every epoch (RoBERTa) or the first draw reused (BERT's
+    static masking); whole_words: whole words chosen at once (Chinese RoBERTa-wwm), else single tokens.
+    """
+
+    pieces: list[str]
+    special: list[bool]
+    dynamic: bool
+    whole_words: bool
+    probability: float
+    draws: list[MaskingDraw]
+    run: RunInfo
+
+    def plain(self) -> dict[str, Any]:
+        """The tokens, and each epoch's chosen tokens with what the model was given and its loss there."""
+        draws = [
+            {
+                "epoch": draw.epoch,
+                "loss": draw.loss,
+                "chosen": [
+                    {"position": t.position, "token": t.text, "given": t.given, "kind": t.kind, "loss": t.loss}
+                    for t in draw.chosen
+                ],
+            }
+            for draw in self.draws
+        ]
+        kinds = {"dynamic": self.dynamic, "whole_words": self.whole_words, "probability": self.probability}
+        return {"tokens": self.pieces, **kinds, "draws": draws, **self.run.plain()}
+
+
+@dataclass(frozen=True)
+class PretrainUpdate:
+    """Where a continued pre-training run is: after `step` of `steps`.
+
+    losses: the masked-LM loss of every step's batch (a new masking each time); checks: (step, loss on the
+    training part, loss on the held-out part) at the start, at intervals and at the end, each on one fixed masking so
+    that they compare. finished, stopped: as in `TrainingUpdate`.
+    """
+
+    step: int
+    steps: int
+    losses: list[float]
+    checks: list[tuple[int, float, float]]
+    seconds: float
+    finished: bool = False
+    stopped: str | None = None
+
+    def plain(self) -> dict[str, Any]:
+        """The progress a stream reports after each step."""
+        return {"step": self.step, "steps": self.steps, "losses": self.losses}
+
+
+@dataclass(frozen=True)
+class HeldOutFill:
+    """A word of the held-out part, masked: the text around it, and the model's first choice there and the
+    probability of the word itself, before and after continued pre-training."""
+
+    context: str
+    word: str
+    before: str
+    before_probability: float
+    after: str
+    after_probability: float
+
+
+@dataclass(frozen=True)
+class Pretrained:
+    """A finished continued pre-training run: the model held under `key`, the run's last update, the held-out
+    fills before and after, how the text was cut (training and held-out sequences, tokens each), notes."""
+
+    key: str
+    checkpoint: str
+    update: PretrainUpdate
+    fills: list[HeldOutFill]
+    sequences: tuple[int, int]
+    sequence_tokens: int
+    notes: list[str]
+
+    def plain(self) -> dict[str, Any]:
+        """The run's report (the model itself stays on the server)."""
+        first, last = self.update.checks[0], self.update.checks[-1]
+
+        def measured(check: tuple[int, float, float]) -> dict[str, float]:
+            return {"train_loss": check[1], "held_out_loss": check[2], "held_out_perplexity": perplexity(check[2])}
+
+        fills = [
+            {
+                "context": f.context,
+                "word": f.word,
+                "before": f.before,
+                "before_probability": f.before_probability,
+                "after": f.after,
+                "after_probability": f.after_probability,
+            }
+            for f in self.fills
+        ]
+        return {
+            "losses": self.update.losses,
+            "before": measured(first),
+            "after": measured(last),
+            "fills": fills,
+            "sequences": {"train": self.sequences[0], "held_out": self.sequences[1], "tokens": self.sequence_tokens},
+            "stopped": self.update.stopped,
+        }
+
+
+def perplexity(loss: float) -> float:
+    """exp(loss), the masked-LM loss as "how many tokens the model is choosing between"; capped for an untrained
+    model's huge losses, which would overflow."""
+    return float(np.exp(min(loss, 50.0)))
 
 
 # A cell a spreadsheet reads as a formula begins with one of these (OWASP's list for CSV injection).

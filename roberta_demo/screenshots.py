@@ -19,6 +19,7 @@ from urllib.parse import quote
 from roberta_demo import ASSETS_DIR
 from roberta_demo.browser import CHROMIUM, CHROMIUM_ARGS
 from roberta_demo.perf.server import start_app
+from roberta_demo.tasks import masking
 from roberta_demo.ui import vectors
 
 __all__ = ["SHOTS", "ZH_SHOTS", "take_screenshots"]
@@ -115,6 +116,20 @@ SHOTS = [
         "#vectors-qk-chart .scatterlayer .trace",
         query=f"?tab=vectors&view=queries&word=bank&text={quote(chr(10).join(vectors.BANK[:2]))}",
         scroll_to="#vectors-view",
+    ),
+    Shot(
+        "screenshot-masking.png",
+        "#mask-grid .heatmaplayer",
+        query=f"?tab=pre-train&text={quote(masking.EXAMPLE)}",
+        scroll_to="#mask-given",
+    ),
+    Shot(
+        "screenshot-pretrain.png",
+        "#mask-grid .heatmaplayer",
+        query=f"?tab=pre-train&text={quote(masking.EXAMPLE)}",
+        then_click="#pretrain-train",
+        then_ready='#pretrain-status:has-text("Your text became")',
+        scroll_to="#pretrain-steps",
     ),
     Shot(
         "screenshot-formula.png",

@@ -50,7 +50,18 @@ from roberta_demo.perf.loadtest import resident_mb, warm_up
 from roberta_demo.perf.server import ServedApp, client_for, serve, start_app
 from roberta_demo.profiles import load_profile
 from roberta_demo.results import FineTuned, Packing
-from roberta_demo.tasks import attention, explain, fill_mask, finetune, neighbours, projection, sentiment, vectors
+from roberta_demo.tasks import (
+    attention,
+    explain,
+    fill_mask,
+    finetune,
+    masking,
+    neighbours,
+    pretrain,
+    projection,
+    sentiment,
+    vectors,
+)
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import encode
 from roberta_demo.viz.attention import attention_figures
@@ -487,6 +498,50 @@ def bench_fine_tune(context: TaskContext, repeats: int) -> dict[str, float]:
     if isinstance(finished, FineTuned):
         context.release(finished.key)  # the run's model is held like a visitor's; this one is not needed
     return timing
+
+
+def bench_pretrain(context: TaskContext, repeats: int) -> dict[str, float]:
+    """Seconds per continued pre-training step at batch 8 × 128 tokens (forward, backward, optimizer), all weights
+    and the top layers only; and a fine-tuning step on the same 8 × 128 tokens, for the ratio."""
+    checkpoint = context.checkpoint_for("fill_mask")
+    timing: dict[str, float] = {}
+    for mode, top_layers_only in (("full", False), ("top", True)):
+        recipe = finetune.Recipe(steps=repeats + 2, batch_size=8, max_tokens=128, top_layers_only=top_layers_only)
+        model = context.apply(checkpoint, pretrain.mlm_copy)
+        corpus = pretrain.read_corpus(model.tokenizer, pretrain.EXAMPLE * 20, 128)
+        examples = [
+            {"input_ids": ids, "special_tokens_mask": [1] + [0] * (len(ids) - 2) + [1]} for ids in corpus.train_ids[:8]
+        ]
+        batch = masking.collator(model.tokenizer, 0)(examples)
+        timing["tokens"] = int(batch["input_ids"].shape[1])
+        optimizer, scheduler = finetune.optimizer_for(model, recipe)
+        for _ in range(2):  # warm-up: the first steps allocate AdamW's state
+            pretrain.pretraining_step(model, optimizer, scheduler, batch)
+        laps: dict[str, float] = {}
+        for _ in range(repeats):
+            pretrain.pretraining_step(model, optimizer, scheduler, batch, laps)
+        timing |= {f"{mode}_{phase}": seconds / repeats for phase, seconds in laps.items()}
+        timing[f"{mode}_step"] = sum(laps.values()) / repeats
+        if mode == "full":
+            timing["fine_tune_step"] = _fine_tune_step(context, model.tokenizer.decode(batch["input_ids"][0]), repeats)
+        del model, optimizer, scheduler
+    return timing
+
+
+def _fine_tune_step(context: TaskContext, text: str, repeats: int) -> float:
+    """Seconds per fine-tuning step, all weights, on 8 copies of a 128-token text."""
+    model = context.apply(
+        context.checkpoint_for("fine_tune"), functools.partial(finetune.classifier_copy, labels=["a", "b"])
+    )
+    recipe = finetune.Recipe(steps=repeats + 2, max_tokens=128, top_layers_only=False)
+    optimizer, scheduler = finetune.optimizer_for(model, recipe)
+    texts, labels = [text] * 8, [0, 1] * 4
+    for _ in range(2):
+        finetune.training_step(model, optimizer, scheduler, texts, labels, 128)
+    laps: dict[str, float] = {}
+    for _ in range(repeats):
+        finetune.training_step(model, optimizer, scheduler, texts, labels, 128, laps)
+    return sum(laps.values()) / repeats
 
 
 Row = tuple[str, str, str]
@@ -955,6 +1010,30 @@ def part_fairness(run: Run) -> list[Row]:
     return rows
 
 
+def part_pretrain(run: Run) -> list[Row]:
+    timing = bench_pretrain(run.context, max(3, run.repeats // 4))
+    layers = run.backend.model(run.backend.checkpoint_for("fill_mask")).model.config.num_hidden_layers
+    rows = []
+    for mode, name in (("full", "all weights"), ("top", f"top {finetune.TOP_LAYERS} layers only")):
+        split = ", ".join(f"{phase} {timing[f'{mode}_{phase}'] * 1e3:.0f} ms" for phase in PHASES)
+        rows.append(
+            (
+                f"continued pre-training step, {layers} layers, 8 × {timing['tokens']:.0f} tokens, {name}",
+                f"{timing[f'{mode}_step']:.2f} s",
+                split,
+            )
+        )
+    ratio = timing["full_step"] / timing["fine_tune_step"]
+    rows.append(
+        (
+            f"fine-tune step, same 8 × {timing['tokens']:.0f} tokens, all weights",
+            f"{timing['fine_tune_step']:.2f} s",
+            f"a pre-training step takes {ratio:.2f} × a fine-tuning step",
+        )
+    )
+    return rows
+
+
 PARTS: dict[str, Callable[[Run], list[Row]]] = {
     "overhead": part_overhead,
     "http": part_http,
@@ -966,6 +1045,7 @@ PARTS: dict[str, Callable[[Run], list[Row]]] = {
     "vectors": part_vectors,
     "explain": part_explain,
     "fine_tune": part_fine_tune,
+    "pretrain": part_pretrain,
     "ray": part_ray,
     "fairness": part_fairness,
 }

@@ -17,13 +17,22 @@ from typing import Any, Literal, TypeVar
 import gradio as gr
 
 from roberta_demo.errors import InputError
-from roberta_demo.results import ATTENTION_ENCODINGS, EMBED_ENCODINGS, EMBED_JSON_TEXTS, AttentionView, FineTuned
+from roberta_demo.results import (
+    ATTENTION_ENCODINGS,
+    EMBED_ENCODINGS,
+    EMBED_JSON_TEXTS,
+    AttentionView,
+    FineTuned,
+    Pretrained,
+)
 from roberta_demo.tasks import attention as attention_task
 from roberta_demo.tasks import classification, finetune, vectors
 from roberta_demo.tasks import explain as explain_task
 from roberta_demo.tasks import fill_mask as fill_mask_task
+from roberta_demo.tasks import masking as masking_task
 from roberta_demo.tasks import neighbours as neighbours_task
 from roberta_demo.tasks import ner as ner_task
+from roberta_demo.tasks import pretrain as pretrain_task
 from roberta_demo.tasks import sentiment as sentiment_task
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import params
@@ -51,7 +60,9 @@ ENDPOINTS = [
     "embed",
     "neighbours",
     "explain",
+    "masking",
     "fine_tune",
+    "pretrain",
 ]
 # ZeroGPU bills a handler for the seconds it declares: short for one forward pass, longer for gradients.
 GPU_SECONDS = {"explain": EXPLAIN_GPU_SECONDS}
@@ -98,16 +109,33 @@ def data_endpoints(context: TaskContext, work: Mapping[str, Any]) -> None:
     """Register the data endpoints on the Blocks being built, each named after its function, those that run a model
     with the listener arguments of model work (`work`, from `ui.common.model_work`); on a ZeroGPU Space, each runs
     with a GPU for the time its work needs."""
-    makers = (_classify, _sentiment, _sentiment_batch, _ner, _fill_mask, _attention, _embed, _neighbours, _explain)
+    makers = (
+        _classify,
+        _sentiment,
+        _sentiment_batch,
+        _ner,
+        _fill_mask,
+        _attention,
+        _embed,
+        _neighbours,
+        _explain,
+        _masking,
+    )
     for make in makers:
         fn = make(context)
         handler = runs_model(friendly_errors(on_gpu(fn, duration=GPU_SECONDS.get(fn.__name__, 20))))
         gr.api(handler, api_name=fn.__name__, **work)
     trainer = friendly_errors(on_gpu(_fine_tune(context), duration=_fine_tune_seconds))
     gr.api(trainer, api_name="fine_tune", concurrency_limit=1, concurrency_id=FINE_TUNE_WORK)
+    pretrainer = friendly_errors(on_gpu(_pretrain(context), duration=_pretrain_seconds))
+    gr.api(pretrainer, api_name="pretrain", concurrency_limit=1, concurrency_id=FINE_TUNE_WORK)
 
 
 def _fine_tune_seconds(_examples: Any, _held_out: Any = None, _checkpoint: Any = None, steps: Any = 30, *_: Any) -> int:
+    return fine_tune_seconds(steps)
+
+
+def _pretrain_seconds(_text: Any, _checkpoint: Any = None, steps: Any = 20, *_: Any) -> int:
     return fine_tune_seconds(steps)
 
 
@@ -645,3 +673,116 @@ def _fine_tune(context: TaskContext) -> Callable[..., Iterator[dict[str, Any]]]:
             yield update.plain()
 
     return fine_tune
+
+
+def _masking(context: TaskContext) -> Callable[..., dict[str, Any]]:
+    @declared(
+        [
+            _text("a paragraph to mask as pre-training masks it."),
+            Param(
+                "epochs",
+                int,
+                f"how many epochs to mask it for, 1 to {masking_task.MAX_EPOCHS}.",
+                params.whole(1, masking_task.MAX_EPOCHS),
+                4,
+            ),
+            Param(
+                "dynamic",
+                bool,
+                "a new masking every epoch, as RoBERTa (true), or the first epoch's every time, as BERT (false).",
+                params.switch(),
+                True,
+            ),
+            Param("seed", int, "the draws' random seed.", params.whole(0, masking_task.MAX_SEED), 0),
+            _checkpoint("fill-mask"),
+        ],
+        "Mask a text as RoBERTa's pre-training does (15 % of tokens chosen; of those 80 % <mask>, 10 % a random "
+        "token, 10 % unchanged; whole words for Chinese RoBERTa-wwm), epoch by epoch, with the masked-LM loss the "
+        "model gets on each chosen token.",
+        '{"tokens": [the text each position covers, "" for special tokens], "dynamic", "whole_words", '
+        '"probability", "draws": [{"epoch", "loss", "chosen": [{"position", "token", "given", "kind", "loss"}]}], '
+        f"{RUN}}}: kind is mask, random or kept; loss is the model's masked-LM loss on the draw (the mean over its "
+        "chosen tokens; null when it chose none).",
+    )
+    def masking(text: str, epochs: int, dynamic: bool, seed: int, checkpoint: str | None) -> dict[str, Any]:
+        return masking_task.mask(context, text, epochs, dynamic, seed, checkpoint or None).plain()
+
+    return masking
+
+
+def _pretrain(context: TaskContext) -> Callable[..., Iterator[dict[str, Any]]]:
+    limits = context.limits
+    low_batch, high_batch = finetune.BATCH_SIZES
+
+    @declared(
+        [
+            _text(f"the text to continue pre-training on, up to {limits.max_pretrain_words:,} words."),
+            _checkpoint("fill-mask (the base model)"),
+            Param(
+                "steps",
+                int,
+                f"optimizer steps, 1 to {limits.max_train_steps}.",
+                params.whole(1, limits.max_train_steps),
+                20,
+            ),
+            Param(
+                "learning_rate",
+                float,
+                f"AdamW's learning rate, above 0 and at most {finetune.MAX_LEARNING_RATE:g}.",
+                params.number(0, finetune.MAX_LEARNING_RATE, above_low=True),
+                5e-5,
+            ),
+            Param(
+                "batch_size",
+                int,
+                f"sequences per step, {low_batch} to {high_batch}.",
+                params.whole(low_batch, high_batch),
+                8,
+            ),
+            Param(
+                "max_tokens",
+                int,
+                f"tokens per sequence, {finetune.MIN_TOKENS} to {limits.max_train_tokens}.",
+                params.whole(finetune.MIN_TOKENS, limits.max_train_tokens),
+                64,
+            ),
+            Param(
+                "seed",
+                int,
+                f"for the masking and the shuffling, 0 to {finetune.MAX_SEED:,}.",
+                params.whole(0, finetune.MAX_SEED),
+                0,
+            ),
+            Param(
+                "top_layers_only",
+                bool,
+                "train only the top two layers and the head (several times faster on a CPU).",
+                params.switch(),
+                True,
+            ),
+        ],
+        "Continue pre-training RoBERTa on a text (masked-LM steps with dynamic masking: domain adaptation) and report "
+        'how its loss fell there and on a held-out part.\n\nStreams {"step", "steps", "losses"} after every step, '
+        "then the report as the final output. A client that goes away ends the run after the step under way.",
+        '{"losses": [one per step], "before": {"train_loss", "held_out_loss", "held_out_perplexity"}, "after": '
+        '{…}, "fills": [{"context", "word", "before", "before_probability", "after", "after_probability"}], '
+        '"sequences": {"train", "held_out", "tokens"}, "stopped"}. The model itself is not kept for API calls.',
+        returned=Iterator[dict[str, Any]],
+    )
+    def pretrain(
+        text: str,
+        checkpoint: str | None,
+        steps: int,
+        learning_rate: float,
+        batch_size: int,
+        max_tokens: int,
+        seed: int,
+        top_layers_only: bool,
+    ) -> Iterator[dict[str, Any]]:
+        recipe = finetune.Recipe(steps, learning_rate, batch_size, max_tokens, seed, top_layers_only)
+        for update in pretrain_task.pretrain(context, text, recipe, checkpoint or None):
+            if isinstance(update, Pretrained):
+                context.release(update.key)
+            yield update.plain()
+
+    return pretrain

@@ -15,7 +15,17 @@ from gradio.components import Component
 from roberta_demo import ASSETS_DIR, __version__
 from roberta_demo.catalog import Catalog
 from roberta_demo.tasks.common import TaskContext
-from roberta_demo.ui import attention, classification, explainer, fill_mask, finetune, ner, sentiment, vectors
+from roberta_demo.ui import (
+    attention,
+    classification,
+    explainer,
+    fill_mask,
+    finetune,
+    ner,
+    pretrain,
+    sentiment,
+    vectors,
+)
 from roberta_demo.ui.api import ENDPOINTS, data_endpoints
 from roberta_demo.ui.common import Handler, TabParts, highlight_css, model_work, runs_model, unchanged
 from roberta_demo.ui.files import forget_session
@@ -52,6 +62,7 @@ TABS: Mapping[str, tuple[str, ModuleType]] = {
     "ner": ("NER", ner),
     "attention": ("Attention", attention),
     "vectors": ("Vectors", vectors),
+    "pre-train": ("Pre-train", pretrain),
     "fine-tune": ("Fine-tune", finetune),
 }
 # The page in the other language: `?lang=` (assets/app.js applies it), the room's other settings kept.
@@ -65,6 +76,7 @@ PAGE_RUNS = [
     "attention_page",
     "fill_mask_page",
     "vectors_page",
+    "masking_page",
 ]
 CALLABLE = [*ENDPOINTS, *PAGE_RUNS]
 SWITCH_LANGUAGE_JS = """() => {
@@ -84,7 +96,7 @@ UNTRAINED = (
 def page_css() -> str:
     """Styles made from the app's palettes (assets/theme.css holds the rest): highlights drawn in their own colours."""
     palettes = [*entity_colours([t for types in ENTITY_TYPES.values() for t in types]).values()]
-    return highlight_css([*palettes, fill_mask.MASK_COLOUR, fill_mask.WORD_COLOUR])
+    return highlight_css([*palettes, fill_mask.MASK_COLOUR, fill_mask.WORD_COLOUR, *pretrain.KIND_HIGHLIGHTS.values()])
 
 
 def page_script() -> str:
@@ -242,7 +254,9 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
         parts: dict[str, TabParts] = {}
         work = model_work(catalog)
         tab_of: dict[str, gr.Tab] = {}
-        with gr.Tabs() as tabs:
+        # Every tab in sight, on a second line where they do not fit (presentation mode, a narrow window): a tab in
+        # Gradio's "⋯" menu is out of the room's sight.
+        with gr.Tabs(overflow_behavior="wrap") as tabs:
             for key, (title, tab) in TABS.items():
                 with gr.Tab(_(title), id=key) as tab_of[key]:
                     parts[key] = tab.build(catalog, context)

@@ -81,6 +81,7 @@ ZH: dict[str, str] = {
     "Attention": "注意力",
     "Vectors": "向量",
     "Fine-tune": "微调",
+    "Pre-train": "预训练",
     # Shared
     "Text": "文本",
     "Model": "模型",
@@ -307,6 +308,47 @@ ZH: dict[str, str] = {
     "Fine-tuned answer": "微调模型的回答",
     "Download the fine-tuned model (zip)": "下载微调后的模型（zip）",
     "save_pretrained folder, zipped": "save_pretrained 文件夹（已压缩）",
+    # Pre-training
+    "RoBERTa learned the language before it learned any task: **pre-training** hides about 15 % of the tokens of "
+    "every sequence and trains the model to restore them. Of the chosen tokens, 80 % become `<mask>`, 10 % a random "
+    "token and 10 % stay as they are. BERT masked each sequence once and reused that copy every epoch; RoBERTa masks "
+    "it anew every time (*dynamic masking*). Below, mask your own text as each would, and see the loss the model "
+    "gets on every chosen token; then continue pre-training on a text of your field and watch it adapt.": (
+        "RoBERTa 先学会语言，再学具体任务：**预训练**把每个序列中约 15% 的词元遮住，训练模型把它们还原。"
+        "被选中的词元里，80% 换成 `<mask>`，10% 换成随机词元，10% 保持不变。"
+        "BERT 对每个序列只遮一次，之后每轮都重复使用；RoBERTa 每次都重新遮（*动态遮罩*）。"
+        "下面用你自己的文本试试两种遮法，看看模型在每个被选中的词元上的损失；"
+        "然后在你所在领域的文本上继续预训练，看它如何适应。"
+    ),
+    "### Masking, as pre-training does it": "### 像预训练那样遮罩",
+    "Your paragraph": "你的段落",
+    "Masking": "遮罩方式",
+    "Dynamic (RoBERTa): a new masking every epoch": "动态（RoBERTa）：每轮重新遮罩",
+    "Static (BERT): one masking, reused": "静态（BERT）：遮一次，重复使用",
+    "Epochs": "轮数",
+    "Mask": "遮罩",
+    "Another epoch": "再来一轮",
+    "What the model is given in the last epoch": "最后一轮模型看到的输入",
+    "Every chosen token": "每个被选中的词元",
+    "### Continued pre-training on your text": "### 在你的文本上继续预训练",
+    "**Continued pre-training** (domain adaptation): a copy of the base model keeps pre-training on your text, a "
+    "paragraph to a few thousand words. The last fifth is held out: if the loss falls there too, the model learned "
+    "the field's language, not just your sentences. The shared base model is not touched.": (
+        "**继续预训练**（领域适应）：基础模型的一个副本在你的文本上继续预训练，文本可以是一段话到几千字。"
+        "最后五分之一留出不训练：如果那里的损失也下降，说明模型学到的是这个领域的语言，而不只是你的句子。"
+        "其他人共用的基础模型不受影响。"
+    ),
+    "Your text": "你的文本",
+    "Tokens per sequence": "每个序列的词元数",
+    "Held-out words masked, before and after": "留出部分中被遮住的词：训练前后",
+    "epoch": "轮次",
+    "given": "模型看到的",
+    "kind": "种类",
+    "first choice": "首选",
+    "loss": "损失",
+    "context": "上下文",
+    "p before": "训练前概率",
+    "p after": "训练后概率",
 }
 
 _EN: dict[str, str] = {}
@@ -604,6 +646,50 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
         "自动留出了 {count} 个样本，用来衡量泛化能力。",
     ),
     _message("Starting…", "开始……"),
+    _message(
+        "Chosen: **{share}** of {words} tokens, whole words at a time, over {epochs} epoch(s) (15 % expected) · "
+        "`<mask>` **{m}** · random **{r}** · unchanged **{k}** (80 / 10 / 10 expected) · masked-LM loss per epoch: "
+        "{losses}",
+        "选中：{epochs} 轮中 {words} 个词元的 **{share}**（按整词选，预期 15%） · `<mask>` **{m}** · 随机 **{r}** · "
+        "不变 **{k}**（预期 80 / 10 / 10） · 每轮的遮罩语言模型损失：{losses}",
+    ),
+    _message(
+        "Chosen: **{share}** of {words} tokens, over {epochs} epoch(s) (15 % expected) · `<mask>` **{m}** · random "
+        "**{r}** · unchanged **{k}** (80 / 10 / 10 expected) · masked-LM loss per epoch: {losses}",
+        "选中：{epochs} 轮中 {words} 个词元的 **{share}**（预期 15%） · `<mask>` **{m}** · 随机 **{r}** · "
+        "不变 **{k}**（预期 80 / 10 / 10） · 每轮的遮罩语言模型损失：{losses}",
+    ),
+    _message(
+        "Step **{step} / {steps}** · loss **{loss}** · {seconds} s · {rate} steps/s · held-out perplexity **{first}** "
+        "at the start, **{now}** at step {at}",
+        "第 **{step} / {steps}** 步 · 损失 **{loss}** · {seconds} 秒 · 每秒 {rate} 步 · 留出部分的困惑度："
+        "开始时 **{first}**，第 {at} 步 **{now}**",
+    ),
+    _message(
+        "Your text became {train} training and {held} held-out sequence(s) of up to {tokens} tokens.",
+        "你的文本被切成 {train} 个训练序列和 {held} 个留出序列，每个最多 {tokens} 个词元。",
+    ),
+    _message(
+        "The text has {count} token(s): too few to mask (about one in seven is chosen). Write a sentence or two.",
+        "这段文本只有 {count} 个词元，太少了，没什么可遮（大约七个里选一个）。请写一两句话。",
+    ),
+    _message(
+        "The text has {count} token(s); continued pre-training needs at least {least}, to train on part of it and "
+        "hold out the rest. Paste a paragraph or more.",
+        "这段文本只有 {count} 个词元；继续预训练至少需要 {least} 个，才能用一部分训练、留出其余部分。"
+        "请粘贴一段或更多文字。",
+    ),
+    _message("Draw 1 to {most} epochs, not {given}.", "请遮 1 到 {most} 轮，而不是 {given}。"),
+    _message("Dynamic masking: a new draw every epoch", "动态遮罩：每轮重新抽取"),
+    _message("Static masking: one draw, every epoch", "静态遮罩：抽取一次，每轮相同"),
+    _message("The masked-LM loss, step by step", "遮罩语言模型损失，逐步变化"),
+    _message("masked-LM loss", "遮罩语言模型损失"),
+    _message("loss of each step's batch", "每步批次的损失"),
+    _message("loss on your text (fixed masking)", "你的文本上的损失（固定遮罩）"),
+    _message("loss on the held-out part", "留出部分的损失"),
+    _message("epoch {number}", "第 {number} 轮"),
+    _message("random token", "随机词元"),
+    _message("unchanged", "保持不变"),
     _message("held out", "留出"),
     _message("training", "训练"),
     _message("✔ now right", "✔ 现在对了"),

@@ -33,6 +33,7 @@ TABS = [
     Tab("NER", "Find entities", "#ner-spans .token.highlighted", "#ner-spans .text"),
     Tab("Attention", "Show attention", "#vis svg text", None, in_frame=True),
     Tab("Vectors", "Show the vectors", "#vectors-map .scatterlayer .point", None),
+    Tab("Pre-train", "Mask", "#mask-grid .heatmaplayer", "#mask-given .text"),
     Tab("Fine-tune", "Train", "#tune-verdicts .body-cell", "#tune-verdicts .body-cell span"),
 ]
 MODES = {"light": "", "dark": "&__theme=dark"}  # presentation mode: the header's button, on the light page
@@ -47,7 +48,9 @@ def _run_first_example(page: Any, tab: Tab, lang: str) -> None:
     if tab.run is None:
         return
     example = page.locator("button.gallery-item:visible, tr.tr-body:visible").first
-    if tab.name != "Fine-tune":  # its preset is in its table already
+    if tab.name == "Pre-train":  # its paragraph is in its box already
+        pass
+    elif tab.name != "Fine-tune":  # its preset is in its table already
         example.click()
         page.wait_for_function("[...document.querySelectorAll('textarea')].filter((box) => box.offsetParent)[0].value")
     else:  # three steps, not thirty: the page after training is the same; the steps' time would be spent for nothing

@@ -21,9 +21,9 @@ def test_every_model_event_shares_one_group_sized_for_the_device(backend, contex
             assert (block_fn.concurrency_id, block_fn.concurrency_limit) == (MODEL_WORK, 8), block_fn.name
     model_work = groups[MODEL_WORK]
     page = {"classify_page", "sentiment_page", "sentiment_batch_page", "ner_page", "fill_mask_page", "attention_page"}
-    page |= {"vectors_page"}
-    data = set(ENDPOINTS) - {"fine_tune"}
+    page |= {"vectors_page", "masking_page"}
+    data = set(ENDPOINTS) - {"fine_tune", "pretrain"}
     assert page | data | {"explain_one", "explain_entity", "page_figures", "try_view"} <= model_work
-    assert groups[FINE_TUNE_WORK] == {"train_view", "fine_tune"}
+    assert groups[FINE_TUNE_WORK] == {"train_view", "fine_tune", "pretrain_view", "pretrain"}
     drawing = {"redraw", "shown", "words_of", "redraw_lens"}  # redraws from a result in hand run no model
     assert not drawing & model_work

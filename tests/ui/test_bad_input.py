@@ -28,6 +28,8 @@ ODD_TEXTS = {
 def _call(client, endpoint: str, text: str):
     if endpoint.startswith("/fill_mask") and text.strip("\x00").strip():
         text = "<mask> " + text  # fill-mask needs somewhere to predict, within the tokens it reads
+    if endpoint in ("/masking", "/pretrain") and text.strip("\x00").strip():
+        text = " ".join([text] * 8)  # pre-training needs a few tokens to mask, and some to hold out
     return client.predict(text, api_name=endpoint)
 
 
@@ -78,6 +80,11 @@ def test_odd_text_gets_a_result_as_data(client, endpoint, kind):
         ]
     if endpoint == "/ner":
         assert all(read[e["start"] : e["end"]] == e["word"] for e in result["entities"])
+    if endpoint == "/masking":
+        assert "".join(result["tokens"]) in " ".join([read] * 8)  # the text as data, cut to the tokens it reads
+        assert [draw["epoch"] for draw in result["draws"]] == [1, 2, 3, 4]
+    if endpoint == "/pretrain":
+        assert len(result["losses"]) == 20 and result["sequences"]["held_out"] >= 1
     if endpoint == "/fill_mask":
         assert len(result["masks"]) == 1 + text.count("<mask>")
     if endpoint == "/attention":

@@ -90,6 +90,23 @@ VALID: dict[str, dict[str, Any]] = {
         "seed": 0,
         "top_layers_only": True,
     },
+    "masking": {
+        "text": "A river bank in the quiet morning light.",
+        "epochs": 2,
+        "dynamic": True,
+        "seed": 3,
+        "checkpoint": None,
+    },
+    "pretrain": {
+        "text": "A river bank in the quiet morning light, and a heron in the shallow water by the bridge.",
+        "checkpoint": None,
+        "steps": 1,
+        "learning_rate": 1e-3,
+        "batch_size": 2,
+        "max_tokens": 16,
+        "seed": 0,
+        "top_layers_only": True,
+    },
 }
 # Wrong types and extreme values, for any parameter.
 WRONG: dict[str, Any] = {
@@ -214,6 +231,7 @@ PAGE_TEXTS = {
     "ner_page": "Angela Merkel in Berlin.",
     "attention_page": "Paris is nice.",
     "fill_mask_page": "Paris is <mask>.",
+    "masking_page": "A river bank in the quiet morning light.",
 }
 
 
@@ -231,7 +249,7 @@ def _page_calls(http: httpx.Client, app_url: str) -> list[tuple[str, int, str, l
 def test_a_wrong_value_for_a_tab_is_named_never_a_bug(http, app_url):
     before = sum(common.UNEXPECTED.values())
     calls = _page_calls(http, app_url)
-    assert len(calls) == 33  # fill-mask's temperature and sampling among them
+    assert len(calls) == 37  # fill-mask's temperature and sampling, the pre-training tab's masking among them
     for endpoint, index, parameter, defaults in calls:
         if parameter == "upload":
             continue  # a file: tests/ui/test_raw_http.py sends paths the server did not hand out

@@ -86,7 +86,7 @@ def test_only_the_intended_endpoints_are_callable(http, app_url):
 def test_no_table_on_the_page_copies_its_cells_raw(http, app_url):
     config = http.get(app_url + "config").json()
     tables = [c for c in config["components"] if c["type"] == "dataframe"]
-    assert len(tables) == 8  # every data_table: the Vectors tab's neighbours the eighth
+    assert len(tables) == 10  # every data_table: the pre-training tab's chosen tokens and held-out fills the last
     assert all(table["props"]["buttons"] == ["fullscreen"] for table in tables)
 
 

@@ -1,0 +1,204 @@
+"""Pre-training drawn: which tokens each epoch's masking chose and what became of them, the masked-LM loss token by
+token, and a continued pre-training run's loss and perplexity on its text and on the held-out part."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from roberta_demo.results import Masking, MaskingDraw, Pretrained, PretrainUpdate, perplexity
+from roberta_demo.viz.charts import ACCENT, GRID, MUTED, plain_figure, plotly_text, unique_labels
+
+__all__ = [
+    "KIND_COLOURS",
+    "KIND_NAMES",
+    "fill_rows",
+    "given_text",
+    "masking_grid",
+    "masking_note",
+    "masking_rows",
+    "pretrain_chart",
+    "pretrain_note",
+]
+
+HELD_OUT = "#10b981"
+# Each kind has a colour and a letter in its cell, so that the grid reads without colour too.
+KIND_NAMES = {"mask": "<mask>", "random": "random token", "kept": "unchanged"}
+KIND_COLOURS = {"mask": "#f59e0b", "random": "#f472b6", "kept": "#38bdf8"}  # dark type on each: 8.3, 6.7, 8.3 : 1
+KIND_LETTERS = {"mask": "M", "random": "R", "kept": "="}
+NOT_CHOSEN = "#eef2ff"
+MAX_LETTERED = 80  # tokens; past this the cells are too narrow for a letter
+
+
+def given_text(masking: Masking, draw: MaskingDraw) -> list[tuple[str, str | None]]:
+    """The text as the model is given it in one draw: each chosen token as it became, marked by its kind; the rest
+    as written (spans for `gr.HighlightedText`, user text as data). Pieces keep the spaces before them."""
+    chosen = {token.position: token for token in draw.chosen}
+    spans: list[tuple[str, str | None]] = []
+    for position, piece in enumerate(masking.pieces):
+        if masking.special[position]:
+            continue
+        token = chosen.get(position)
+        if token is None and spans and spans[-1][1] is None:
+            spans[-1] = (spans[-1][0] + piece, None)  # the text between chosen tokens, as one span
+        elif token is None:
+            spans.append((piece, None))
+        else:
+            lead = piece[: len(piece) - len(piece.lstrip())]
+            spans.append((lead + token.given, KIND_NAMES[token.kind]))
+    return spans
+
+
+def masking_grid(masking: Masking) -> go.Figure:
+    """Epochs down, tokens across: each chosen token's cell in its kind's colour and letter, its loss on hover.
+    Dynamic masking changes from row to row; static masking repeats the first row."""
+    columns = [position for position, special in enumerate(masking.special) if not special]
+    labels = unique_labels([masking.pieces[position].strip() or "␣" for position in columns])
+    rows = [f"epoch {draw.epoch}" for draw in masking.draws]
+    codes = {"mask": 1, "random": 2, "kept": 3}
+    z, text, hover = [], [], []
+    for draw in masking.draws:
+        chosen = {token.position: token for token in draw.chosen}
+        z.append([codes[chosen[p].kind] if p in chosen else 0 for p in columns])
+        text.append(
+            [KIND_LETTERS[chosen[p].kind] if p in chosen and len(columns) <= MAX_LETTERED else "" for p in columns]
+        )
+        hover.append([_hover(masking.pieces[p], chosen.get(p)) for p in columns])
+    colours = [NOT_CHOSEN, KIND_COLOURS["mask"], KIND_COLOURS["random"], KIND_COLOURS["kept"]]
+    scale = [[stop, colour] for index, colour in enumerate(colours) for stop in (index / 4, (index + 1) / 4)]
+    trace = {
+        "type": "heatmap",
+        "z": z,
+        "x": labels,
+        "y": rows,
+        "zmin": -0.5,
+        "zmax": 3.5,
+        "colorscale": scale,
+        "showscale": False,
+        "text": text,
+        "texttemplate": "%{text}",
+        "customdata": hover,
+        "hovertemplate": "%{customdata}<extra>%{y}</extra>",
+        "xgap": 2,
+        "ygap": 2,
+    }
+    legend = [_legend(kind) for kind in KIND_NAMES]
+    layout = {
+        "yaxis": {"autorange": "reversed", "automargin": True},
+        "xaxis": {"tickangle": -60, "automargin": True, "showticklabels": len(columns) <= MAX_LETTERED},
+        "legend": {"orientation": "h", "y": 1.12},
+    }
+    title = "Dynamic masking: a new draw every epoch" if masking.dynamic else "Static masking: one draw, every epoch"
+    return plain_figure([trace, *legend], layout, title, 160 + 34 * len(rows))
+
+
+def _hover(piece: str, token: Any) -> str:
+    if token is None:
+        return plotly_text(piece.strip() or "␣")
+    return plotly_text(f"{token.text.strip()} → {token.given} ({token.kind}), loss {token.loss:.2f}")
+
+
+def _legend(kind: str) -> dict[str, Any]:
+    """A legend entry for a kind (the heatmap has none of its own)."""
+    return {
+        "type": "scatter",
+        "x": [None],
+        "y": [None],
+        "mode": "markers",
+        "marker": {"symbol": "square", "size": 14, "color": KIND_COLOURS[kind]},
+        "name": plotly_text(f"{KIND_LETTERS[kind]}  {KIND_NAMES[kind]}"),
+    }
+
+
+def masking_rows(masking: Masking) -> list[list[Any]]:
+    """Every chosen token of every epoch: epoch, token, what the model was given, kind, its first choice, the
+    probability of the right token, the loss there."""
+    return [
+        [draw.epoch, t.text.strip(), t.given, KIND_NAMES[t.kind], t.guess, round(t.probability, 4), round(t.loss, 3)]
+        for draw in masking.draws
+        for t in draw.chosen
+    ]
+
+
+def masking_note(masking: Masking) -> str:
+    """Markdown: what share of the text the epochs chose and how the chosen split, and the loss of each draw."""
+    words = sum(not special for special in masking.special)
+    chosen = sum(len(draw.chosen) for draw in masking.draws)
+    share = {kind: sum(draw.kinds()[kind] for draw in masking.draws) / max(chosen, 1) for kind in KIND_NAMES}
+    losses = ", ".join(f"{draw.loss:.2f}" if draw.loss is not None else "–" for draw in masking.draws)
+    unit = "tokens, whole words at a time" if masking.whole_words else "tokens"
+    return (
+        f"Chosen: **{chosen / (words * len(masking.draws)):.1%}** of {words} {unit}, over {len(masking.draws)} "
+        f"epoch(s) (15 % expected) · `<mask>` **{share['mask']:.0%}** · random **{share['random']:.0%}** · "
+        f"unchanged **{share['kept']:.0%}** (80 / 10 / 10 expected) · masked-LM loss per epoch: {losses}"
+    )
+
+
+def pretrain_chart(update: PretrainUpdate | None) -> go.Figure:
+    """Each step's masked-LM loss (its batch masked anew), and the checks on the training text and the held-out
+    part under one fixed masking."""
+    losses = update.losses if update else []
+    steps = update.steps if update else 1
+    checks = update.checks if update else []
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": list(range(1, len(losses) + 1)),
+            "y": losses,
+            "name": "loss of each step's batch",
+            "line": {"color": ACCENT, "width": 3},
+            "marker": {"size": 5},
+        },
+        _check_trace([(c[0], c[1]) for c in checks], "loss on your text (fixed masking)", MUTED),
+        _check_trace([(c[0], c[2]) for c in checks], "loss on the held-out part", HELD_OUT),
+    ]
+    layout = {
+        "xaxis": {"title": {"text": "step"}, "range": [0, steps + 0.5], "gridcolor": GRID, "automargin": True},
+        "yaxis": {"title": {"text": "masked-LM loss"}, "rangemode": "tozero", "gridcolor": GRID, "automargin": True},
+        "legend": {"orientation": "h", "y": -0.25},
+    }
+    return plain_figure(traces, layout, "The masked-LM loss, step by step", 420)
+
+
+def _check_trace(points: list[tuple[int, float]], name: str, colour: str) -> dict[str, Any]:
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "x": [step for step, _ in points],
+        "y": [loss for _, loss in points],
+        "name": name,
+        "line": {"color": colour, "dash": "dot", "width": 3},
+        "marker": {"size": 8},
+    }
+
+
+def pretrain_note(update: PretrainUpdate) -> str:
+    """Markdown: where the run is, how fast, and the perplexity on the held-out part then and now."""
+    first, last = update.checks[0], update.checks[-1]
+    rate = update.step / update.seconds if update.seconds > 0 else 0.0
+    note = (
+        f"Step **{update.step} / {update.steps}** · loss **{update.losses[-1]:.3f}** · {update.seconds:.1f} s · "
+        f"{rate:.3g} steps/s · held-out perplexity **{perplexity(first[2]):.1f}** at the start, "
+        f"**{perplexity(last[2]):.1f}** at step {last[0]}"
+    )
+    if update.stopped:
+        note += f"\n\n⏹ Training ended early: {update.stopped}. The model trained so far is kept."
+    return note
+
+
+def fill_rows(result: Pretrained) -> list[list[Any]]:
+    """Each masked held-out word: its context, the word, the first choice and the word's probability before and
+    after."""
+    return [
+        [
+            f.context,
+            f.word,
+            f.before,
+            round(f.before_probability, 4),
+            f.after,
+            round(f.after_probability, 4),
+        ]
+        for f in result.fills
+    ]
