@@ -51,6 +51,7 @@ __all__ = [
     "classify",
     "compare_attention",
     "export",
+    "finished",
     "optimizer_for",
     "read_csv",
     "read_examples",
@@ -506,13 +507,18 @@ def _train(
             raise
         if last:
             break
-    model.model.eval()
-    for parameter in model.model.parameters():
-        parameter.requires_grad_(False)
+    finished(model)
     verdicts = _verdicts(model, examples, before, recipe.max_tokens)
     update = TrainingUpdate(len(losses), recipe.steps, losses, accuracy, time.perf_counter() - started, True, stopped)
     notes = examples.notes + _truncation_notes(model, pairs + examples.held_out, recipe.max_tokens)
     yield FineTuned(context.hold(model, owner), chosen, examples.labels, verdicts, update, notes)
+
+
+def finished(model: LoadedModel) -> None:
+    """A trained copy as it is kept: in eval mode (no dropout), its weights no longer trained."""
+    model.model.eval()
+    for parameter in model.model.parameters():
+        parameter.requires_grad_(False)
 
 
 def _accuracies(model: LoadedModel, examples: Examples, max_tokens: int) -> tuple[float, float | None]:

@@ -33,7 +33,7 @@ from roberta_demo.results import HeldOutFill, Pretrained, PretrainUpdate
 from roberta_demo.tasks import masking
 from roberta_demo.tasks.common import TaskContext, check_text, too_long
 from roberta_demo.tasks.encoding import reading_words
-from roberta_demo.tasks.finetune import CHECKS, Recipe, _Laps, _stop_reason, check_recipe, optimizer_for
+from roberta_demo.tasks.finetune import CHECKS, Recipe, _Laps, _stop_reason, check_recipe, finished, optimizer_for
 
 __all__ = [
     "CODE",
@@ -324,9 +324,7 @@ def _pretrain(
             raise
         if last:
             break
-    model.model.eval()
-    for parameter in model.model.parameters():
-        parameter.requires_grad_(False)
+    finished(model)
     after = _fills(model, held_out, where)
     fills = [
         HeldOutFill(_context(text, corpus.held_out[row], position), text_of, b, bp, a, ap)

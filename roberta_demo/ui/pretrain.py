@@ -26,6 +26,7 @@ from roberta_demo.ui.common import (
     table_headers,
     wire,
 )
+from roberta_demo.ui.finetune import stop_view
 from roberta_demo.ui.i18n import _, in_language
 from roberta_demo.viz.pretrain import (
     KIND_COLOURS,
@@ -135,15 +136,6 @@ def _cut_note(result: Pretrained) -> str:
     train, held = result.sequences
     tokens = result.sequence_tokens
     return f"\n\nℹ️ Your text became {train} training and {held} held-out sequence(s) of up to {tokens} tokens."
-
-
-def stop_view(stop_switch: threading.Event | None) -> dict[str, Any]:
-    """Stop: the run under way ends after its current step and keeps what it learned."""
-    if stop_switch is None:
-        gr.Info(in_language("Nothing is training on this page."))
-    else:
-        stop_switch.set()
-    return {}
 
 
 def _settings(catalog: Catalog, context: TaskContext) -> dict[str, Any]:
