@@ -5,7 +5,7 @@
   // The room's settings live in the page's address, kept up to date as they change (the tab, its view,
   // presentation mode; the theme and language come in it): every link made from it, the language switch and a
   // reload keep them. A tab's text is not kept: it belongs to the link that brought it.
-  const ROOM = ["tab", "view", "present", "__theme", "lang"];
+  const ROOM = ["tab", "view", "step", "present", "__theme", "lang"];
   const address = () => new URL(window.location.href);
   window.robertaDemoRoom = {
     set(name, value) {
@@ -13,7 +13,7 @@
       if (value === null || value === undefined || value === "") link.searchParams.delete(name);
       else link.searchParams.set(name, value);
       if (name === "tab" && link.searchParams.get("tab") !== new URL(window.location.href).searchParams.get("tab")) {
-        ["text", "view", "deep_link"].forEach((gone) => link.searchParams.delete(gone));
+        ["text", "view", "step", "deep_link"].forEach((gone) => link.searchParams.delete(gone));
       }
       window.history.replaceState(window.history.state, "", link.toString());
     },
@@ -41,11 +41,25 @@
     if (!link) return;
     const target = new URLSearchParams(link.getAttribute("href").slice(1));
     window.robertaDemoRoom.settings().forEach((value, name) => {
-      if (name !== "tab" && name !== "view" && !target.get(name)) target.set(name, value);
+      if (!["tab", "view", "step"].includes(name) && !target.get(name)) target.set(name, value);
     });
     event.preventDefault();
     window.location.search = target.toString();
   }, true);
+
+  // The tour: ← and → press the shown step's Back and Next, unless the key belongs to a box, a slider, a choice, the
+  // stepper's own buttons or a frame (where it moves a caret, a value or the focus).
+  const OWN_KEYS = "input, textarea, select, [contenteditable], [role='slider'], [role='tab'], [role='radio'], iframe";
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.target.closest && event.target.closest(OWN_KEYS)) return;
+    const kind = event.key === "ArrowRight" ? ".tour-next" : ".tour-back";
+    const button = Array.from(document.querySelectorAll(kind)).find((candidate) => candidate.offsetParent !== null);
+    if (!button) return;
+    event.preventDefault();
+    button.click();
+  });
 
   // Gradio translates the labels, values and titles it knows to look at, but not an Examples table's headers,
   // cells and button labels (gradio 6: `Dataset`), which show the raw translation marker. This replaces any marker
@@ -85,11 +99,19 @@
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) translateText(node);
   };
+  // The tour's stepper: a finished step's button shows only a tick, and Gradio gives it no name. Each gets its
+  // step's number and title, for screen readers (and for axe, which checks every tab in CI).
+  const nameSteps = () => document.querySelectorAll(".step-button").forEach((button, index) => {
+    const label = button.querySelector(".step-label");
+    const name = `${index + 1}: ${label ? label.textContent.trim() : ""}`;
+    if (button.getAttribute("aria-label") !== name) button.setAttribute("aria-label", name);
+  });
   new MutationObserver((changes) => {
     changes.forEach((change) => {
       if (change.type === "childList") change.addedNodes.forEach(translateWithin);
       else translateWithin(change.target);
     });
+    nameSteps();
   }).observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true,
                               attributeFilter: NAMED });
   translateWithin(document.body);

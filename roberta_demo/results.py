@@ -882,6 +882,56 @@ class Pretrained:
         }
 
 
+@dataclass(frozen=True)
+class Tokenized:
+    """A text as the model reads it: each position's characters (`token_texts`), token id and tokenizer spelling,
+    and the vocabulary those ids come from."""
+
+    pieces: list[str]
+    ids: list[int]
+    spellings: list[str]
+    special: list[bool]
+    vocabulary: int
+    run: RunInfo
+
+
+@dataclass(frozen=True)
+class TokenVectors:
+    """Every token of one text at every layer, summed up: the length of its vector, and its cosine with the vector
+    it started from (layer 0: the looked-up embedding plus position), which falls as the layers mix in context.
+
+    norms, drift: <float32>[num_layers + 1, num_tokens].
+    """
+
+    tokens: list[str]
+    norms: np.ndarray
+    drift: np.ndarray
+    hidden_size: int
+    run: RunInfo
+
+    @property
+    def num_layers(self) -> int:
+        return int(self.norms.shape[0]) - 1
+
+
+@dataclass(frozen=True)
+class StepCost:
+    """One pre-training step measured on this server: `batch` sequences of `tokens` tokens through forward,
+    backward and AdamW on a copy of `checkpoint`; seconds in all and by phase (`finetune.training_step`'s laps)."""
+
+    checkpoint: str
+    device: str
+    batch: int
+    tokens: int
+    parameters: int
+    seconds: float
+    laps: dict[str, float]
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.batch * self.tokens / self.seconds if self.seconds > 0 else 0.0
+
+
 def perplexity(loss: float) -> float:
     """exp(loss), the masked-LM loss as "how many tokens the model is choosing between"; capped for an untrained
     model's huge losses, which would overflow."""

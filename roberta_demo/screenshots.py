@@ -46,7 +46,15 @@ class Shot:
 
 
 SHOTS = [
-    Shot("screenshot-explainer.png", "#explainer .katex", query="?present=1"),
+    Shot("screenshot-tour-tokens.png", "#tour-tokens .token.highlighted", query="?present=1"),
+    Shot("screenshot-tour-fill-mask.png", "#tour-fill-chart .bars path", query="?tab=how-it-works&step=5"),
+    Shot(
+        "screenshot-tour-cost.png",
+        "#tour-cost-run",
+        query="?tab=how-it-works&step=9",
+        then_click="#tour-cost-run",
+        then_ready="#tour-cost table",
+    ),
     Shot(
         "screenshot-fill-mask.png",
         ".js-plotly-plot:visible .bars path",
@@ -144,7 +152,7 @@ SHOTS = [
 ZH_SENTENCE = quote("李明在清华大学读书，他最喜欢的书是《红楼梦》。")
 ZH_SHOTS = [
     Shot("screenshot-zh.png", "#ner-info", query=f"?lang=zh&tab=ner&text={ZH_SENTENCE}"),
-    Shot("screenshot-zh-explainer.png", "#explainer .katex", query="?lang=zh"),
+    Shot("screenshot-zh-tour.png", "#tour-mask-grid .heatmaplayer", query="?lang=zh&tab=how-it-works&step=6"),
 ]
 
 

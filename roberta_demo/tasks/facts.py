@@ -1,12 +1,17 @@
-"""A checkpoint's real figures (layers, heads, sizes, parameters), read from the loaded model, for the explainer."""
+"""A checkpoint's real figures (layers, heads, sizes, parameters), read from the loaded model, and a text as its
+tokenizer cuts it: for the tour's first steps."""
 
 from __future__ import annotations
 
-from roberta_demo.backend import LoadedModel
-from roberta_demo.results import ModelFacts
-from roberta_demo.tasks.common import TaskContext
+import functools
 
-__all__ = ["describe"]
+from roberta_demo.backend import LoadedModel
+from roberta_demo.results import ModelFacts, RunInfo, Tokenized, Truncation
+from roberta_demo.tasks.attention import token_texts
+from roberta_demo.tasks.common import TaskContext, check_text
+from roberta_demo.tasks.encoding import encode
+
+__all__ = ["describe", "tokenize"]
 
 
 def _facts(model: LoadedModel) -> ModelFacts:
@@ -27,3 +32,19 @@ def _facts(model: LoadedModel) -> ModelFacts:
 def describe(context: TaskContext, checkpoint: str | None = None) -> ModelFacts:
     """The figures of the checkpoint the attention views inspect (by default), read from the loaded model."""
     return context.apply(context.checkpoint_for("attention", checkpoint), _facts)
+
+
+def tokenize(context: TaskContext, text: str, checkpoint: str | None = None) -> Tokenized:
+    """`text` as the model the attention views inspect reads it (cut at the attention limit of tokens): no forward
+    pass, the tokenizer alone."""
+    text = check_text(text, context.limits)
+    reader = functools.partial(_tokenized, text=text, max_tokens=context.limits.max_attention_tokens)
+    return context.apply(context.checkpoint_for("attention", checkpoint), reader)
+
+
+def _tokenized(model: LoadedModel, text: str, max_tokens: int) -> Tokenized:
+    encoded, _ = encode(model.tokenizer, text, None, min(max_tokens, model.max_tokens))
+    truncation = Truncation(encoded.total, len(encoded.ids)) if encoded.truncated else None
+    run = RunInfo(model.checkpoint, model.device, 0.0, truncation)
+    pieces = token_texts(encoded, (text,))
+    return Tokenized(pieces, encoded.ids, encoded.tokens, encoded.special, len(model.tokenizer), run)

@@ -27,9 +27,9 @@ import transformers
 
 from roberta_demo.backend import LoadedModel, StopSignal
 from roberta_demo.config import Limits
-from roberta_demo.errors import InputError
+from roberta_demo.errors import EngineError, InputError
 from roberta_demo.loading import building
-from roberta_demo.results import HeldOutFill, Pretrained, PretrainUpdate
+from roberta_demo.results import HeldOutFill, Pretrained, PretrainUpdate, StepCost
 from roberta_demo.tasks import masking
 from roberta_demo.tasks.common import TaskContext, check_text, too_long
 from roberta_demo.tasks.encoding import reading_words
@@ -45,6 +45,7 @@ __all__ = [
     "pretrain",
     "pretraining_step",
     "read_corpus",
+    "step_cost",
 ]
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ MIN_SEQUENCE_TOKENS = 8
 EVAL_EVERY = 7  # the checks' fixed masking: every seventh token of each sequence
 FILLS = 6  # held-out words masked before and after
 BATCH_TOKENS = 16  # sequences per forward pass when measuring
+COST_BATCH, COST_TOKENS = 8, 128  # the measured step's shape: the benchmark's (`perf.benchmark.bench_pretrain`)
 
 
 Example = dict[str, list[Any]]  # a sequence as the collator takes it: input_ids, special_tokens_mask, offset_mapping
@@ -340,3 +342,37 @@ def _pretrain(
     sequences = (len(corpus.train), len(corpus.held_out))
     key = context.hold(model, held_key(owner))
     yield Pretrained(key, chosen, update, fills, sequences, corpus.tokens, [])
+
+
+def step_cost(
+    context: TaskContext, text: str, checkpoint: str | None = None, batch: int = COST_BATCH, tokens: int = COST_TOKENS
+) -> StepCost:
+    """What one pre-training step costs on this server: `batch` sequences of `tokens` tokens of `text` (repeated
+    to fill them), masked as pre-training masks them, through forward, backward and AdamW on a float32 copy of the
+    fill-mask checkpoint, every weight training. A first step, unmeasured, allocates AdamW's state."""
+    text = check_text(text, context.limits)
+    chosen = context.checkpoint_for("fill_mask", checkpoint)
+    *_, measured = context.stream(_step_cost, text, chosen, batch, tokens)
+    if measured is None:  # the stream ends on the measured step; only a broken engine ends it earlier
+        raise EngineError("The measured step did not finish.")
+    return measured
+
+
+def _step_cost(
+    context: TaskContext, text: str, chosen: str, batch: int, tokens: int, *, stop: StopSignal | None
+) -> Iterator[StepCost | None]:
+    model = context.apply(chosen, mlm_copy)
+    ids = model.tokenizer(text, add_special_tokens=False)["input_ids"] or [model.tokenizer.unk_token_id]
+    repeated = (ids * (batch * tokens // len(ids) + 1))[: batch * (tokens - 2)]
+    examples = [
+        {"input_ids": [model.tokenizer.cls_token_id, *piece, model.tokenizer.sep_token_id]}
+        for piece in (repeated[row * (tokens - 2) : (row + 1) * (tokens - 2)] for row in range(batch))
+    ]
+    masked_batch = masking.collator(model.tokenizer, 0)(examples)
+    optimizer, scheduler = optimizer_for(model, Recipe(steps=2, batch_size=batch, top_layers_only=False))
+    pretraining_step(model, optimizer, scheduler, masked_batch)
+    yield None  # a turn between the two steps: quick requests are answered meanwhile
+    laps: dict[str, float] = {}
+    pretraining_step(model, optimizer, scheduler, masked_batch, laps)
+    parameters = sum(parameter.numel() for parameter in model.model.parameters())
+    yield StepCost(chosen, model.device, batch, tokens, parameters, sum(laps.values()), laps)

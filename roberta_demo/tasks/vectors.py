@@ -17,9 +17,10 @@ import numpy as np
 
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError, shown
-from roberta_demo.results import Embedding, RunInfo
+from roberta_demo.results import Embedding, RunInfo, TokenVectors, Truncation
 from roberta_demo.tasks import uploads
-from roberta_demo.tasks.common import TaskContext
+from roberta_demo.tasks.attention import token_texts
+from roberta_demo.tasks.common import TaskContext, check_text
 from roberta_demo.tasks.encoding import Encoded, encode
 from roberta_demo.tasks.projection import project, umap_apart
 from roberta_demo.tasks.sentiment import parse_texts
@@ -38,6 +39,7 @@ __all__ = [
     "embed",
     "hidden_states",
     "labelled_texts",
+    "token_vectors",
     "word_span",
 ]
 
@@ -254,4 +256,25 @@ def before_and_after(
     return (
         _embedding(read, before, None, "first", before_run, shape),
         _embedding(read, after, None, "first", after_run, shape),
+    )
+
+
+def token_vectors(context: TaskContext, text: str, checkpoint: str | None = None) -> TokenVectors:
+    """Every token of `text` at every layer of `checkpoint` (by default the one the attention views inspect): how
+    long its vector is, and its cosine with the vector it started from, cut at the attention limit of tokens."""
+    text = check_text(text, context.limits)
+    reader = functools.partial(_token_vectors, text=text, max_tokens=context.limits.max_attention_tokens)
+    return context.apply(context.checkpoint_for("attention", checkpoint), reader)
+
+
+def _token_vectors(model: LoadedModel, text: str, max_tokens: int) -> TokenVectors:
+    (encoded,), states, seconds = hidden_states(model, [text], max_tokens)
+    vectors = states[0][:, : len(encoded.ids)].astype(np.float64)  # [layers + 1, tokens, hidden]
+    norms = np.linalg.norm(vectors, axis=-1)
+    cosines = (vectors * vectors[:1]).sum(axis=-1) / np.maximum(norms * norms[:1], 1e-12)
+    truncation = Truncation(encoded.total, len(encoded.ids)) if encoded.truncated else None
+    run = RunInfo(model.checkpoint, model.device, seconds, truncation)
+    hidden = int(vectors.shape[-1])
+    return TokenVectors(
+        token_texts(encoded, (text,)), norms.astype(np.float32), cosines.astype(np.float32), hidden, run
     )

@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 
 import gradio as gr
 
+from roberta_demo.config import Limits
 from roberta_demo.errors import InputError
 from roberta_demo.results import (
     ATTENTION_ENCODINGS,
@@ -582,9 +583,52 @@ def _explain(context: TaskContext) -> Callable[..., dict[str, Any]]:
     return explain
 
 
+def _recipe_params(limits: Limits, batch: str, tokens: str, steps: int) -> list[Param]:
+    """A training run's steps, learning rate, batch and sequence size (`finetune.Recipe`), for fine-tuning and
+    continued pre-training alike: `batch` and `tokens` say what a step's unit is."""
+    low_batch, high_batch = finetune.BATCH_SIZES
+    return [
+        Param(
+            "steps",
+            int,
+            f"optimizer steps, 1 to {limits.max_train_steps}.",
+            params.whole(1, limits.max_train_steps),
+            steps,
+        ),
+        Param(
+            "learning_rate",
+            float,
+            f"AdamW's learning rate, above 0 and at most {finetune.MAX_LEARNING_RATE:g}.",
+            params.number(0, finetune.MAX_LEARNING_RATE, above_low=True),
+            5e-5,
+        ),
+        Param("batch_size", int, f"{batch}, {low_batch} to {high_batch}.", params.whole(low_batch, high_batch), 8),
+        Param(
+            "max_tokens",
+            int,
+            f"{tokens}, {finetune.MIN_TOKENS} to {limits.max_train_tokens}.",
+            params.whole(finetune.MIN_TOKENS, limits.max_train_tokens),
+            64,
+        ),
+    ]
+
+
+def _seed(used_for: str) -> Param:
+    return Param("seed", int, f"for {used_for}, 0 to {finetune.MAX_SEED:,}.", params.whole(0, finetune.MAX_SEED), 0)
+
+
+def _top_layers_only() -> Param:
+    return Param(
+        "top_layers_only",
+        bool,
+        "train only the top two layers and the head (several times faster on a CPU).",
+        params.switch(),
+        True,
+    )
+
+
 def _fine_tune(context: TaskContext) -> Callable[..., Iterator[dict[str, Any]]]:
     limits = context.limits
-    low_batch, high_batch = finetune.BATCH_SIZES
 
     @declared(
         [
@@ -603,48 +647,9 @@ def _fine_tune(context: TaskContext) -> Callable[..., Iterator[dict[str, Any]]]:
                 None,
             ),
             _checkpoint("fine-tuning (the base model)"),
-            Param(
-                "steps",
-                int,
-                f"optimizer steps, 1 to {limits.max_train_steps}.",
-                params.whole(1, limits.max_train_steps),
-                30,
-            ),
-            Param(
-                "learning_rate",
-                float,
-                f"AdamW's learning rate, above 0 and at most {finetune.MAX_LEARNING_RATE:g}.",
-                params.number(0, finetune.MAX_LEARNING_RATE, above_low=True),
-                5e-5,
-            ),
-            Param(
-                "batch_size",
-                int,
-                f"examples per step, {low_batch} to {high_batch}.",
-                params.whole(low_batch, high_batch),
-                8,
-            ),
-            Param(
-                "max_tokens",
-                int,
-                f"tokens kept of each text, {finetune.MIN_TOKENS} to {limits.max_train_tokens}.",
-                params.whole(finetune.MIN_TOKENS, limits.max_train_tokens),
-                64,
-            ),
-            Param(
-                "seed",
-                int,
-                f"for the shuffling, the held-out split and the new head, 0 to {finetune.MAX_SEED:,}.",
-                params.whole(0, finetune.MAX_SEED),
-                0,
-            ),
-            Param(
-                "top_layers_only",
-                bool,
-                "train only the top two layers and the head (several times faster on a CPU).",
-                params.switch(),
-                True,
-            ),
+            *_recipe_params(limits, "examples per step", "tokens kept of each text", 30),
+            _seed("the shuffling, the held-out split and the new head"),
+            _top_layers_only(),
         ],
         'Fine-tune a RoBERTa classifier on a few labelled examples and report how it learned.\n\nStreams {"step", '
         '"steps", "losses"} after every step, then the report as the final output (what `Client.predict` returns). A '
@@ -712,54 +717,14 @@ def _masking(context: TaskContext) -> Callable[..., dict[str, Any]]:
 
 def _pretrain(context: TaskContext) -> Callable[..., Iterator[dict[str, Any]]]:
     limits = context.limits
-    low_batch, high_batch = finetune.BATCH_SIZES
 
     @declared(
         [
             _text(f"the text to continue pre-training on, up to {limits.max_pretrain_words:,} words."),
             _checkpoint("fill-mask (the base model)"),
-            Param(
-                "steps",
-                int,
-                f"optimizer steps, 1 to {limits.max_train_steps}.",
-                params.whole(1, limits.max_train_steps),
-                20,
-            ),
-            Param(
-                "learning_rate",
-                float,
-                f"AdamW's learning rate, above 0 and at most {finetune.MAX_LEARNING_RATE:g}.",
-                params.number(0, finetune.MAX_LEARNING_RATE, above_low=True),
-                5e-5,
-            ),
-            Param(
-                "batch_size",
-                int,
-                f"sequences per step, {low_batch} to {high_batch}.",
-                params.whole(low_batch, high_batch),
-                8,
-            ),
-            Param(
-                "max_tokens",
-                int,
-                f"tokens per sequence, {finetune.MIN_TOKENS} to {limits.max_train_tokens}.",
-                params.whole(finetune.MIN_TOKENS, limits.max_train_tokens),
-                64,
-            ),
-            Param(
-                "seed",
-                int,
-                f"for the masking and the shuffling, 0 to {finetune.MAX_SEED:,}.",
-                params.whole(0, finetune.MAX_SEED),
-                0,
-            ),
-            Param(
-                "top_layers_only",
-                bool,
-                "train only the top two layers and the head (several times faster on a CPU).",
-                params.switch(),
-                True,
-            ),
+            *_recipe_params(limits, "sequences per step", "tokens per sequence", 20),
+            _seed("the masking and the shuffling"),
+            _top_layers_only(),
         ],
         "Continue pre-training RoBERTa on a text (masked-LM steps with dynamic masking: domain adaptation) and report "
         'how its loss fell there and on a held-out part.\n\nStreams {"step", "steps", "losses"} after every step, '

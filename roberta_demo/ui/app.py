@@ -135,9 +135,9 @@ def readable_link_js(keys: list[str]) -> str:
     }}"""
 
 
-def view_names_js(views: Mapping[str, Mapping[Block, Any]], blocks: list[Block]) -> str:
+def view_names_js(views: Mapping[str, Mapping[Block, Any]], blocks: list[Block], parameter: str = "view") -> str:
     """Page script, on a change of any of `blocks`: the name of the tab's view they now show (the view whose every
-    value they hold, the most specific first) into the page's address, so that links keep it."""
+    value they hold, the most specific first) into the page's address as `parameter`, so that links keep it."""
     table = [
         [name, [[blocks.index(block), value] for block, value in updates.items()]]
         for name, updates in sorted(views.items(), key=lambda item: -len(item[1]))
@@ -145,7 +145,7 @@ def view_names_js(views: Mapping[str, Mapping[Block, Any]], blocks: list[Block])
     return f"""(...values) => {{
         const views = {json.dumps(table)};
         const shown = views.find(([, wanted]) => wanted.every(([index, value]) => values[index] === value));
-        window.robertaDemoRoom.set("view", shown ? shown[0] : null);
+        window.robertaDemoRoom.set({json.dumps(parameter)}, shown ? shown[0] : null);
     }}"""
 
 
@@ -156,7 +156,7 @@ def keep_the_room(current: gr.Textbox, parts: Mapping[str, TabParts]) -> None:
         blocks = list(dict.fromkeys(block for updates in part.views.values() for block in updates))
         for block in blocks:
             if hasattr(block, "change"):
-                block.change(None, blocks, None, js=view_names_js(part.views, blocks))
+                block.change(None, blocks, None, js=view_names_js(part.views, blocks, part.view_parameter))
 
 
 def link_targets(tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts]) -> list[Block]:
@@ -175,7 +175,7 @@ def link_reader(tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts
 
     def read_link(shown_tab: str, request: gr.Request) -> dict[Block, Any]:
         query = request.query_params
-        tab, text, view = query.get("tab", "").lower(), query.get("text", ""), query.get("view", "").lower()
+        tab, text = query.get("tab", "").lower(), query.get("text", "")
         if not tab and query.get("deep_link"):  # Gradio restored a shared page's values: show the tab it showed
             return (
                 {tabs: gr.Tabs(selected=shown_tab)}
@@ -184,6 +184,7 @@ def link_reader(tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts
             )
         if tab not in parts:
             return unchanged(link_targets(tabs, current, parts))
+        view = query.get(parts[tab].view_parameter, "").lower()
         updates: dict[Block, Any] = {tabs: gr.Tabs(selected=tab), current: tab, **parts[tab].views.get(view, {})}
         filled = {component: query[name] for name, component in parts[tab].fields.items() if query.get(name)}
         return updates | filled | ({parts[tab].text: text} if text else {})
@@ -213,15 +214,18 @@ def linked_outputs(parts: Mapping[str, TabParts]) -> list[Component]:
 
 
 def linked_runner(parts: Mapping[str, TabParts]) -> Handler:
-    """Runs the tab a deep link opened, once the page has read the link, if the link carries a text; otherwise
-    changes nothing. One event for every tab (its inputs are `linked_inputs`, its outputs `linked_outputs`): a page
-    load sends one request for it, linked or not."""
+    """Runs the tab a deep link opened, once the page has read the link, if the link carries a text (or the tab
+    `runs_on_open`, as does the first tab when the page opens with no link); otherwise changes nothing. One event for
+    every tab (its inputs are `linked_inputs`, its outputs `linked_outputs`): a page load sends one request for it,
+    linked or not."""
     inputs, outputs = linked_inputs(parts), linked_outputs(parts)
+    first = next(iter(parts))
 
     def run_if_linked(request: gr.Request, *values: Any) -> dict[Block, Any]:
         query = request.query_params
-        part = parts.get(query.get("tab", "").lower())
-        if part is None or not query.get("text", "").strip():
+        named = query.get("tab", "").lower() or ("" if query.get("deep_link") else first)
+        part = parts.get(named)
+        if part is None or not (query.get("text", "").strip() or part.runs_on_open):
             return unchanged(outputs)
         given = dict(zip(inputs, values, strict=True))
         return part.run(*(given[component] for component in part.inputs))

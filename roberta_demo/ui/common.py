@@ -77,6 +77,9 @@ class TabParts:
     on_page_load: run, with no inputs, each time the page loads, into `outputs` (the explainer's live figures).
     on_unload: run with the page's request when the page closes (to free what its session holds).
     fields: what a deep link may fill besides the text, by query parameter (`?tab=vectors&word=bank&text=…`).
+    view_parameter: the query parameter that names a view (`?tab=how-it-works&step=4` for the tour's steps).
+    runs_on_open: whether a deep link into the tab runs it without a text (on the text the tab shows), and the page
+        runs it when it opens on this tab with no link (the tour draws its first step's view).
     """
 
     notice: gr.Markdown
@@ -89,6 +92,8 @@ class TabParts:
     on_page_load: Handler | None = None
     on_unload: Callable[[gr.Request], None] | None = None
     fields: Mapping[str, Component] = field(default_factory=dict)
+    view_parameter: str = "view"
+    runs_on_open: bool = False
 
 
 def on_spaces() -> bool:

@@ -1,196 +1,59 @@
-"""The "How RoBERTa works" tab: a short explainer for a class or a talk, whose figures are the app's own live views
-(each section links into one) and whose numbers are read from the loaded model, not written down here."""
+"""The "How RoBERTa works" tab: a guided tour for the front of the room. Ten steps (Gradio's `gr.Walkthrough`), each
+a few lines and a live view of the model on the presenter's own text, in place: tokens → vectors → the attention
+formula → every head → fill-mask at a temperature → dynamic masking → continued pre-training → fine-tuning → what
+training costs → the three applications.
+
+The step shown is kept in one hidden box (`step`), the tour's single source of truth: Next, Back, the ← → keys
+(assets/app.js presses Next and Back) and a click on a step's number write it; its change moves the stepper and the
+page's address (`?tab=how-it-works&step=4`, so a slide can open step 4). Entering a step draws its view; the views
+that train (continued pre-training, the measured step) wait for their button, in the training queue.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 import gradio as gr
 
 from roberta_demo.catalog import Catalog
-from roberta_demo.errors import EngineError, ModelLoadError
+from roberta_demo.errors import EngineError, InputError, ModelLoadError
 from roberta_demo.results import ModelFacts
-from roberta_demo.tasks import facts
-from roberta_demo.tasks.common import TaskContext
-from roberta_demo.ui import vectors
-from roberta_demo.ui.common import LATEX, TabParts, wire
-from roberta_demo.ui.i18n import LANGUAGE, bilingual
+from roberta_demo.tasks import facts, finetune, pretrain
+from roberta_demo.tasks import vectors as vector_task
+from roberta_demo.tasks.common import TaskContext, check_text
+from roberta_demo.tasks.encoding import MASK_MARKERS, mask_word, maskable_words
+from roberta_demo.tasks.finetune import UNTRAINED_LEARNING_RATE, Recipe
+from roberta_demo.ui import attention, classification, fill_mask, ner, sentiment
+from roberta_demo.ui import pretrain as pretrain_ui
+from roberta_demo.ui.common import (
+    FINE_TUNE_WORK,
+    LATEX,
+    Handler,
+    TabParts,
+    fine_tune_seconds,
+    model_work,
+    reporting,
+    run_note,
+    wire,
+)
+from roberta_demo.ui.finetune import stop_view
+from roberta_demo.ui.i18n import LANGUAGE, _, bilingual, in_language
+from roberta_demo.ui.tour_text import BERT_VERSUS_ROBERTA, MODEL_LINE, STEPS, UNLOADED, TourStep
+from roberta_demo.viz.entities import ENTITY_TYPES, entity_colours
+from roberta_demo.viz.pretrain import cost_markdown
+from roberta_demo.viz.vectors import drift_chart
 
-__all__ = ["SECTIONS", "SECTIONS_ZH", "TASKS", "build", "facts_markdown", "try_it"]
+__all__ = ["STEP_COUNT", "TASKS", "build", "lead_markdown", "page_figures", "show_step", "step_number"]
 
-TASKS = ["attention"]
-
-
-def try_it(tab: str, text: str = "", view: str = "", **fields: str) -> str:
-    """A deep link into a live view (the page keeps presentation mode and the theme when it follows it); `fields`:
-    the tab's other boxes a link fills (`word=` on the vectors tab)."""
-    query = {"tab": tab, **({"view": view} if view else {}), **fields, **({"text": text} if text else {})}
-    return f"?{urlencode(query)}"
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    body: str  # Markdown; {layers}, {heads}, {hidden}, {d_k}, {vocabulary} and {total_heads} are the model's own
-    link: str
-    link_text: str
-    more: tuple[tuple[str, str], ...] = ()  # further live views, (link, its text), after the first
-
-
-SECTIONS = [
-    Section(
-        "1 · Text becomes tokens",
-        "RoBERTa never sees letters or words: a byte-level BPE tokenizer cuts any text into pieces from a vocabulary "
-        "of **{vocabulary:,}**. Common words are one piece; rare words, names and emoji are several. `Ġ` marks a "
-        "piece that starts after a space, and `<s>` … `</s>` mark where the text begins and ends.",
-        try_it("attention", "Unbelievably, RoBERTa reads tokens, not words.", "head"),
-        "See the pieces of a sentence",
-    ),
-    Section(
-        "2 · Self-attention: every token looks at every other",
-        "In each layer, every token asks a question (its query q), every token offers an answer key k and a value v, "
-        "and each token takes a weighted average of the values:\n\n"
-        "$$\\text{{Attention}}(Q, K, V) = \\text{{softmax}}\\left(\\frac{{QK^\\top}}{{\\sqrt{{d_k}}}}\\right) V$$\n\n"
-        "Dividing by $\\sqrt{{d_k}}$ (here $d_k = {hidden} / {heads} = {d_k}$) keeps the scores in a range where the "
-        "softmax does not saturate. The step-by-step view computes this from the q and k the model really produced.",
-        try_it("attention", "The animal didn't cross the street because it was too tired.", "formula"),
-        "Compute the formula on a real sentence",
-    ),
-    Section(
-        "3 · Many heads, many layers",
-        "Each layer runs **{heads} heads** side by side, each with its own q, k and v, and the model stacks **{layers} "
-        "layers**: **{total_heads} heads** in all. Heads specialise: some look at the previous token, some at `</s>` "
-        "(a way of looking at nothing), some link a pronoun to its noun. Each layer's output is the next one's input.",
-        try_it("attention", "The animal didn't cross the street because it was too tired.", "model"),
-        "See every head of every layer",
-    ),
-    Section(
-        "4 · Pre-training: guess the hidden word",
-        "RoBERTa learned all this without labels, by masked language modelling: 15% of the tokens of each text are "
-        "chosen (80% of those replaced by `<mask>`, 10% by a random token, 10% left as they are) and the model "
-        "predicts the originals from both sides. RoBERTa draws new masks every time it sees a text (*dynamic "
-        "masking*). The layer-by-layer view shows where in the {layers} layers the answer forms.",
-        try_it("fill-mask", "The capital of France is <mask>."),
-        "Hide a word and watch the model guess it",
-    ),
-    Section(
-        "5 · What pre-training gives: a vector for every word in its context",
-        "Each layer turns every token into a vector of **{hidden}** numbers that depends on the whole text. The "
-        "first vector of *bank* is the same in every sentence (it is looked up, with its position); as the layers "
-        "mix in the context, *bank* by a river and *bank* with money drift apart, and the cosine similarity of the "
-        "two falls. These vectors are what fine-tuning builds on: a text's vector already sorts texts by what they "
-        "are about before any label is seen.",
-        try_it("vectors", "\n".join(vectors.BANK[:4]), word="bank"),
-        "Watch one word's vectors part with its senses",
-        (
-            (
-                try_it("vectors", vectors.BANK[0], "neighbours", word="bank"),
-                "Find the words nearest *bank* among two hundred other sentences",
-            ),
-            (
-                try_it("vectors", "\n".join(vectors.BANK[:2]), "queries", word="bank"),
-                "See one head's queries and keys, where attention is nearness",
-            ),
-        ),
-    ),
-    Section(
-        "6 · Fine-tuning: a small head for one task",
-        "To classify, a small head reads the final vector of `<s>` and is trained, with the whole network, on "
-        "labelled examples: a few thousand tweets for sentiment, sentences with tagged names for NER. Pre-training "
-        "taught the language; fine-tuning teaches the task. The training step is a few lines of PyTorch: the loss of "
-        "the model's answers, its gradients, a small step of every weight against them.",
-        try_it("fine-tune"),
-        "Fine-tune one yourself and watch it learn",
-    ),
-]
-
-# The same page in Chinese (the tutorial's language); the links are the same live views.
-SECTIONS_ZH = [
-    Section(
-        "1 · 文本变成词元",
-        "模型看到的不是字母或词语，而是词元：英文 RoBERTa 用字节级 BPE 把任何文本切成词表中的片段（常见词是一个片段，"
-        "生僻词、人名和表情符号是几个；`Ġ` 表示片段前有空格，`<s>` … `</s>` 标出文本的开头和结尾）；中文 RoBERTa "
-        "（如 hfl/chinese-roberta-wwm-ext）用 WordPiece，每个汉字是一个词元，开头和结尾是 `[CLS]` … `[SEP]`。"
-        "这个模型的词表有 **{vocabulary:,}** 个词元。",
-        try_it("attention", "Unbelievably, RoBERTa reads tokens, not words.", "head"),
-        "看看一个句子的词元",
-    ),
-    Section(
-        "2 · 自注意力：每个词元都看向其他所有词元",
-        "在每一层里，每个词元提出一个问题（它的查询 q），每个词元给出一个键 k 和一个值 v，"
-        "每个词元取各个值的加权平均：\n\n"
-        "$$\\text{{Attention}}(Q, K, V) = \\text{{softmax}}\\left(\\frac{{QK^\\top}}{{\\sqrt{{d_k}}}}\\right) V$$\n\n"
-        "除以 $\\sqrt{{d_k}}$（这里 $d_k = {hidden} / {heads} = {d_k}$）让得分保持在 softmax 不会饱和的范围内。"
-        "逐步计算的视图用模型实际算出的 q 和 k 来计算这个公式。",
-        try_it("attention", "The animal didn't cross the street because it was too tired.", "formula"),
-        "在真实句子上计算公式",
-    ),
-    Section(
-        "3 · 多个头，多层",
-        "每一层并行运行 **{heads} 个注意力头**，每个头有自己的 q、k、v；模型堆叠了 **{layers} 层**，"
-        "一共 **{total_heads} 个头**。不同的头各有分工：有的看前一个词元，有的看 `</s>`（相当于什么都不看），"
-        "有的把代词和它指代的名词联系起来。每一层的输出是下一层的输入。",
-        try_it("attention", "The animal didn't cross the street because it was too tired.", "model"),
-        "看看每一层的每一个头",
-    ),
-    Section(
-        "4 · 预训练：猜出被遮住的词",
-        "RoBERTa 不需要标注就学会了这一切，靠的是掩码语言模型：每段文本中选出 15% 的词元（其中 80% 换成 `<mask>`，"
-        "10% 换成随机词元，10% 保持不变），模型根据两侧的上下文预测原来的词元。RoBERTa 每次看到一段文本都会重新选择"
-        "遮罩（*动态掩码*）；中文 RoBERTa-wwm 还会整词遮罩。逐层查看的视图显示答案在 {layers} 层中的哪里成形。",
-        try_it("fill-mask", "The capital of France is <mask>."),
-        "遮住一个词，看模型怎么猜",
-    ),
-    Section(
-        "5 · 预训练得到什么：每个词在上下文中的向量",
-        "每一层都把每个词元变成一个有 **{hidden}** 个数的向量，这个向量取决于整段文本。*苹果*在每个句子里的第一个"
-        "向量都一样（查表得到，加上位置）；随着层数增加、上下文被混进来，水果的*苹果*和公司的*苹果*渐渐分开，"
-        "两者的余弦相似度也随之下降。微调就建立在这些向量之上：在看到任何标签之前，文本的向量已经按内容把文本分开了。",
-        try_it("vectors", "\n".join(vectors.ZH_APPLE), word="苹果"),
-        "看一个词的向量如何随词义分开",
-        (
-            (
-                try_it("vectors", vectors.ZH_APPLE[2], "neighbours", word="苹果"),
-                "在两百个句子中找出与*苹*最接近的字",
-            ),
-            (
-                try_it("vectors", "\n".join(vectors.ZH_APPLE[:2]), "queries", word="苹果"),
-                "看一个注意力头的查询和键：注意力就是距离近",
-            ),
-        ),
-    ),
-    Section(
-        "6 · 微调：为一个任务加一个小小的头",
-        "做分类时，一个小的分类头读取 `<s>`（`[CLS]`）的最终向量，并和整个网络一起在带标签的样本上训练："
-        "情感分析用几千条评论，命名实体识别用标注了人名地名的句子。预训练教会了语言，微调教会了任务。"
-        "训练的一步只有几行 PyTorch：计算模型答案的损失和梯度，让每个权重朝反方向走一小步。",
-        try_it("fine-tune"),
-        "自己微调一个模型，看它学习",
-    ),
-]
-
-BERT_VERSUS_ROBERTA_ZH = """\
-| | BERT (2018) | RoBERTa (2019) |
-|---|---|---|
-| 掩码 | 静态：遮罩只选一次，数据复制 10 份 | 动态：每次看到文本都重新选择遮罩 |
-| 下一句预测 | 有 | 去掉了：输入是完整的句子，最长 512 个词元 |
-| 批大小 | 256 个序列 | 8,000 个序列 |
-| 训练数据 | 16 GB（图书、维基百科） | 160 GB（加上新闻、网页文本、故事） |
-| 词表 | 30,000 个 WordPiece 词片 | 字节级 BPE：这里有 {vocabulary:,} 个，没有未知字符 |
-"""
-
-BERT_VERSUS_ROBERTA = """\
-| | BERT (2018) | RoBERTa (2019) |
-|---|---|---|
-| masking | static: masks drawn once, the data copied 10 times | dynamic: new masks each time a text is seen |
-| next-sentence prediction | yes | removed: inputs are full sentences, up to 512 tokens |
-| batch | 256 sequences | 8,000 sequences |
-| training data | 16 GB (books, Wikipedia) | 160 GB (adds news, web text, stories) |
-| vocabulary | 30,000 WordPiece pieces | byte-level BPE: {vocabulary:,} here, no unknown characters |
-"""
-
+TASKS = ["attention", "fill_mask"]
+STEP_COUNT = len(STEPS["en"])
+TEXT = {
+    "en": "The animal didn't cross the street because it was too tired. It lay down in the shade and slept until "
+    "the evening, when its owner came to find it.",
+    "zh": "那只动物没有过马路，因为它太累了。它在树荫下躺下，一直睡到傍晚，主人来找它。",
+}
+TOUR_STEPS = 20  # continued pre-training on the presenter's text: enough for the loss to move, in seconds
 
 # roberta-base's own figures (Liu et al., 2019): what the page says until a model has loaded, or where none can.
 ROBERTA_BASE = {"layers": 12, "heads": 12, "hidden": 768, "d_k": 64, "vocabulary": 50_265, "total_heads": 144}
@@ -209,89 +72,465 @@ def _figures(described: ModelFacts | None) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Page:
-    """The explainer's words in one language; `model` is filled with the model's name and figures."""
-
-    title: str
-    model: str
-    sections: list[Section]
-    unloaded: str
-    try_it: str
-    changes: str
-    table: str
-    conclusion: str
+def step_number(step: Any) -> int:
+    """The step a box or a link names, 1 to `STEP_COUNT`; anything else (`?step=abc`, `?step=99`) is the nearest."""
+    try:
+        number = int(float(str(step).strip()))
+    except ValueError:
+        return 1
+    return min(max(number, 1), STEP_COUNT)
 
 
-PAGES = {
-    "en": Page(
-        "How RoBERTa works",
-        "The model behind these pages is **{name}**: {layers} layers, {heads} heads per layer, vectors of {hidden} "
-        "numbers, {millions:,.1f} million parameters, up to {max_tokens} tokens at a time.",
-        SECTIONS,
-        "*The figures below are roberta-base's until this page's model has loaded.*",
-        "Try it: ",
-        "7 · What RoBERTa changed from BERT",
-        BERT_VERSUS_ROBERTA,
-        "Same architecture, trained longer, on more data, in bigger batches: the paper's point is that BERT was "
-        "undertrained (Liu et al., 2019, *RoBERTa: A Robustly Optimized BERT Pretraining Approach*).",
-    ),
-    "zh": Page(
-        "RoBERTa 如何工作",
-        "这些页面背后的模型是 **{name}**：{layers} 层，每层 {heads} 个注意力头，向量有 {hidden} 个数，"
-        "共 {millions:,.1f} 百万个参数，一次最多读取 {max_tokens} 个词元。",
-        SECTIONS_ZH,
-        "*在本页的模型加载之前，下面的数字是 roberta-base 的。*",
-        "试一试：",
-        "7 · RoBERTa 相比 BERT 改了什么",
-        BERT_VERSUS_ROBERTA_ZH,
-        "架构相同，但训练得更久、数据更多、批更大：论文的观点是 BERT 训练不足"
-        "（Liu et al., 2019, *RoBERTa: A Robustly Optimized BERT Pretraining Approach*）。",
-    ),
-}
+def lead_markdown(number: int, described: ModelFacts | None, language: str = "en") -> str:
+    """Step `number`'s few lines, with the model's figures."""
+    step = STEPS.get(language, STEPS["en"])[number - 1]
+    return f"### {number} · {step.title}\n\n{step.lead.format(**_figures(described))}"
 
 
-def facts_markdown(described: ModelFacts | None, name: str, language: str = "en") -> str:
-    """The whole explainer in `language` ("en" or "zh"), with the model's own figures (placeholders until it has
-    loaded)."""
-    page, figures = PAGES.get(language, PAGES["en"]), _figures(described)
-    lines = [f"## {page.title}", ""]
-    if described is not None:
-        model = page.model.format(
-            name=name,
-            layers=described.layers,
-            heads=described.heads,
-            hidden=described.hidden_size,
-            millions=described.parameters / 1e6,
-            max_tokens=described.max_tokens,
-        )
-        lines += [model, ""]
-    else:
-        lines += [page.unloaded, ""]
-    for section in page.sections:
-        lines += [f"### {section.title}", "", section.body.format(**figures), ""]
-        for link, text in ((section.link, section.link_text), *section.more):
-            lines += [f"**[{page.try_it}{text} →]({link})**", ""]
-    lines += [f"### {page.changes}", "", page.table.format(**figures), page.conclusion]
-    return "\n".join(lines)
+def _links(step: TourStep) -> str:
+    return "  ·  ".join(f"[{text} →]({link})" for link, text in step.links)
+
+
+def more_markdown(number: int, described: ModelFacts | None, language: str = "en") -> str:
+    """Step `number`'s detail (behind "More") and its links into the full tabs."""
+    step = STEPS.get(language, STEPS["en"])[number - 1]
+    table = BERT_VERSUS_ROBERTA.get(language, BERT_VERSUS_ROBERTA["en"])
+    figures = _figures(described)
+    more = step.more.format(**figures, bert_versus_roberta=table.format(**figures))
+    return f"{more}\n\n{_links(step)}" if step.links else more
+
+
+def model_markdown(described: ModelFacts | None, language: str = "en") -> str:
+    if described is None:
+        return UNLOADED.get(language, UNLOADED["en"])
+    return MODEL_LINE.get(language, MODEL_LINE["en"]).format(
+        name=described.checkpoint,
+        layers=described.layers,
+        heads=described.heads,
+        hidden=described.hidden_size,
+        millions=described.parameters / 1e6,
+        max_tokens=described.max_tokens,
+    )
 
 
 def page_figures(context: TaskContext) -> dict[str, Any]:
-    """The explainer with the real figures of the model the attention views inspect. Runs as the page loads, so a
-    model that cannot load leaves the placeholders (the tab's notice says why) rather than an error."""
+    """The tour's words with the real figures of the model the attention views inspect. Runs as the page loads, so
+    a model that cannot load leaves the placeholders (the tab's notice says why) rather than an error."""
     try:
         described = facts.describe(context)
     except (ModelLoadError, EngineError):
         return {}
-    return {"page": facts_markdown(described, described.checkpoint, LANGUAGE.get())}
+    language = LANGUAGE.get()
+    numbers = range(1, STEP_COUNT + 1)
+    return {
+        "model": model_markdown(described, language),
+        **{f"lead_{n}": lead_markdown(n, described, language) for n in numbers},
+        **{f"more_{n}": more_markdown(n, described, language) for n in numbers},
+    }
+
+
+# -- each step's live view -------------------------------------------------------------------------------------------
+
+Options = Mapping[str, Any]  # the tour's own controls: temperature, masking mode and epochs, the NER threshold
+
+
+def tokens_view(context: TaskContext, text: str, options: Options) -> dict[str, Any]:
+    found = facts.tokenize(context, text)
+    notes = [f"{len(found.ids)} tokens, ids from a vocabulary of {found.vocabulary:,}."]
+    if cut := found.run.truncation:
+        notes.append(f"The text was cut to its first {cut.tokens_kept} of {cut.tokens_total} tokens.")
+    shown = list(zip(found.pieces, map(str, found.ids), strict=True))
+    return {"tokens": shown, "tokens_note": in_language("\n\n".join(notes))}
+
+
+def vectors_view(context: TaskContext, text: str, options: Options) -> dict[str, Any]:
+    found = vector_task.token_vectors(context, text)
+    figure = drift_chart(found)
+    figure.data[0].y = [in_language(str(name)) for name in figure.data[0].y]  # the layers' names on the axis
+    return {"drift": figure, "drift_note": run_note(found.run)}
+
+
+def formula_view(context: TaskContext, text: str, options: Options) -> dict[str, Any]:
+    shown = attention.formula_capture(context, text)
+    return {"formula": shown["formula_text"], "scores": shown["bars"]}
+
+
+def heads_view(context: TaskContext, text: str, options: Options) -> dict[str, Any]:
+    model_view = next(label for label, kind in attention.VIEWS.items() if kind == "model")
+    shown = attention.attend(context, text, kind_label=model_view)
+    return {"heads": shown["frame"], "heads_note": shown["info"]}
+
+
+def masked_for_filling(text: str) -> str:
+    """The text with its own masks, or else with its last word masked."""
+    if MASK_MARKERS.search(text):
+        return text
+    words = maskable_words(text)
+    if not words:
+        raise InputError("The text has no word to hide: type a sentence.")
+    return mask_word(text, words[-1])
+
+
+def fill_view(context: TaskContext, text: str, options: Options) -> dict[str, Any]:
+    shown = fill_mask.predict(context, masked_for_filling(text or ""), temperature=options["temperature"], samples=3)
+    return {key: shown[key] for key in ("filled", "sampled")} | {
+        "fill_chart": shown["chart"],
+        "fill_note": shown["info"],
+    }
+
+
+def masking_view(context: TaskContext, text: str, options: Options) -> dict[str, Any]:
+    shown = pretrain_ui.mask_view(context, text, options["mode"], options["epochs"], 0)
+    return {"given": shown["given"], "grid": shown["grid"], "mask_note": shown["mask_status"]}
+
+
+def applications_view(context: TaskContext, text: str, options: Options) -> dict[str, Any]:
+    """Sentiment, topic and entities, each on its own: a model that cannot load leaves its part empty, with why."""
+    parts: dict[str, Callable[[], Any]] = {
+        "sentiment": lambda: sentiment.score_one(context, text)["top"],
+        "topic": lambda: classification.classify(context, text, classification.TOPIC)["top"],
+        "entities": lambda: ner.tag(context, text, options["threshold"])["spans"],
+    }
+    shown: dict[str, Any] = {}
+    failures = []
+    for name, part in parts.items():
+        try:
+            shown[name] = part()
+        except (ModelLoadError, EngineError) as exc:
+            shown[name] = None
+            failures.append(f"⚠️ {in_language(str(exc))}")
+    return shown | {"applications_note": "\n\n".join(failures)}
+
+
+VIEWS: dict[int, Callable[[TaskContext, str, Options], dict[str, Any]]] = {
+    1: tokens_view,
+    2: vectors_view,
+    3: formula_view,
+    4: heads_view,
+    5: fill_view,
+    6: masking_view,
+    10: applications_view,
+}
+
+
+def show_step(
+    context: TaskContext,
+    text: str,
+    step: str,
+    temperature: float,
+    mode: str,
+    epochs: float,
+    threshold: float,
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
+) -> dict[str, Any]:
+    """The step shown, and its live view on the presenter's text (none for the steps whose view waits for a
+    button). The stepper comes back with the view: the view is drawn in a step in sight, never in a hidden one (a
+    bertviz frame drawn hidden measures its height as nothing)."""
+    number = step_number(step)
+    shown = {"walkthrough": gr.Walkthrough(selected=number)}
+    view = VIEWS.get(number)
+    if view is None:
+        return shown
+    options = {"temperature": float(temperature), "mode": mode, "epochs": epochs, "threshold": float(threshold)}
+    return shown | view(reporting(context, progress), check_text(text, context.limits), options)
+
+
+def pretrain_on_text(
+    context: TaskContext,
+    text: str,
+    steps: float,
+    learning_rate: float,
+    request: gr.Request,
+    progress: gr.Progress = gr.Progress(track_tqdm=True),
+) -> Iterator[dict[str, Any]]:
+    """Continued pre-training on the presenter's text with the Pre-train tab's settings; the model is held for this
+    page's session, as that tab's is."""
+    defaults = Recipe()
+    recipe = (steps, "", learning_rate, defaults.batch_size, 64, defaults.seed, True)
+    for shown in pretrain_ui.pretrain_view(context, text, *recipe, request, progress):
+        yield {name: value for name, value in shown.items() if name in ("chart", "status", "stop_switch")}
+
+
+def measure_step(
+    context: TaskContext, text: str, progress: gr.Progress = gr.Progress(track_tqdm=True)
+) -> dict[str, Any]:
+    """One pre-training step timed on this server, beside the paper's figures."""
+    cost = pretrain.step_cost(reporting(context, progress), text)
+    return {"cost": cost_markdown(cost, LANGUAGE.get())}
+
+
+# -- the tab ---------------------------------------------------------------------------------------------------------
+
+
+def _step_views(number: int, catalog: Catalog, context: TaskContext) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Step `number`'s live view: its controls and its outputs, by name."""
+    if number == 1:
+        tokens = gr.HighlightedText(
+            label=_("Your text, token by token (each with its id)"),
+            elem_id="tour-tokens",
+            show_legend=False,
+            show_inline_category=True,
+            combine_adjacent=False,
+        )
+        return {}, {"tokens": tokens, "tokens_note": gr.Markdown(elem_id="tour-tokens-note")}
+    if number == 2:
+        drift = gr.Plot(label=_("Vectors, layer by layer"), show_label=False, elem_id="tour-drift")
+        return {}, {"drift": drift, "drift_note": gr.Markdown(elem_id="tour-drift-note")}
+    if number == 3:
+        formula = gr.Markdown(elem_id="tour-formula", latex_delimiters=LATEX)
+        return {}, {"formula": formula, "scores": gr.Plot(show_label=False, elem_id="tour-scores")}
+    if number == 4:
+        return {}, {"heads": gr.HTML(elem_id="tour-heads"), "heads_note": gr.Markdown(elem_id="tour-heads-note")}
+    if number == 5:
+        return _fill_step(catalog, context)
+    if number == 6:
+        return _masking_step()
+    if number == 7:
+        return _pretrain_step(catalog, context)
+    if number == 8:
+        gr.Code(finetune.CODE, language="python", label=_("Each step, in PyTorch"), interactive=False)
+        return {}, {}
+    if number == 9:
+        measure = gr.Button(_("Measure one step on this server"), variant="primary", elem_id="tour-cost-run")
+        return {"measure": measure}, {"cost": gr.Markdown(elem_id="tour-cost")}
+    return _applications_step(catalog)
+
+
+def _fill_step(catalog: Catalog, context: TaskContext) -> tuple[dict[str, Any], dict[str, Any]]:
+    temperature = gr.Slider(
+        0.1,
+        3.0,
+        value=1.0,
+        step=0.05,
+        label=_("Temperature"),
+        info=_("softmax(logits / T): below 1 sharper, above 1 flatter"),
+        elem_id="tour-temperature",
+    )
+    with gr.Row():
+        filled = gr.HighlightedText(
+            label=_("Best fillers put in"),
+            color_map=fill_mask._mask_colours(context.limits.max_masks),
+            show_legend=False,
+            elem_id="tour-filled",
+        )
+        sampled = gr.HighlightedText(
+            label=_("Filled by sampling (each drawn word's probability)"),
+            color_map=dict.fromkeys(fill_mask.DRAWN_LABELS, fill_mask.MASK_COLOUR),
+            show_legend=False,
+            combine_adjacent=False,
+            elem_id="tour-sampled",
+        )
+    chart = gr.Plot(label=_("Most likely words"), show_label=False, elem_id="tour-fill-chart")
+    outputs = {
+        "filled": filled,
+        "sampled": sampled,
+        "fill_chart": chart,
+        "fill_note": gr.Markdown(elem_id="tour-fill-note"),
+    }
+    return {"temperature": temperature}, outputs
+
+
+def _masking_step() -> tuple[dict[str, Any], dict[str, Any]]:
+    with gr.Row(equal_height=True):
+        choices = [(_(pretrain_ui.DYNAMIC), pretrain_ui.DYNAMIC), (_(pretrain_ui.STATIC), pretrain_ui.STATIC)]
+        mode = gr.Radio(choices, value=pretrain_ui.DYNAMIC, label=_("Masking"), scale=3, elem_id="tour-mask-mode")
+        epochs = gr.Slider(1, 10, value=4, step=1, label=_("Epochs"), scale=2, elem_id="tour-mask-epochs")
+    given = gr.HighlightedText(
+        label=_("What the model is given in the last epoch"),
+        color_map=pretrain_ui.KIND_HIGHLIGHTS,
+        combine_adjacent=False,
+        elem_id="tour-mask-given",
+    )
+    grid = gr.Plot(label=_("Epochs"), show_label=False, elem_id="tour-mask-grid")
+    return {"mode": mode, "epochs": epochs}, {
+        "given": given,
+        "grid": grid,
+        "mask_note": gr.Markdown(elem_id="tour-mask-note"),
+    }
+
+
+def _pretrain_step(catalog: Catalog, context: TaskContext) -> tuple[dict[str, Any], dict[str, Any]]:
+    with gr.Row(equal_height=True):
+        steps = gr.Slider(1, context.limits.max_train_steps, value=TOUR_STEPS, step=1, label=_("Steps"), scale=3)
+        train = gr.Button(_("Train"), variant="primary", elem_id="tour-pretrain-run", scale=1)
+        stop = gr.Button(_("Stop"), variant="stop", elem_id="tour-pretrain-stop", scale=1)
+    with gr.Row():
+        chart = gr.Plot(label=_("Loss"), show_label=False, elem_id="tour-pretrain-chart")
+        with gr.Column():
+            gr.Code(pretrain.CODE, language="python", label=_("Each step, in PyTorch"), interactive=False)
+            status = gr.Markdown(elem_id="tour-pretrain-status")
+    rate = UNTRAINED_LEARNING_RATE if catalog.untrained else Recipe().learning_rate
+    controls = {"steps": steps, "train": train, "stop": stop, "learning_rate": gr.State(rate)}
+    return controls, {"chart": chart, "status": status, "stop_switch": gr.State(None)}
+
+
+def _applications_step(catalog: Catalog) -> tuple[dict[str, Any], dict[str, Any]]:
+    with gr.Row():
+        top = gr.Label(label=_("Sentiment"), elem_id="tour-sentiment", num_top_classes=3)
+        topic = gr.Label(label=_("Topic"), elem_id="tour-topic", num_top_classes=3)
+    entities = gr.HighlightedText(
+        label=_("Entities"),
+        color_map=entity_colours(ENTITY_TYPES[catalog.language]),
+        show_legend=False,
+        show_inline_category=True,
+        combine_adjacent=False,
+        elem_id="tour-entities",
+    )
+    threshold = gr.State(0.0 if catalog.untrained else 0.5)  # untrained models score every class ~equally
+    outputs = {
+        "sentiment": top,
+        "topic": topic,
+        "entities": entities,
+        "applications_note": gr.Markdown(elem_id="tour-applications-note"),
+    }
+    return {"threshold": threshold}, outputs
+
+
+def _navigation(number: int) -> tuple[gr.Button | None, gr.Button | None]:
+    """Back and Next under step `number` (none before the first or after the last)."""
+    with gr.Row():
+        back = gr.Button(_("← Back"), elem_id=f"tour-back-{number}", elem_classes=["tour-back"]) if number > 1 else None
+        ahead = number < STEP_COUNT
+        forward = (
+            gr.Button(_("Next →"), variant="primary", elem_id=f"tour-next-{number}", elem_classes=["tour-next"])
+            if ahead
+            else None
+        )
+    return back, forward
+
+
+def _bilingual_step(number: int) -> tuple[Any, Any, Any]:
+    """A step's title, lead and detail, in both languages with roberta-base's figures until the model loads."""
+    english, chinese = STEPS["en"][number - 1], STEPS["zh"][number - 1]
+    return (
+        bilingual(english.title, chinese.title),
+        bilingual(lead_markdown(number, None), lead_markdown(number, None, "zh")),
+        bilingual(more_markdown(number, None), more_markdown(number, None, "zh")),
+    )
 
 
 def build(catalog: Catalog, context: TaskContext) -> TabParts:
-    """The tab: the explainer, filled in with the model's figures when the tab is opened."""
+    """The tab: the presenter's text, the stepper, each step's view; the words filled with the model's figures when
+    the page loads."""
     notice = gr.Markdown(catalog.missing_notice(TASKS))
-    name = catalog.default("attention")
-    placeholder = bilingual(facts_markdown(None, name), facts_markdown(None, name, "zh"))
-    page = gr.Markdown(placeholder, elem_id="explainer", latex_delimiters=LATEX)
-    hidden_text = gr.Textbox(visible=False)  # deep links fill a text box; this tab has none of its own
-    handler = wire(page_figures, context, {"page": page})
-    return TabParts(notice, TASKS, hidden_text, handler, [], [page], on_page_load=handler)
+    model = gr.Markdown(bilingual(model_markdown(None), model_markdown(None, "zh")), elem_id="tour-model")
+    text = gr.Textbox(TEXT[catalog.language], lines=2, label=_("The text the tour runs on"), elem_id="tour-text")
+    show = gr.Button(_("Show this step on the text"), size="sm", elem_id="tour-show")
+    step = gr.Textbox("1", visible=False, elem_id="tour-step")
+    words: dict[str, Any] = {"model": model}
+    controls: dict[str, Any] = {}
+    outputs: dict[str, Any] = {}
+    moves: list[tuple[gr.Button, int]] = []
+    with gr.Walkthrough(selected=1, elem_id="tour") as walkthrough:
+        for number in range(1, STEP_COUNT + 1):
+            title, lead, more = _bilingual_step(number)
+            with gr.Step(title, id=number, elem_id=f"tour-step-{number}"):
+                words[f"lead_{number}"] = gr.Markdown(lead, latex_delimiters=LATEX, elem_classes=["tour-lead"])
+                shown, drawn = _step_views(number, catalog, context)
+                controls |= shown
+                outputs |= drawn
+                with gr.Accordion(_("More"), open=False):
+                    words[f"more_{number}"] = gr.Markdown(more, latex_delimiters=LATEX)
+                back, forward = _navigation(number)
+                moves += [(button, to) for button, to in ((back, number - 1), (forward, number + 1)) if button]
+    work = model_work(catalog)
+    view_inputs = [text, step, controls["temperature"], controls["mode"], controls["epochs"], controls["threshold"]]
+    views = {"walkthrough": walkthrough, **{name: outputs[name] for name in _view_names()}}
+    handler = wire(show_step, context, views)
+    _wire_moves(moves, walkthrough, step, handler, view_inputs, list(views.values()), work)
+    gr.on(
+        [show.click, text.submit, *(controls[name].input for name in ("temperature", "mode", "epochs"))],
+        handler,
+        view_inputs,
+        list(views.values()),
+        trigger_mode="always_last",
+        api_name="tour_step",
+        api_visibility="private",
+        **work,
+    )
+    _wire_training(controls, outputs, text, context)
+    figures = wire(page_figures, context, words)
+    return TabParts(
+        notice,
+        TASKS,
+        text,
+        handler,
+        view_inputs,
+        [*views.values(), *words.values()],
+        views={str(number): {step: str(number)} for number in range(1, STEP_COUNT + 1)},
+        view_parameter="step",
+        runs_on_open=True,
+        on_page_load=figures,
+    )
+
+
+def _view_names() -> list[str]:
+    """The outputs of the views drawn on entering a step (the training steps' come from their buttons)."""
+    names = ["tokens", "tokens_note", "drift", "drift_note", "formula", "scores", "heads", "heads_note"]
+    names += ["filled", "sampled", "fill_chart", "fill_note", "given", "grid", "mask_note"]
+    return [*names, "sentiment", "topic", "entities", "applications_note"]
+
+
+def _wire_moves(
+    moves: list[tuple[gr.Button, int]],
+    walkthrough: gr.Walkthrough,
+    step: gr.Textbox,
+    handler: Handler,
+    inputs: list[Any],
+    outputs: list[Any],
+    work: dict[str, Any],
+) -> None:
+    """Next, Back and a click on a step's number write the step (a link's step comes in the box: its change moves
+    the stepper); the step's view is drawn after each move."""
+    step.change(
+        lambda value: gr.Walkthrough(selected=step_number(value)),
+        step,
+        walkthrough,
+        queue=False,
+        api_name="tour_move",
+        api_visibility="private",
+    )
+    for button, to in moves:  # the step moves at once; its view follows, in the model queue
+        button.click(
+            lambda to=to: (str(to), gr.Walkthrough(selected=to)),
+            None,
+            [step, walkthrough],
+            queue=False,
+            api_name="tour_to",
+            api_visibility="private",
+        ).then(handler, inputs, outputs, api_name="tour_drawn", api_visibility="private", **work)
+
+    def chosen(event: gr.SelectData) -> str:
+        return str(step_number(int(event.index) + 1))
+
+    walkthrough.select(chosen, None, step, queue=False, api_name="tour_chosen", api_visibility="private").then(
+        handler, inputs, outputs, api_name="tour_chosen_drawn", api_visibility="private", **work
+    )
+
+
+def _wire_training(controls: dict[str, Any], outputs: dict[str, Any], text: gr.Textbox, context: TaskContext) -> None:
+    """The two steps that train: continued pre-training, and the measured step; one at a time on the server."""
+    training = {"concurrency_limit": 1, "concurrency_id": FINE_TUNE_WORK, "api_visibility": "private"}
+    trained = {name: outputs[name] for name in ("chart", "status", "stop_switch")}
+    controls["train"].click(
+        wire(pretrain_on_text, context, trained, fine_tune_seconds(TOUR_STEPS)),
+        [text, controls["steps"], controls["learning_rate"]],
+        list(trained.values()),
+        api_name="tour_pretrain",
+        **training,
+    )
+    controls["stop"].click(
+        wire(stop_view, None, {}),
+        outputs["stop_switch"],
+        None,
+        queue=False,
+        api_name="tour_stop",
+        api_visibility="private",
+    )
+    controls["measure"].click(
+        wire(measure_step, context, {"cost": outputs["cost"]}, 60),
+        text,
+        outputs["cost"],
+        api_name="tour_cost",
+        **training,
+    )

@@ -349,6 +349,16 @@ ZH: dict[str, str] = {
     "context": "上下文",
     "p before": "训练前概率",
     "p after": "训练后概率",
+    # The tour (How RoBERTa works)
+    "The text the tour runs on": "导览所用的文本",
+    "Show this step on the text": "在这段文本上显示这一步",
+    "Your text, token by token (each with its id)": "你的文本，逐个词元（每个都带着编号）",
+    "Vectors, layer by layer": "逐层的向量",
+    "Measure one step on this server": "在这台服务器上测量一步",
+    "More": "更多",
+    "← Back": "← 上一步",
+    "Next →": "下一步 →",
+    "Topic": "主题",
 }
 
 _EN: dict[str, str] = {}
@@ -598,6 +608,11 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
         "The input is {total} tokens long; the model reads at most {kept}, so only the first {first} tokens were used.",
         "输入有 {total} 个词元（一个汉字算一个词元）；模型最多读取 {kept} 个，因此只用了前 {first} 个词元。",
     ),
+    _message("{tokens} tokens, ids from a vocabulary of {size}.", "{tokens} 个词元，编号取自 {size} 个词元的词表。"),
+    _message(
+        "The text was cut to its first {kept} of {total} tokens.", "文本被截断为 {total} 个词元中的前 {kept} 个。"
+    ),
+    _message("The text has no word to hide: type a sentence.", "文本中没有可以遮住的词：请输入一个句子。"),
     _message(
         "{tokens} tokens, {layers} layers × {heads} heads.", "{tokens} 个词元，{layers} 层 × {heads} 个注意力头。"
     ),

@@ -37,6 +37,7 @@ __all__ = [
     "model_view_document",
     "selected_head_data",
     "standalone_document",
+    "token_axis",
 ]
 
 VENDOR_DIR = ASSETS_DIR / "vendor"
@@ -173,7 +174,7 @@ def _scale_buttons() -> dict[str, Any]:
     }
 
 
-def _token_axis(count: int, **axis: Any) -> dict[str, Any]:
+def token_axis(count: int, **axis: Any) -> dict[str, Any]:
     """An axis of tokens: every one labelled while they fit, in a size that fits them."""
     if count > ALL_LABELS_UP_TO:
         return {"automargin": True, **axis}
@@ -212,8 +213,8 @@ def attention_heatmap(matrix: np.ndarray, tokens: list[str], title: str, pair_st
     top = 50 + min(150, 6 * max((len(token) for token in tokens), default=1))
     layout = {
         "margin": {"l": 10, "r": 10, "t": top, "b": 80},
-        "xaxis": _token_axis(len(tokens), side="top", tickangle=-60),
-        "yaxis": _token_axis(len(tokens), autorange="reversed", title={"text": "query (attending)"}),
+        "xaxis": token_axis(len(tokens), side="top", tickangle=-60),
+        "yaxis": token_axis(len(tokens), autorange="reversed", title={"text": "query (attending)"}),
         "annotations": [key_axis],
         "updatemenus": [_scale_buttons()],
         "shapes": _boundary(pair_start, len(tokens)) if pair_start is not None else [],

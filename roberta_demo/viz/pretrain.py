@@ -7,12 +7,15 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from roberta_demo.results import Masking, MaskingDraw, Pretrained, PretrainUpdate, perplexity
+from roberta_demo.results import Masking, MaskingDraw, Pretrained, PretrainUpdate, StepCost, perplexity
 from roberta_demo.viz.charts import ACCENT, GRID, MUTED, plain_figure, plotly_text, unique_labels
 
 __all__ = [
     "KIND_COLOURS",
     "KIND_NAMES",
+    "PAPER",
+    "cost_markdown",
+    "duration",
     "fill_rows",
     "given_text",
     "masking_grid",
@@ -202,3 +205,82 @@ def fill_rows(result: Pretrained) -> list[list[Any]]:
         ]
         for f in result.fills
     ]
+
+
+# RoBERTa's pre-training as its paper reports it (Liu et al., 2019): the BERT-large architecture, 355M parameters,
+# 100K steps of 8K sequences in about a day on 1,024 V100 GPUs (§5); the released models, 500K steps of 8K sequences
+# of up to 512 tokens (§5, Table 9). `tokens_per_second` is derived from those: 100K × 8K × 512 tokens in a day.
+PAPER: dict[str, int] = {
+    "gpus": 1024,
+    "parameters": 355_000_000,
+    "batch": 8_000,
+    "tokens": 512,
+    "steps_in_a_day": 100_000,
+    "released_steps": 500_000,
+}
+PAPER_STEP_TOKENS = PAPER["batch"] * PAPER["tokens"]
+PAPER_TOKENS_PER_SECOND = PAPER["steps_in_a_day"] * PAPER_STEP_TOKENS / 86_400
+_UNITS = {
+    "en": (("years", 365.25 * 86_400), ("days", 86_400), ("hours", 3_600), ("minutes", 60), ("seconds", 1)),
+    "zh": (("年", 365.25 * 86_400), ("天", 86_400), ("小时", 3_600), ("分钟", 60), ("秒", 1)),
+}
+_COST = {
+    "en": """| | RoBERTa's pre-training (Liu et al., 2019) | this server, measured now |
+|---|---|---|
+| hardware | 1,024 NVIDIA V100 GPUs (32 GB), mixed precision | {device} |
+| model | BERT-large's shape, 355 million parameters | {checkpoint}, {millions:,.1f} million parameters |
+| one step | 8K sequences of up to 512 tokens | {batch} × {tokens} tokens: **{seconds:.2f} s** (forward \
+{forward:.2f}, backward {backward:.2f}, AdamW {optimizer:.2f}) |
+| tokens per second | about {paper_millions:.1f} million (100K steps in about a day) | {rate:,.0f} |
+| one of RoBERTa's steps | about {paper_step:.2f} s | about {here_step} |
+| 500K steps (the released models) | about five days | about **{here_all}** |
+
+The server moves {ratio:,.0f} times fewer tokens a second than the paper's cluster (on a model of \
+{millions:,.1f} million parameters, against 355 million): at this pace the pre-training alone would take \
+{here_all}, and more, since 512-token sequences cost more per token than {tokens}-token ones.""",
+    "zh": """| | RoBERTa 的预训练（Liu et al., 2019） | 这台服务器，现场测量 |
+|---|---|---|
+| 硬件 | 1,024 块 NVIDIA V100 GPU（32 GB），混合精度 | {device} |
+| 模型 | BERT-large 的结构，3.55 亿个参数 | {checkpoint}，{millions:,.1f} 百万个参数 |
+| 一步 | 8K 个最长 512 个词元的序列 | {batch} × {tokens} 个词元：**{seconds:.2f} 秒**（前向 {forward:.2f}，反向 \
+{backward:.2f}，AdamW {optimizer:.2f}） |
+| 每秒词元数 | 约 {paper_millions:.1f} 百万（大约一天 10 万步） | {rate:,.0f} |
+| RoBERTa 的一步 | 约 {paper_step:.2f} 秒 | 约 {here_step} |
+| 50 万步（发布的模型） | 大约五天 | 约 **{here_all}** |
+
+这台服务器每秒处理的词元比论文的集群少 {ratio:,.0f} 倍（模型有 {millions:,.1f} 百万个参数，\
+论文的是 3.55 亿）：按这个速度，仅预训练就要 {here_all}，实际还会更久，因为 \
+512 个词元的序列每个词元的计算比 {tokens} 个词元的序列更多。""",
+}
+
+
+def duration(seconds: float, language: str = "en") -> str:
+    """A long time in the largest unit that keeps it above one: "3.2 hours", "41 days", "12,000 years"."""
+    units = _UNITS.get(language, _UNITS["en"])
+    name, size = next(((name, size) for name, size in units if seconds >= size), units[-1])
+    amount = seconds / size
+    shown = f"{amount:,.0f}" if amount >= 100 else f"{amount:.1f}"
+    return f"{shown} {name}"
+
+
+def cost_markdown(cost: StepCost, language: str = "en") -> str:
+    """The measured step beside the paper's figures, and the paper's pre-training timed at this server's pace."""
+    rate = cost.tokens_per_second
+    here_step = PAPER_STEP_TOKENS / rate if rate > 0 else float("inf")
+    return _COST.get(language, _COST["en"]).format(
+        device=cost.device,
+        checkpoint=cost.checkpoint,
+        millions=cost.parameters / 1e6,
+        batch=cost.batch,
+        tokens=cost.tokens,
+        seconds=cost.seconds,
+        forward=cost.laps.get("forward", 0.0),
+        backward=cost.laps.get("backward", 0.0),
+        optimizer=cost.laps.get("optimizer", 0.0),
+        paper_millions=PAPER_TOKENS_PER_SECOND / 1e6,
+        rate=rate,
+        paper_step=PAPER_STEP_TOKENS / PAPER_TOKENS_PER_SECOND,
+        here_step=duration(here_step, language),
+        here_all=duration(here_step * PAPER["released_steps"], language),
+        ratio=PAPER_TOKENS_PER_SECOND / rate if rate > 0 else float("inf"),
+    )

@@ -13,11 +13,13 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from roberta_demo.results import Embedding, Neighbours, QueryKeyMap
+from roberta_demo.results import Embedding, Neighbours, QueryKeyMap, TokenVectors
+from roberta_demo.viz.attention import token_axis
 from roberta_demo.viz.charts import GRID, plain_figure, plotly_text, unique_labels
 
 __all__ = [
     "MAX_SIMILARITY_TEXTS",
+    "drift_chart",
     "layer_names",
     "marked",
     "neighbour_rows",
@@ -269,3 +271,29 @@ def query_key_chart(drawn: QueryKeyMap, query: int, top: int = 3, title: str | N
     }
     shown = title or f"Layer {drawn.layer}, head {drawn.head}: queries and keys ({count} tokens)"
     return plain_figure(traces, layout, shown, 620)
+
+
+def drift_chart(found: TokenVectors) -> go.Figure:
+    """Tokens across, layers down (the embeddings on top): each cell the cosine of the token's vector there with
+    its vector at layer 0, from 1 (unchanged) to the least kept anywhere; the vector's length on hover."""
+    tokens = unique_labels(found.tokens)
+    layers = layer_names(found.num_layers)
+    trace = {
+        "type": "heatmap",
+        "z": found.drift.round(3).tolist(),
+        "x": tokens,
+        "y": layers,
+        "customdata": found.norms.round(1).tolist(),
+        "zmin": float(min(found.drift.min(), 0.999)),
+        "zmax": 1.0,
+        "colorscale": [[0.0, "#1e3a8a"], [0.5, "#60a5fa"], [1.0, "#f8fafc"]],  # the most moved, darkest
+        "colorbar": {"title": {"text": "cosine with layer 0"}},
+        "hovertemplate": "%{x} · %{y}: cosine %{z:.3f}, length %{customdata}<extra></extra>",
+    }
+    layout = {
+        "xaxis": token_axis(len(tokens), tickangle=-40, side="top", type="category"),
+        "yaxis": {"autorange": "reversed", "automargin": True, "type": "category"},
+        "margin": {"l": 10, "r": 30, "t": 80, "b": 20},
+    }
+    height = 160 + 28 * (found.num_layers + 1)
+    return plain_figure([trace], layout, "How much of each token's first vector is left, layer by layer", height)

@@ -23,9 +23,11 @@ GRADIO_OWNED: list[tuple[str, str]] = [
 def settled(page: Any) -> None:
     """Every event of the run finished (no status tracker still pending, no output still drawn as pending: Gradio
     shows one at a fifth of its opacity, which a busy machine leaves on screen long enough for axe to measure), and
-    no transition still running (a button turning enabled fades in its colour)."""
+    no transition still running (a button turning enabled fades in its colour). The tour's stepper marks the steps
+    ahead `pending` too: those are steps, not outputs."""
     page.wait_for_function(
-        "![...document.querySelectorAll('[data-testid=status-tracker] .progress-text, .eta-bar, .pending')]"
+        "![...document.querySelectorAll("
+        "'[data-testid=status-tracker] .progress-text, .eta-bar, .pending:not(.step-button)')]"
         ".some((e) => e.offsetParent)"
     )
     done = "(a) => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity"

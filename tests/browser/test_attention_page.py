@@ -6,7 +6,7 @@ ATTACK = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
 def _show_attention(app_page, text: str):
-    app_page.get_by_role("tab", name="Attention").click()
+    app_page.get_by_role("tab", name="Attention", exact=True).click()
     app_page.locator("#attention-text textarea").fill(text)
     app_page.locator("#attention-run").click()
     frame = app_page.frame_locator("iframe.bertviz-frame")
@@ -62,7 +62,7 @@ def test_markup_in_the_text_is_shown_as_text_and_runs_nothing(app_page):
     shown = "".join(frame.locator("#vis svg text").all_text_contents())
     assert "alert" in shown and "script" in shown  # the pieces are drawn as text…
     assert frame.locator("img").count() == 0  # …and nothing became an element
-    app_page.get_by_role("tab", name="NER").click()
+    app_page.get_by_role("tab", name="NER", exact=True).click()
     app_page.locator("#ner-text textarea").fill(ATTACK)
     app_page.locator("#ner-run").click()
     app_page.locator("#ner-spans").get_by_text("onerror", exact=False).first.wait_for()

@@ -10,7 +10,7 @@ from tests.waiting import wait_until
 
 def test_the_csv_a_page_was_handed_is_deleted_when_the_page_closes(open_page):
     page = open_page("?tab=sentiment")
-    page.get_by_role("tab", name="Many texts").click()
+    page.get_by_role("tab", name="Many texts", exact=True).click()
     page.get_by_label("Texts, one per line").fill("I loved it\nI hated it")
     page.get_by_role("button", name="Analyse all").click()
     link = page.locator("a[href*='sentiment.csv']").first

@@ -37,7 +37,7 @@ def _tab(page, name: str):
 
 def test_a_chinese_browser_gets_the_chinese_interface(open_in):
     page = open_in("zh-CN")
-    page.locator("#explainer").get_by_text("这些页面背后的模型是").wait_for()  # the live page
+    page.locator("#tour-model").get_by_text("这些页面背后的模型是").wait_for()  # the live page
     _tab(page, "命名实体识别").wait_for()
     _tab(page, "命名实体识别").click()
     page.get_by_role("button", name="识别实体").wait_for()

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from roberta_demo.ui.explainer import PAGES
 from roberta_demo.ui.i18n import ZH
+from roberta_demo.ui.tour_text import UNLOADED
 from tests.browser.accessibility import GRADIO_OWNED, apps_own, axe_violations, settled
 from tests.conftest import REPO
 
@@ -26,7 +26,7 @@ class Tab:
 
 
 TABS = [
-    Tab("How RoBERTa works", None, "#explainer .katex", "#explainer p"),
+    Tab("How RoBERTa works", None, "#tour-tokens .token.highlighted", "#tour-tokens .text"),
     Tab("Fill-mask", "Predict the masked words", "#fill-mask-filled .token.highlighted", "#fill-mask-filled .text"),
     Tab("Classification", "Classify", "#classify-top .output-class", "#classify-top .output-class"),
     Tab("Sentiment", "Analyse", "#sentiment-top .output-class", "#sentiment-top .output-class"),
@@ -66,10 +66,10 @@ def _run_first_example(page: Any, tab: Tab, lang: str) -> None:
 def _wait_for_result(page: Any, tab: Tab, lang: str) -> None:
     where = page.frame_locator("iframe.bertviz-frame") if tab.in_frame else page
     where.locator(tab.result).first.wait_for()
-    if tab.run is None:  # the explainer: drawn at once with placeholders, its figures filled by the page's load event
-        placeholder = PAGES[lang].unloaded.strip("*")
+    if tab.run is None:  # the tour: its words drawn at once with placeholders, the figures filled as the page loads
+        placeholder = UNLOADED[lang].strip("*")
         page.wait_for_function(
-            "(gone) => !document.querySelector('#explainer').innerText.includes(gone)", arg=placeholder
+            "(gone) => !document.querySelector('#tour-model').innerText.includes(gone)", arg=placeholder
         )
     settled(page)
 

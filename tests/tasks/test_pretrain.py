@@ -90,3 +90,20 @@ def test_stop_ends_the_run_after_the_step_under_way_and_keeps_the_model(fresh):
 def test_bad_input_is_refused_by_name(backend, text, recipe, limits, message):
     with pytest.raises(InputError, match=message):
         list(pretrain.pretrain(TaskContext(backend, limits), text, recipe))
+
+
+def test_one_step_is_measured_on_a_copy_leaving_the_shared_model_as_it_was(context, backend):
+    shared = backend.model(context.checkpoint_for("fill_mask"))
+    before = {name: tensor.clone() for name, tensor in shared.model.state_dict().items()}
+    cost = pretrain.step_cost(context, "A short paragraph, repeated to fill the batch.", batch=4, tokens=32)
+    assert (cost.batch, cost.tokens, cost.checkpoint) == (4, 32, shared.checkpoint)
+    assert set(cost.laps) == {"forward", "backward", "optimizer"} and all(lap > 0 for lap in cost.laps.values())
+    assert cost.seconds == pytest.approx(sum(cost.laps.values()))
+    assert cost.tokens_per_second == pytest.approx(4 * 32 / cost.seconds)
+    assert cost.parameters == sum(parameter.numel() for parameter in shared.model.parameters())
+    assert all(torch.equal(tensor, before[name]) for name, tensor in shared.model.state_dict().items())
+
+
+def test_the_measured_step_refuses_an_empty_text(context):
+    with pytest.raises(InputError, match="Type or paste some text"):
+        pretrain.step_cost(context, " ")

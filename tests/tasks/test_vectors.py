@@ -168,3 +168,25 @@ def test_an_uploads_label_column_groups_its_texts(context):
     assert texts == ["typed here", "a great film", "the soup was cold"] and groups == ["typed", "pos", "neg"]
     plain = Upload("plain.txt", b"one\ntwo\n")
     assert vectors.labelled_texts(None, plain, context) == (["one", "two"], None)
+
+
+def test_token_vectors_are_the_models_own_states_and_start_from_themselves(context, backend):
+    text = "The bank of the river."
+    found = vectors.token_vectors(context, text)
+    states, _ = _hidden_states(backend, text)
+    assert found.norms.shape == found.drift.shape == (len(states), len(found.tokens))
+    for layer, state in enumerate(states):
+        np.testing.assert_allclose(found.norms[layer], np.linalg.norm(state, axis=-1), rtol=1e-4)
+        cosine = (state * states[0]).sum(-1) / (np.linalg.norm(state, axis=-1) * np.linalg.norm(states[0], axis=-1))
+        np.testing.assert_allclose(found.drift[layer], cosine, atol=1e-4)
+    np.testing.assert_allclose(found.drift[0], 1.0, atol=1e-5)  # layer 0 against itself
+    assert found.tokens[0] == "<s>" and found.tokens[-1] == "</s>" and "The" in found.tokens
+    assert found.num_layers == len(states) - 1 and found.hidden_size == states[0].shape[-1]
+
+
+def test_token_vectors_refuse_an_empty_text_and_say_where_a_long_one_was_cut(context):
+    with pytest.raises(InputError, match="Type or paste some text"):
+        vectors.token_vectors(context, "  ")
+    limit = context.limits.max_attention_tokens
+    found = vectors.token_vectors(context, "word " * (limit + 50))
+    assert found.run.truncation is not None and len(found.tokens) == found.run.truncation.tokens_kept <= limit

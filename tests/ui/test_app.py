@@ -23,7 +23,9 @@ def test_every_model_event_shares_one_group_sized_for_the_device(backend, contex
     page = {"classify_page", "sentiment_page", "sentiment_batch_page", "ner_page", "fill_mask_page", "attention_page"}
     page |= {"vectors_page", "masking_page"}
     data = set(ENDPOINTS) - {"fine_tune", "pretrain"}
-    assert page | data | {"explain_one", "explain_entity", "page_figures", "try_view"} <= model_work
-    assert groups[FINE_TUNE_WORK] == {"train_view", "fine_tune", "pretrain_view", "pretrain"}
+    tour = {"tour_step", "tour_drawn", "tour_chosen_drawn"}  # each step's view, drawn as the step is entered
+    assert page | data | tour | {"explain_one", "explain_entity", "page_figures", "try_view"} <= model_work
+    training = {"train_view", "fine_tune", "pretrain_view", "pretrain", "tour_pretrain", "tour_cost"}
+    assert groups[FINE_TUNE_WORK] == training
     drawing = {"redraw", "shown", "words_of", "redraw_lens"}  # redraws from a result in hand run no model
     assert not drawing & model_work
