@@ -13,6 +13,7 @@ import gradio as gr
 from gradio.blocks import Block
 
 from roberta_demo.catalog import Catalog
+from roberta_demo.errors import InputError
 from roberta_demo.results import AttentionView, FormulaCapture
 from roberta_demo.tasks import attention, formula
 from roberta_demo.tasks.common import TaskContext
@@ -248,7 +249,7 @@ def export_html(
 ) -> dict[str, Any]:
     """A standalone page of the view (libraries inlined) to open offline or put in a slide deck."""
     if view is None:
-        raise gr.Error("Run the attention view first, then export it.")
+        raise InputError("Run the attention view first, then export it.")
     kind = VIEWS.get(kind_label, "head")
     document = standalone_document(view, kind, min(int(layer), view.num_layers - 1))
     page = FILES.folder(request) / f"attention-{kind}-view.html"

@@ -23,7 +23,7 @@ from roberta_demo.errors import EngineError, InputError, ModelLoadError
 from roberta_demo.results import RunInfo
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.i18n import _, answered_note, figure_in_language, in_language, truncation_note
-from roberta_demo.ui.protocol import with_signature
+from roberta_demo.ui.protocol import CANNOT_RUN, with_signature
 
 __all__ = [
     "EXPLAIN_GPU_SECONDS",
@@ -178,7 +178,7 @@ def _message(exc: Exception, handler: str) -> gr.Error:
     if isinstance(exc, gr.Error):
         return exc
     if isinstance(exc, (InputError, ModelLoadError, EngineError, ConfigError)):
-        return gr.Error(in_language(str(exc)), title="Cannot run this", print_exception=False)
+        return gr.Error(in_language(str(exc)), title=in_language(CANNOT_RUN), print_exception=False)
     UNEXPECTED[handler] += 1
     log.exception("Unexpected failure in %s", handler, exc_info=exc)
     return gr.Error(

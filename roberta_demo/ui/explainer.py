@@ -297,19 +297,11 @@ def _step_views(number: int, catalog: Catalog, context: TaskContext) -> tuple[di
 
 
 def _fill_step(catalog: Catalog, context: TaskContext) -> tuple[dict[str, Any], dict[str, Any]]:
-    temperature = gr.Slider(
-        0.1,
-        3.0,
-        value=1.0,
-        step=0.05,
-        label=_("Temperature"),
-        info=_("softmax(logits / T): below 1 sharper, above 1 flatter"),
-        elem_id="tour-temperature",
-    )
+    temperature = fill_mask.temperature_slider("tour-temperature")
     with gr.Row():
         filled = gr.HighlightedText(
             label=_("Best fillers put in"),
-            color_map=fill_mask._mask_colours(context.limits.max_masks),
+            color_map=fill_mask.mask_colours(context.limits.max_masks),
             show_legend=False,
             elem_id="tour-filled",
         )

@@ -35,7 +35,7 @@ from roberta_demo.viz.fill_mask import (
     sampled_sentences,
 )
 
-__all__ = ["TASKS", "build", "mask_clicked", "predict"]
+__all__ = ["TASKS", "build", "mask_clicked", "mask_colours", "predict", "temperature_slider"]
 
 TASKS = ["fill_mask"]
 EN_EXAMPLES = [
@@ -68,7 +68,7 @@ CANDIDATE_COLUMNS = ["mask", "word", "tokens scored", "probability", "rank"]
 MASK_COLOUR, WORD_COLOUR = "#f59e0b", "#e0e7ff"  # drawn whole, under dark type (ui/common.highlight_css)
 
 
-def _mask_colours(count: int) -> dict[str, str]:
+def mask_colours(count: int) -> dict[str, str]:
     """Each mask's colour, under its name in either language (each page names them in its own)."""
     names = [(mask_label(number), f"遮罩 {number}") for number in range(1, count + 1)]
     return {name: MASK_COLOUR for pair in names for name in pair}
@@ -180,19 +180,22 @@ def mask_clicked(
     return {"text": text, **predict(context, text, top_k, candidates, checkpoint, *sampling, progress)}
 
 
+def temperature_slider(elem_id: str) -> gr.Slider:
+    """The T of softmax(logits / T), from sharp to flat: this tab's and the tour's."""
+    return gr.Slider(
+        0.1,
+        3.0,
+        value=1.0,
+        step=0.05,
+        label=_("Temperature"),
+        info=_("softmax(logits / T): below 1 sharper, above 1 flatter"),
+        elem_id=elem_id,
+    )
+
+
 def _sampling_options() -> dict[str, Any]:
     """The temperature, in sight (a talk turns it), and how to sample, a click away."""
-    options: dict[str, gr.Slider | gr.Number] = {
-        "temperature": gr.Slider(
-            0.1,
-            3.0,
-            value=1.0,
-            step=0.05,
-            label=_("Temperature"),
-            info=_("softmax(logits / T): below 1 sharper, above 1 flatter"),
-            elem_id="fill-mask-temperature",
-        )
-    }
+    options: dict[str, gr.Slider | gr.Number] = {"temperature": temperature_slider("fill-mask-temperature")}
     with gr.Accordion(_("Fill by sampling"), open=False):
         with gr.Row():
             options["samples"] = gr.Slider(
@@ -243,7 +246,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
             filled = gr.HighlightedText(
                 label=_("Best fillers put in"),
                 elem_id="fill-mask-filled",
-                color_map=_mask_colours(context.limits.max_masks),
+                color_map=mask_colours(context.limits.max_masks),
                 show_legend=False,
             )
             sampled = gr.HighlightedText(

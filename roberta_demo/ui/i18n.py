@@ -608,6 +608,20 @@ MESSAGES: list[tuple[re.Pattern[str], str]] = [
         "The input is {total} tokens long; the model reads at most {kept}, so only the first {first} tokens were used.",
         "输入有 {total} 个词元（一个汉字算一个词元）；模型最多读取 {kept} 个，因此只用了前 {first} 个词元。",
     ),
+    _message("Cannot run this", "无法运行"),
+    _message("Missing values", "缺少参数值"),
+    _message("Unknown file", "未知文件"),
+    _message("Run the attention view first, then export it.", "请先运行注意力视图，再导出。"),
+    _message(
+        "{endpoint} takes {wanted} values, in this order: {names}; the request sent {sent}, without {required}. "
+        "Send at least the values without a default (the API page lists them).",
+        "{endpoint} 接受 {wanted} 个值，依次为：{names}；请求发送了 {sent} 个，缺少 {required}。"
+        "请至少发送没有默认值的那些（API 页面列出了它们）。",
+    ),
+    _message(
+        "{gradio} Upload it first (POST /gradio_api/upload) and send the path that returns.",
+        "{gradio} 请先上传该文件（POST /gradio_api/upload），再发送返回的路径。",
+    ),
     _message("{tokens} tokens, ids from a vocabulary of {size}.", "{tokens} 个词元，编号取自 {size} 个词元的词表。"),
     _message(
         "The text was cut to its first {kept} of {total} tokens.", "文本被截断为 {total} 个词元中的前 {kept} 个。"

@@ -57,7 +57,10 @@ from roberta_demo.errors import InputError, shown
 from roberta_demo.ui import params
 from roberta_demo.ui.i18n import LANGUAGE, in_language, request_language
 
+CANNOT_RUN = "Cannot run this"  # the title over a message a person can act on
+
 __all__ = [
+    "CANNOT_RUN",
     "EXCEPTION_HANDLERS",
     "MIDDLEWARE",
     "DemoBlocks",
@@ -147,9 +150,12 @@ class DemoBlocks(gr.Blocks):
         names = [p.name for p in parameters] or [f"value {i + 1}" for i in range(wanted)]
         endpoint = f"/{block_fn.api_name}" if block_fn.api_name else "This event"
         raise gr.Error(
-            f"{endpoint} takes {wanted} values, in this order: {', '.join(names)}; the request sent {len(inputs)}, "
-            f"without {', '.join(required)}. Send at least the values without a default (the API page lists them).",
-            title="Missing values",
+            in_language(
+                f"{endpoint} takes {wanted} values, in this order: {', '.join(names)}; the request sent "
+                f"{len(inputs)}, without {', '.join(required)}. Send at least the values without a default (the API "
+                "page lists them)."
+            ),
+            title=in_language("Missing values"),
             print_exception=False,
         )
 
@@ -197,13 +203,13 @@ class DemoBlocks(gr.Blocks):
             try:
                 page_values_checked(block_fn, inputs, state)
             except InputError as wrong:
-                raise gr.Error(in_language(str(wrong)), title="Cannot run this", print_exception=False) from None
+                raise gr.Error(in_language(str(wrong)), title=in_language(CANNOT_RUN), print_exception=False) from None
         try:
             return await super().preprocess_data(block_fn, inputs, state, *args, **kwargs)
         except InvalidPathError as exc:
             raise gr.Error(
-                f"{exc} Upload it first (POST /gradio_api/upload) and send the path that returns.",
-                title="Unknown file",
+                in_language(f"{exc} Upload it first (POST /gradio_api/upload) and send the path that returns."),
+                title=in_language("Unknown file"),
                 print_exception=False,
             ) from None
 

@@ -6,6 +6,7 @@ import ast
 import re
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
 from roberta_demo.backend import Backend
@@ -13,8 +14,9 @@ from roberta_demo.catalog import Catalog
 from roberta_demo.config import Limits
 from roberta_demo.profiles import load_profile
 from roberta_demo.tasks.common import TaskContext
-from roberta_demo.ui import i18n
+from roberta_demo.ui import attention, i18n
 from roberta_demo.ui.app import build_app
+from roberta_demo.ui.common import friendly_errors
 
 UI = Path(i18n.__file__).parent
 SHOWN = {"label", "info", "placeholder"}  # keyword arguments whose text the page shows
@@ -163,3 +165,16 @@ def test_highlights_are_drawn_in_their_whole_colour():
     css = highlight_css(["#E69F00", "#e69f00", "#56b4e9"])
     assert css.count("background-color") == 2  # one rule a colour, however it is spelled
     assert '.token[style*="rgba(230, 159, 0, 0.5)"]{background-color:rgb(230, 159, 0) !important}' in css
+
+
+def test_a_refusal_and_its_title_are_in_the_requests_language():
+    """The title over a message is the catalogue's too, and a handler's own refusal (export before any view) goes
+    through it like a task's."""
+    token = i18n.LANGUAGE.set("zh")
+    try:
+        with pytest.raises(gr.Error) as refused:
+            friendly_errors(attention.export_html)(None, 0, "head")
+    finally:
+        i18n.LANGUAGE.reset(token)
+    assert refused.value.message == "请先运行注意力视图，再导出。"
+    assert refused.value.title == "无法运行"
