@@ -43,6 +43,7 @@ import torch
 from roberta_demo import results
 from roberta_demo.backend import Backend, LoadedModel, quantize_int8
 from roberta_demo.config import Limits
+from roberta_demo.perf import page as page_weight
 from roberta_demo.perf.checkpoints import SIZES, build_checkpoints, write_profile
 from roberta_demo.perf.clients import rest_predict
 from roberta_demo.perf.fairness import fairness_rows, in_process, over_http
@@ -824,6 +825,47 @@ def part_attention_views(run: Run) -> list[Row]:
     ]
 
 
+def part_page(run: Run) -> list[Row]:
+    """A first page load with the cache off, the app's against a minimal nine-tab Blocks app's, measured in turns
+    (app, anchor, app, anchor) in one Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from roberta_demo.browser import CHROMIUM, CHROMIUM_ARGS
+
+    app, anchor = start_app(str(run.config)), page_weight.serve_minimal_app()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            rounds = [
+                (
+                    page_weight.first_load(browser, app.url, page_weight.APP_READY),
+                    page_weight.first_load(browser, anchor.url, page_weight.MINIMAL_READY),
+                )
+                for _ in range(2)
+            ]
+            browser.close()
+    finally:
+        app.stop()
+        anchor.stop()
+    ours, minimal = rounds[-1]
+    received, requests = ours.ratio(minimal)
+    kinds = ", ".join(f"{kind} {size / 1024:.0f}" for kind, size in ours.by_kind.most_common(4))
+    return [
+        (
+            "first page load, bytes received (cache off)",
+            f"{ours.received / 1024:.0f} kB",
+            f"{received:.2f} × the anchor (target ≤ 2); kB by kind: {kinds}; document compressed: "
+            f"{ours.compressed_document}",
+        ),
+        ("first page load, requests", f"{ours.requests}", f"{requests:.2f} × the anchor (target ≤ 2)"),
+        (
+            "the anchor: a minimal nine-tab Blocks app",
+            f"{minimal.received / 1024:.0f} kB, {minimal.requests} requests",
+            f"rounds (bytes ratio): {', '.join(f'{a.ratio(b)[0]:.2f}' for a, b in rounds)}",
+        ),
+    ]
+
+
 def _layers_and_heads(run: Run) -> tuple[int, int]:
     config = run.backend.model(run.backend.checkpoint_for("attention")).model.config
     return int(config.num_hidden_layers), int(config.num_attention_heads)
@@ -1046,6 +1088,7 @@ PARTS: dict[str, Callable[[Run], list[Row]]] = {
     "explain": part_explain,
     "fine_tune": part_fine_tune,
     "pretrain": part_pretrain,
+    "page": part_page,
     "ray": part_ray,
     "fairness": part_fairness,
 }

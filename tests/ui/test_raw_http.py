@@ -167,3 +167,18 @@ def test_a_chinese_browser_gets_chinese_messages(app_url):
     posted = httpx.post(f"{app_url}gradio_api/call/ner", json={"data": ["  "]}, headers=headers, timeout=HANG)
     reply = httpx.get(f"{app_url}gradio_api/call/ner/{posted.json()['event_id']}", headers=headers, timeout=HANG).text
     assert _error(reply) == "请先输入或粘贴文本。"
+
+
+def test_the_page_comes_compressed_and_answers_stream_as_they_are(http, app_url):
+    """The page and its configuration gzipped for a browser that accepts it; an answer's event stream never
+    (a compressed stream is held back until a block fills, and a client would see its progress late)."""
+    page = http.get(app_url, headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip" and "<html" in page.text
+    assert page.num_bytes_downloaded < len(page.content) / 3
+    posted = http.post(f"{app_url}gradio_api/call/sentiment", json={"data": ["A lovely film."]})
+    with http.stream(
+        "GET", f"{app_url}gradio_api/call/sentiment/{posted.json()['event_id']}", headers={"Accept-Encoding": "gzip"}
+    ) as answer:
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        assert "content-encoding" not in answer.headers
+        assert "event: complete" in answer.read().decode()

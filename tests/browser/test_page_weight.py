@@ -1,0 +1,23 @@
+"""A visitor's first page load in Chromium, cache off, beside a minimal nine-tab Gradio Blocks app started here: the
+document comes compressed, and the page's bytes and requests stay within reach of the minimal app's."""
+
+from __future__ import annotations
+
+from roberta_demo.perf.page import APP_READY, MINIMAL_READY, first_load, serve_minimal_app
+
+# Measured with roberta_demo/perf/page.py (the benchmark's `--parts page`): 2.07 × the bytes and 2.27 × the requests
+# of the minimal app; an uncompressed page was 3.7 × the bytes. The bounds leave room for a component or two.
+MOST_BYTES, MOST_REQUESTS = 2.3, 2.5
+
+
+def test_the_first_page_comes_compressed_and_near_a_minimal_apps_weight(chromium_browser, app_url):
+    anchor = serve_minimal_app()
+    try:
+        ours = first_load(chromium_browser, app_url, APP_READY)
+        minimal = first_load(chromium_browser, anchor.url, MINIMAL_READY)
+    finally:
+        anchor.stop()
+    assert ours.compressed_document
+    assert ours.by_kind["document"] < 200 * 1024, ours.by_kind  # ~640 kB of configuration, gzipped
+    received, requests = ours.ratio(minimal)
+    assert received <= MOST_BYTES and requests <= MOST_REQUESTS, (ours, minimal)
