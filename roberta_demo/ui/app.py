@@ -37,7 +37,14 @@ __all__ = ["CSS_PATHS", "THEME", "build_app", "page_css", "page_script"]
 
 # The Soft theme, one shade darker wherever it writes text on colour or coloured text: its own choices fail WCAG AA
 # contrast (white on indigo-500 is 4.46, its subdued text 2.53, its emerald links 3.6); axe checks every tab in CI.
-THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="emerald").set(
+# The system's own fonts: Soft's Montserrat and IBM Plex Mono are 196 kB of a first load, a quarter of it, and have no
+# Chinese, which a system font has wherever the Chinese profile is read.
+THEME = gr.themes.Soft(
+    primary_hue="indigo",
+    secondary_hue="emerald",
+    font=("ui-sans-serif", "system-ui", "sans-serif"),
+    font_mono=("ui-monospace", "Consolas", "monospace"),
+).set(
     color_accent="*primary_600",
     button_primary_background_fill="*primary_600",
     button_primary_background_fill_hover="*primary_700",
@@ -245,7 +252,9 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
             # Gradio writes the "copied" text into its page script inside double quotes: escaped, so that a
             # translation marker (JSON) stays a string there.
             copied = json.dumps(str(_("Link copied")))[1:-1]
-            gr.DeepLinkButton(str(_("Share this result")), copied, size="sm")
+            # Its icon is drawn by the page's styles (assets/theme.css): Gradio's own is served by its path in the
+            # installed package, which the page's configuration would then carry.
+            gr.DeepLinkButton(str(_("Share this result")), copied, size="sm", icon=None, elem_id="share-result")
             present = gr.Button(_("Presentation mode"), size="sm", variant="secondary", elem_id="present-toggle")
             language = gr.Button(_("中文 / English"), size="sm", variant="secondary", elem_id="language-switch")
         link_box = gr.Textbox(

@@ -139,6 +139,15 @@ def highlight_css(colours: Iterable[str]) -> str:
     return "\n".join(rules)
 
 
+def code_view(source: str) -> gr.Markdown:
+    """A few lines of Python to read beside a run (each training step), under its heading: Markdown's fenced block,
+    highlighted by the Prism the page loads for Markdown anyway, with Markdown's copy button on the block. Not
+    `gr.Code`: an editor (CodeMirror) is 125 kB of script on the first load for lines nobody edits, and its syntax
+    colours fail WCAG contrast."""
+    fenced = f"```python\n{source.rstrip()}\n```"
+    return gr.Markdown(_("#### Each step, in PyTorch\n\n{code}", code=fenced), container=True, elem_classes="code-view")
+
+
 def data_table(value: Any = None, **options: Any) -> gr.Dataframe:
     """A table on the page, without Gradio's copy button: it copies cells as they are, and a text that begins with
     `=` pasted into a spreadsheet is a live formula. The app's own downloads are made safe (`results.safe_csv`)."""

@@ -31,6 +31,7 @@ from roberta_demo.ui.common import (
     LATEX,
     Handler,
     TabParts,
+    code_view,
     fine_tune_seconds,
     model_work,
     reporting,
@@ -288,7 +289,7 @@ def _step_views(number: int, catalog: Catalog, context: TaskContext) -> tuple[di
     if number == 7:
         return _pretrain_step(catalog, context)
     if number == 8:
-        gr.Code(finetune.CODE, language="python", label=_("Each step, in PyTorch"), interactive=False)
+        code_view(finetune.CODE)
         return {}, {}
     if number == 9:
         measure = gr.Button(_("Measure one step on this server"), variant="primary", elem_id="tour-cost-run")
@@ -349,7 +350,7 @@ def _pretrain_step(catalog: Catalog, context: TaskContext) -> tuple[dict[str, An
     with gr.Row():
         chart = gr.Plot(label=_("Loss"), show_label=False, elem_id="tour-pretrain-chart")
         with gr.Column():
-            gr.Code(pretrain.CODE, language="python", label=_("Each step, in PyTorch"), interactive=False)
+            code_view(pretrain.CODE)
             status = gr.Markdown(elem_id="tour-pretrain-status")
     rate = UNTRAINED_LEARNING_RATE if catalog.untrained else Recipe().learning_rate
     controls = {"steps": steps, "train": train, "stop": stop, "learning_rate": gr.State(rate)}

@@ -16,6 +16,7 @@ from roberta_demo.tasks.common import NOT_HELD, TaskContext
 from roberta_demo.ui.common import (
     FINE_TUNE_WORK,
     TabParts,
+    code_view,
     data_table,
     fine_tune_seconds,
     model_work,
@@ -249,9 +250,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     with gr.Row():
         chart = gr.Plot(label=_("Loss"), show_label=False, elem_id="tune-chart")
         with gr.Column():
-            # Unwrapped: CodeMirror measures wrapped lines when its tab first shows, and until then the line numbers
-            # stand beside the wrong lines. The lines are short enough for the column.
-            gr.Code(finetune.CODE, language="python", label=_("Each step, in PyTorch"), interactive=False)
+            code_view(finetune.CODE)
             status = gr.Markdown(elem_id="tune-status")
     verdicts = data_table(
         headers=table_headers(VERDICT_HEADERS),

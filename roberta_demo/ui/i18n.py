@@ -300,7 +300,7 @@ ZH: dict[str, str] = {
     "Seed": "随机种子",
     "Train only the top layers (faster)": "只训练顶部几层（更快）",
     "Loss": "损失",
-    "Each step, in PyTorch": "每一步的 PyTorch 代码",
+    "#### Each step, in PyTorch\n\n{code}": "#### 每一步的 PyTorch 代码\n\n{code}",
     "Every example, before and after": "每个样本，训练前后",
     "Try your model": "试试你的模型",
     "A new text to classify": "一条新的待分类文本",

@@ -17,6 +17,7 @@ from roberta_demo.tasks.finetune import UNTRAINED_LEARNING_RATE, Recipe
 from roberta_demo.ui.common import (
     FINE_TUNE_WORK,
     TabParts,
+    code_view,
     data_table,
     fine_tune_seconds,
     model_work,
@@ -229,7 +230,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     with gr.Row():
         chart = gr.Plot(label=_("Loss"), show_label=False, elem_id="pretrain-chart")
         with gr.Column():
-            gr.Code(pretrain.CODE, language="python", label=_("Each step, in PyTorch"), interactive=False)
+            code_view(pretrain.CODE)
             status = gr.Markdown(elem_id="pretrain-status")
     fills = data_table(
         headers=table_headers(FILL_HEADERS),

@@ -15,8 +15,6 @@ GRADIO_OWNED: list[tuple[str, str]] = [
     ("aria-prohibited-attr", 'aria-label="Empty value"'),  # the empty state of Plot, Label, HighlightedText
     ("aria-command-name", "token"),  # a selectable HighlightedText: its whitespace pieces are unnamed buttons
     ("label-content-name-mismatch", "upload-container"),  # File: the button's name is not its visible text
-    ("color-contrast", "cm-editor"),  # Code: CodeMirror's syntax colours (light), its grey comments (dark)
-    ("scrollable-region-focusable", "cm-scroller"),  # Code, read-only: a line wider than the box scrolls, unfocusable
 ]
 
 

@@ -17,7 +17,7 @@ VIEWS = {  # what each step draws on its own, once entered
     5: "#tour-fill-chart .bars path",
     6: "#tour-mask-grid .heatmaplayer",
     7: "#tour-pretrain-run",
-    8: "#tour-step-8 .cm-content",
+    8: "#tour-step-8 .code-view code",
     9: "#tour-cost-run",
     10: "#tour-sentiment .output-class",
 }

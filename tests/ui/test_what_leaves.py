@@ -7,12 +7,14 @@ import csv
 import io
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from roberta_demo.results import safe_csv
 from roberta_demo.ui.app import CALLABLE
+from tests.conftest import REPO
 from tests.ui.test_parameters import VALID, _message
 
 MODE = "Sentiment (negative / neutral / positive)"
@@ -46,10 +48,13 @@ def test_checkpoints_are_named_not_placed(tiny_profile):
 
 
 def test_the_page_config_and_the_api_description_carry_no_server_path(http, app_url):
-    for address in ("config", "gradio_api/info?all_endpoints=true", "gradio_api/openapi.json"):
+    # Nor where the app and its packages are installed (an icon of Gradio's once came by its path in site-packages).
+    installed = [str(REPO), str(REPO.resolve()), sys.prefix, os.path.realpath(sys.prefix)]
+    for address in ("", "config", "gradio_api/info?all_endpoints=true", "gradio_api/openapi.json"):
         reply = http.get(app_url + address)
         assert reply.status_code == 200
         assert_no_server_path(reply.text)
+        assert not [place for place in installed if place in reply.text], address
     assert "tiny/tiny-sentiment" in http.get(app_url + "config").text  # the choices, by name
 
 
