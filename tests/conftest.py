@@ -119,6 +119,34 @@ def client(app_url: str) -> Iterator[Client]:
     api.close()
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (pyproject.toml): a worker per core, at most four. Each worker builds its own fixtures (a served app,
+    a Chromium), so beyond four a laptop pays more in start-ups and memory than it wins."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups to send each test to its worker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test on the Ray engine runs in one worker (`--dist loadgroup`), so one Ray instance serves them all: its
+    start is the costliest fixture here, and two instances with eight replicas each would starve two cores."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_ray = callspec is not None and callspec.params.get("context") == "ray"
+        if on_ray or "ray_engine" in getattr(item, "fixturenames", ()) or item.path.name == "test_ray_engine.py":
+            item.add_marker(pytest.mark.xdist_group("ray"))
+
+
+@pytest.hookimpl(specname="pytest_collection_modifyitems", trylast=True)  # after xdist's, which writes the groups
+def check_the_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a worker, each grouped test's id must end in its group, or xdist spreads the group over the workers (as
+    with pytest 9.2, pytest-dev/pytest-xdist#1386): an error then, not a run that starts Ray twice."""
+    if not (os.environ.get("PYTEST_XDIST_WORKER") and config.getvalue("loadgroup")):
+        return
+    lost = [item.nodeid for item in items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+    if lost:
+        raise pytest.UsageError(f"xdist's --dist loadgroup did not group {lost[0]} (pytest-dev/pytest-xdist#1386)")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # The same filter the NER task installs for the server log; pytest resets filters around each test.
     config.addinivalue_line("filterwarnings", "ignore:Tokenizer does not support real words")

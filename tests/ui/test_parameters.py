@@ -140,9 +140,13 @@ def _sent(http: httpx.Client, app_url: str, endpoint: str, body: str) -> str:
     return http.get(f"{app_url}gradio_api/call/{endpoint}/{posted.json()['event_id']}").text
 
 
-def _message(http: httpx.Client, app_url: str, endpoint: str, values: dict[Any, Any]) -> str | None:
-    """The refusal's message, or None for a result."""
-    stream = _sent(http, app_url, endpoint, json.dumps({"data": list(values.values())}))
+def _message(
+    http: httpx.Client, app_url: str, endpoint: str, values: dict[Any, Any], session: str | None = None
+) -> str | None:
+    """The refusal's message, or None for a result; sent in `session` (a `session_hash` of the caller's choosing,
+    as a script sends it to keep its state), or in a new session of the server's making."""
+    body = {"data": list(values.values())} | ({"session_hash": session} if session else {})
+    stream = _sent(http, app_url, endpoint, json.dumps(body))
     last = stream.strip().rsplit("event: ", 1)[-1]
     if last.startswith("complete"):
         return None
@@ -153,9 +157,13 @@ def _message(http: httpx.Client, app_url: str, endpoint: str, values: dict[Any, 
 def _answers(
     http: httpx.Client, app_url: str, endpoint: str, calls: dict[str, dict[Any, Any]]
 ) -> dict[str, str | None]:
-    """Each call's message (None for a result), the calls sent together as many visitors would."""
+    """Each call's message (None for a result), the calls sent together as many visitors would. Each kind of wrong
+    value is sent in a session of its own, the same for the whole run: a new session costs Gradio a description of
+    the whole page, the sweep's main cost when every call made one (new sessions are every other test's case)."""
     with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = pool.map(lambda values: _message(http, app_url, endpoint, values), calls.values())
+        answers = pool.map(
+            lambda kind: _message(http, app_url, endpoint, calls[kind], session=f"sweep-{kind}"), list(calls)
+        )
         return dict(zip(calls, answers, strict=True))
 
 
