@@ -7,13 +7,16 @@ Face cache points at an empty folder, so a default-profile checkpoint is "not ca
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-_RUN_DIR = Path(tempfile.mkdtemp(prefix="roberta-demo-tests-"))
+_RUN_DIR = Path(tempfile.mkdtemp(prefix="roberta-demo-tests-"))  # one per process: each xdist worker has its own
+atexit.register(shutil.rmtree, _RUN_DIR, ignore_errors=True)  # the run's folder goes with the run
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HOME"] = str(_RUN_DIR / "hf-home")
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
