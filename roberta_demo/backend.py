@@ -39,6 +39,7 @@ from roberta_demo.batching import BatchObserver, MicroBatcher
 from roberta_demo.errors import ModelLoadError, ModelNotHeld, shown
 from roberta_demo.hub import is_cached, missing_message
 from roberta_demo.loading import MODEL_CLASSES, HalfBuilt
+from roberta_demo.messages import say
 from roberta_demo.profiles import Profile, UnknownCheckpoint
 from roberta_demo.results import RunInfo, Truncation
 from roberta_demo.scheduling import DeviceScheduler
@@ -129,13 +130,25 @@ def _load_error(checkpoint: str, location: str, exc: Exception) -> ModelLoadErro
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     detail = detail.replace(location, checkpoint) if location != checkpoint else detail
     if isinstance(exc, HalfBuilt):
-        return ModelLoadError(checkpoint, f"Model {checkpoint} did not load completely ({detail}); try again.")
+        return ModelLoadError(
+            checkpoint,
+            say(
+                "Model {checkpoint} did not load completely ({detail}); try again.",
+                checkpoint=checkpoint,
+                detail=detail,
+            ),
+        )
     if not is_cached(location):
-        return ModelLoadError(checkpoint, f"{missing_message(checkpoint, location)} ({detail})")
+        missing = missing_message(checkpoint, location)
+        return ModelLoadError(checkpoint, say("{missing} ({detail})", missing=missing, detail=detail))
     return ModelLoadError(
         checkpoint,
-        f"Model {checkpoint} is cached but could not be loaded ({detail}). Its files may be corrupt or "
-        f"incomplete: delete it (`hf cache delete`) and run `python -m roberta_demo download` again.",
+        say(
+            "Model {checkpoint} is cached but could not be loaded ({detail}). Its files may be corrupt or incomplete: "
+            "delete it (`hf cache delete`) and run `python -m roberta_demo download` again.",
+            checkpoint=checkpoint,
+            detail=detail,
+        ),
     )
 
 
@@ -284,7 +297,9 @@ class LoadedModel:
 
 def not_configured(checkpoint: str) -> UnknownCheckpoint:
     """The refusal for a checkpoint the profile does not list: whatever a client sends, only those load."""
-    return UnknownCheckpoint(f"Checkpoint {shown(checkpoint)} is not configured on this server.")
+    return UnknownCheckpoint(
+        say("Checkpoint {checkpoint} is not configured on this server.", checkpoint=shown(checkpoint))
+    )
 
 
 def class_names(config: Any) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from roberta_demo.hub import cached_config, is_cached, missing_message
+from roberta_demo.messages import Message, render
 from roberta_demo.profiles import Profile
 
 __all__ = ["Catalog"]
@@ -52,7 +53,7 @@ class Catalog:
     def tasks_of(self, checkpoint: str) -> list[str]:
         return self.profile.tasks_of(checkpoint)
 
-    def missing(self, tasks: list[str]) -> dict[str, str]:
+    def missing(self, tasks: list[str]) -> dict[str, Message]:
         """Checkpoints these tasks need that are not on disk, with what to do about each. Read afresh on each call,
         so a model downloaded meanwhile disappears from the list."""
         needed = dict.fromkeys(c for task in tasks for c in self.profile.models(task).checkpoints)
@@ -60,5 +61,5 @@ class Catalog:
         return {c: missing_message(c, where(c)) for c in needed if not is_cached(where(c))}
 
     def missing_notice(self, tasks: list[str]) -> str:
-        """Markdown naming each missing checkpoint these tasks need, and how to get it."""
-        return "\n".join(f"⚠️ {message}" for message in self.missing(tasks).values())
+        """Markdown naming each missing checkpoint these tasks need, and how to get it, in the request's language."""
+        return "\n".join(f"⚠️ {render(message)}" for message in self.missing(tasks).values())

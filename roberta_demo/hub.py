@@ -10,6 +10,7 @@ from typing import Any
 
 from huggingface_hub import HfApi, snapshot_download, try_to_load_from_cache
 
+from roberta_demo.messages import Message, say
 from roberta_demo.profiles import Profile, is_folder
 
 __all__ = [
@@ -45,17 +46,19 @@ def cached_config(location: str) -> dict[str, Any] | None:
     return config if isinstance(config, dict) else None
 
 
-def missing_message(checkpoint: str, location: str) -> str:
+def missing_message(checkpoint: str, location: str) -> Message:
     """What to do about a checkpoint that is not available offline. A folder is named by its checkpoint's name: its
     path is for the server's log, not for a reply."""
     if is_folder(location):
-        return (
-            f"The folder of model {checkpoint} does not exist or holds no config.json: check its path in the model "
-            "config (the server log names it)."
+        return say(
+            "The folder of model {checkpoint} does not exist or holds no config.json: check its path in the model "
+            "config (the server log names it).",
+            checkpoint=checkpoint,
         )
-    return (
-        f"Model {checkpoint} is not in the local cache and the Hub cannot be reached: run "
-        f"`python -m roberta_demo download` while online, or start with `--models tiny`."
+    return say(
+        "Model {checkpoint} is not in the local cache and the Hub cannot be reached: run `python -m roberta_demo "
+        "download` while online, or start with `--models tiny`.",
+        checkpoint=checkpoint,
     )
 
 

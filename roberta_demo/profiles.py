@@ -19,6 +19,7 @@ from typing import Any, Literal
 from roberta_demo import tiny
 from roberta_demo.errors import ConfigError, InputError, shown
 from roberta_demo.heads import Head
+from roberta_demo.messages import Message, say
 
 __all__ = [
     "ESSENTIAL_TASKS",
@@ -41,22 +42,22 @@ class TaskSpec:
     may run on any checkpoint of the profile, not only its own.
     """
 
-    title: str
+    title: Message
     head: Head
     inspects_any_checkpoint: bool = False
 
 
 # The task registry. A new task is one entry here, one module in `tasks/` and one tab in `ui/`.
 TASKS: Mapping[str, TaskSpec] = {
-    "sentiment": TaskSpec("Sentiment", "sequence-classification"),
-    "emotion": TaskSpec("Emotion", "sequence-classification"),
-    "zero_shot": TaskSpec("Zero-shot classification", "sequence-classification"),
-    "topic": TaskSpec("Topic", "sequence-classification"),
-    "ner": TaskSpec("Named entities", "token-classification"),
-    "fill_mask": TaskSpec("Fill-mask", "masked-lm"),
+    "sentiment": TaskSpec(say("Sentiment"), "sequence-classification"),
+    "emotion": TaskSpec(say("Emotion"), "sequence-classification"),
+    "zero_shot": TaskSpec(say("Zero-shot classification"), "sequence-classification"),
+    "topic": TaskSpec(say("Topic"), "sequence-classification"),
+    "ner": TaskSpec(say("Named entities"), "token-classification"),
+    "fill_mask": TaskSpec(say("Fill-mask"), "masked-lm"),
     # Fine-tuning copies a base checkpoint's encoder under a new head: any head of the checkpoint will do.
-    "fine_tune": TaskSpec("Fine-tuning", "base"),
-    "attention": TaskSpec("Attention", "base", inspects_any_checkpoint=True),
+    "fine_tune": TaskSpec(say("Fine-tuning"), "base"),
+    "attention": TaskSpec(say("Attention"), "base", inspects_any_checkpoint=True),
 }
 
 
@@ -74,7 +75,7 @@ class TaskModels:
 
     def default_for(self, device: str) -> str:
         if not self.checkpoints:
-            raise UnknownCheckpoint(f"{TASKS[self.task].title} has no model in this profile.")
+            raise UnknownCheckpoint(say("{task} has no model in this profile.", task=TASKS[self.task].title))
         if self.gpu_default and device.startswith("cuda"):
             return self.gpu_default
         return self.checkpoints[0]
@@ -133,8 +134,12 @@ class Profile:
         allowed = self.allowed(task)
         if requested not in allowed:
             raise UnknownCheckpoint(
-                f"Checkpoint {shown(requested)} is not configured for {TASKS[task].title.lower()}; "
-                f"choose one of: {', '.join(allowed)}."
+                say(
+                    "Checkpoint {requested} is not configured for {task}; choose one of: {allowed}.",
+                    requested=shown(requested),
+                    task=TASKS[task].title,
+                    allowed=", ".join(allowed),
+                )
             )
         return requested
 

@@ -48,6 +48,7 @@ from roberta_demo.backend import (
 )
 from roberta_demo.config import ConfigError, Settings
 from roberta_demo.errors import EngineError, InputError, ModelLoadError, ModelNotHeld
+from roberta_demo.messages import Message, say
 from roberta_demo.profiles import Profile
 
 __all__ = ["CheckpointReplica", "RayEngine", "RayOptions", "Refused", "Shelf", "app_name"]
@@ -300,16 +301,25 @@ def _blocking(wait: Callable[[], R]) -> R:
         return pool.submit(wait).result()
 
 
-def _user_error(exc: RayError | TimeoutError, what: str) -> Exception:
+def _user_error(exc: RayError | TimeoutError, what: Message) -> Exception:
     """What a person should see for a failure on Ray: the work's own error as it was raised, or an `EngineError`."""
     if isinstance(exc, RayTaskError) and isinstance(exc.cause, Exception):
         return exc.cause
     if isinstance(exc, TimeoutError):  # Ray's GetTimeoutError is one too
-        return EngineError(f"{what} took longer than {REQUEST_TIMEOUT_S:.0f} s on the Ray cluster; try again.")
+        return EngineError(
+            say(
+                "{what} took longer than {seconds} s on the Ray cluster; try again.",
+                what=what,
+                seconds=f"{REQUEST_TIMEOUT_S:.0f}",
+            )
+        )
     log.warning("Ray failed %s: %s", what, exc)
     return EngineError(
-        f"{what} failed: the Ray worker running it stopped ({type(exc).__name__}). Ray restarts it; try again in a "
-        f"moment."
+        say(
+            "{what} failed: the Ray worker running it stopped ({kind}). Ray restarts it; try again in a moment.",
+            what=what,
+            kind=type(exc).__name__,
+        )
     )
 
 
@@ -382,7 +392,7 @@ class RayEngine:
         try:
             answer = _blocking(lambda: getattr(handle, method).remote(*args).result(timeout_s=REQUEST_TIMEOUT_S))
         except (RayError, TimeoutError) as exc:
-            raise _user_error(exc, f"The request to {checkpoint}") from None
+            raise _user_error(exc, say("The request to {checkpoint}", checkpoint=checkpoint)) from None
         if isinstance(answer, Refused):
             raise answer.error
         return answer
@@ -439,7 +449,7 @@ class RayEngine:
         try:
             answer = ray.get(getattr(self._shelf, method).remote(*args), timeout=REQUEST_TIMEOUT_S)
         except (RayError, TimeoutError) as exc:
-            raise _user_error(exc, "Your fine-tuned model's request") from None
+            raise _user_error(exc, say("Your fine-tuned model's request")) from None
         if isinstance(answer, Refused):
             raise answer.error
         return answer
@@ -464,7 +474,7 @@ class RayEngine:
                 try:
                     update = ray.get(reference, timeout=REQUEST_TIMEOUT_S)
                 except (RayError, TimeoutError) as exc:
-                    raise _user_error(exc, "The fine-tuning run") from None
+                    raise _user_error(exc, say("The fine-tuning run")) from None
                 if stop is not None and stop.is_set() and not stop_sent:
                     self._shelf.stop.remote(run)
                     stop_sent = True

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from roberta_demo.messages import Message, render, say
+
 __all__ = [
     "ATTENTION_ENCODINGS",
     "EMBED_ENCODINGS",
@@ -66,10 +68,13 @@ class Truncation:
     tokens_kept: int
 
     @property
-    def notice(self) -> str:
-        return (
-            f"The input is {self.tokens_total:,} tokens long; the model reads at most {self.tokens_kept:,}, "
-            f"so only the first {self.tokens_kept:,} tokens were used."
+    def notice(self) -> Message:
+        return say(
+            "The input is {total} tokens long; the model reads at most {kept}, so only the first {first} tokens were "
+            "used.",
+            total=f"{self.tokens_total:,}",
+            kept=f"{self.tokens_kept:,}",
+            first=f"{self.tokens_kept:,}",
         )
 
 
@@ -272,7 +277,7 @@ class FillMaskResult:
     masks: list[MaskPrediction]
     filled: str
     filled_spans: list[tuple[int, int]]
-    notes: list[str]
+    notes: list[Message]
     run: RunInfo
     temperature: float = 1.0
     samples: list[SampledFill] = field(default_factory=list)
@@ -292,7 +297,7 @@ class FillMaskResult:
         return {
             "masks": masks,
             "text": self.text,
-            "notes": self.notes,
+            "notes": [render(note) for note in self.notes],
             "temperature": self.temperature,
             "samples": [sample.plain() for sample in self.samples],
             **self.run.plain(),
@@ -691,7 +696,7 @@ class TrainingUpdate:
     accuracy: list[tuple[int, float, float | None]]
     seconds: float
     finished: bool = False
-    stopped: str | None = None
+    stopped: Message | None = None
 
     @property
     def steps_per_second(self) -> float:
@@ -712,7 +717,7 @@ class FineTuned:
     labels: list[str]
     verdicts: list[Verdict]
     update: TrainingUpdate
-    notes: list[str]
+    notes: list[Message]
 
     def plain(self) -> dict[str, Any]:
         """The run's report (the model itself stays on the server)."""
@@ -733,7 +738,7 @@ class FineTuned:
             "accuracy_before": {"train": first[1], "held_out": first[2]},
             "accuracy_after": {"train": last[1], "held_out": last[2]},
             "predictions": predictions,
-            "stopped": self.update.stopped,
+            "stopped": render(self.update.stopped) if self.update.stopped else None,
         }
 
 
@@ -821,7 +826,7 @@ class PretrainUpdate:
     checks: list[tuple[int, float, float]]
     seconds: float
     finished: bool = False
-    stopped: str | None = None
+    stopped: Message | None = None
 
     def plain(self) -> dict[str, Any]:
         """The progress a stream reports after each step."""
@@ -852,7 +857,7 @@ class Pretrained:
     fills: list[HeldOutFill]
     sequences: tuple[int, int]
     sequence_tokens: int
-    notes: list[str]
+    notes: list[Message]
 
     def plain(self) -> dict[str, Any]:
         """The run's report (the model itself stays on the server)."""
@@ -878,7 +883,7 @@ class Pretrained:
             "after": measured(last),
             "fills": fills,
             "sequences": {"train": self.sequences[0], "held_out": self.sequences[1], "tokens": self.sequence_tokens},
-            "stopped": self.update.stopped,
+            "stopped": render(self.update.stopped) if self.update.stopped else None,
         }
 
 

@@ -163,7 +163,7 @@ def test_long_input_is_truncated_with_a_notice(backend):
     long, short = result.truncations
     assert short is None
     assert long.tokens_kept == 512 and long.tokens_total > 20_000
-    assert "only the first 512 tokens" in long.notice
+    assert "only the first 512 tokens" in str(long.notice)
     assert abs(sum(item["score"] for item in result.outputs[0]) - 1) < 1e-5
 
 
@@ -181,11 +181,11 @@ def test_windowed_calls_are_never_reported_as_cut(backend):
 
 
 def test_only_configured_checkpoints_are_loaded(backend):
-    with pytest.raises(UnknownCheckpoint, match="not configured for sentiment"):
+    with pytest.raises(UnknownCheckpoint, match="not configured for Sentiment"):
         backend.checkpoint_for("sentiment", "FacebookAI/roberta-base")
     with pytest.raises(UnknownCheckpoint, match="not configured on this server"):
         backend.run(CLASSIFY, ["hi"], "/etc")
-    with pytest.raises(UnknownCheckpoint, match="not configured for attention"):
+    with pytest.raises(UnknownCheckpoint, match="not configured for Attention"):
         backend.checkpoint_for("attention", "/etc")
 
 

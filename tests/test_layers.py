@@ -1,7 +1,8 @@
 """The layers never reach past each other: (scheduling, loading) → backend → tasks → results → viz → ui, one way.
 
 ui and viz hold no torch or transformers and never import the backend; tasks hold no Gradio or plotly; results
-import nothing of the model side. A subprocess with torch and transformers blocked imports every torch-free module.
+import nothing of the model side. The message catalogue (`messages.py`) is below every layer: each may say things, and
+it imports nothing of the package. A subprocess with torch and transformers blocked imports every torch-free module.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ FORBIDDEN = {
     "viz": MODEL_SIDE | {"gradio", "roberta_demo.tasks", "roberta_demo.ui"},
     "tasks": {"gradio", "plotly", "roberta_demo.viz", "roberta_demo.ui"},
     "results.py": MODEL_SIDE | {"gradio", "plotly", "roberta_demo"},  # plain data: nothing of the package
+    "messages.py": MODEL_SIDE | {"gradio", "plotly", "roberta_demo"},
     "backend.py": {"gradio", "plotly", "roberta_demo.tasks", "roberta_demo.viz", "roberta_demo.ui"},
     "catalog.py": MODEL_SIDE | {"gradio"},
     "config.py": MODEL_SIDE | {"gradio"},
@@ -38,7 +40,9 @@ FORBIDDEN = {
         "roberta_demo.ui",
     },
 }
+BELOW_EVERY_LAYER = "roberta_demo.messages"
 TORCH_FREE = [
+    "roberta_demo.messages",
     "roberta_demo.results",
     "roberta_demo.viz.charts",
     "roberta_demo.viz.entities",
@@ -57,6 +61,8 @@ def _imports(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module == BELOW_EVERY_LAYER:
+            continue
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)

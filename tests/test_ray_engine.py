@@ -187,7 +187,7 @@ def test_stop_reaches_the_ray_task_and_the_model_is_kept(on_ray):
     assert next(run).step == 1
     stop.set()
     *rest, result = list(run)
-    assert rest[-1].stopped == "stopped" and isinstance(result, FineTuned)
+    assert str(rest[-1].stopped) == "stopped" and isinstance(result, FineTuned)
     assert len(result.update.losses) < 10  # the task saw the switch within a step or two, not after 300
     assert finetune.classify(on_ray, "session-stop", "I hated it")
     on_ray.release("session-stop")

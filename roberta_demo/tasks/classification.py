@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from roberta_demo.backend import PipelineCall
 from roberta_demo.errors import InputError, ModelLoadError, shown
+from roberta_demo.messages import say
 from roberta_demo.results import ClassScores
 from roberta_demo.tasks.common import TaskContext, check_text, run_info, too_long
 
@@ -39,13 +40,13 @@ def parse_labels(labels: str | list[str] | None, context: TaskContext) -> list[s
     unique = [label for label in unique if label]
     limits = context.limits
     if not unique:
-        raise InputError("Give at least one candidate label, e.g. `sports, politics, technology`.")
+        raise InputError(say("Give at least one candidate label, e.g. `sports, politics, technology`."))
     if len(unique) > limits.max_labels:  # each label costs one pass of the model
-        raise too_long("The label list", len(unique), "labels", limits.max_labels, "max_labels")
+        raise too_long(say("The label list"), len(unique), say("labels"), limits.max_labels, "max_labels")
     longest = max(unique, key=len)
     if len(longest) > limits.max_label_chars:
-        subject = f"The label {shown(longest[:30])}…"
-        raise too_long(subject, len(longest), "characters", limits.max_label_chars, "max_label_chars")
+        subject = say("The label {label}…", label=shown(longest[:30]))
+        raise too_long(subject, len(longest), say("characters"), limits.max_label_chars, "max_label_chars")
     return unique
 
 
@@ -53,7 +54,7 @@ def check_template(template: str | None) -> str:
     template = (template or "").strip() or DEFAULT_TEMPLATE
     if template.count("{}") != 1:
         raise InputError(
-            'The hypothesis template needs exactly one "{}" where the label goes, e.g. "This example is {}."'
+            say('The hypothesis template needs exactly one "{}" where the label goes, e.g. "This example is {}."')
         )
     return template
 
@@ -63,8 +64,12 @@ def check_nli_labels(checkpoint: str, labels: list[str]) -> None:
     if not any(label.lower().startswith("entail") for label in labels):
         raise ModelLoadError(
             checkpoint,
-            f"Model {checkpoint} cannot do zero-shot classification: its labels ({', '.join(labels)}) have no "
-            f"'entailment'. Configure an NLI checkpoint such as cross-encoder/nli-distilroberta-base.",
+            say(
+                "Model {checkpoint} cannot do zero-shot classification: its labels ({labels}) have no 'entailment'. "
+                "Configure an NLI checkpoint such as cross-encoder/nli-distilroberta-base.",
+                checkpoint=checkpoint,
+                labels=", ".join(labels),
+            ),
         )
 
 

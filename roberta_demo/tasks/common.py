@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from roberta_demo.backend import Engine, Inference, LoadedModel, LoadListener, PipelineCall, StopSignal
 from roberta_demo.config import Limits, limit_variable
 from roberta_demo.errors import InputError, ModelNotHeld
+from roberta_demo.messages import Message, say
 from roberta_demo.results import RunInfo
 
 __all__ = ["TaskContext", "check_text", "run_info", "too_long"]
@@ -16,7 +17,7 @@ __all__ = ["TaskContext", "check_text", "run_info", "too_long"]
 R = TypeVar("R")
 T = TypeVar("T")
 
-NOT_HELD = (
+NOT_HELD = say(
     "There is no fine-tuned model for this page: train one first. (The server keeps a few at a time, one per "
     "visitor, and lets the oldest go; yours may have been one of them.)"
 )
@@ -96,22 +97,29 @@ def run_info(inference: Inference, index: int = 0) -> RunInfo:
     return RunInfo(inference.checkpoint, inference.device, inference.seconds, truncation)
 
 
-def too_long(subject: str, size: int, unit: str, limit: int, limit_name: str) -> InputError:
+def too_long(subject: Message, size: int, unit: Message, limit: int, limit_name: str) -> InputError:
     """The message for input over a configured limit: what, how much, the limit, and the setting behind it."""
     return InputError(
-        f"{subject} has {size:,} {unit}; this server accepts at most {limit:,}. Shorten it "
-        f"(whoever runs the server can raise the limit with {limit_variable(limit_name)})."
+        say(
+            "{subject} has {size} {unit}; this server accepts at most {limit}. Shorten it (whoever runs the server can "
+            "raise the limit with {variable}).",
+            subject=subject,
+            size=f"{size:,}",
+            unit=unit,
+            limit=f"{limit:,}",
+            variable=limit_variable(limit_name),
+        )
     )
 
 
 def check_text(text: str | None, limits: Limits, limit_name: str = "max_chars") -> str:
     """The text to run on, or an `InputError` that says why it cannot be used. NUL bytes are dropped."""
     if text is not None and not isinstance(text, str):  # an API caller's number, list or object
-        raise InputError(f"The text must be a string, not {type(text).__name__}.")
+        raise InputError(say("The text must be a string, not {kind}.", kind=type(text).__name__))
     text = (text or "").replace("\x00", "")
     if not text.strip():
-        raise InputError("Type or paste some text first.")
+        raise InputError(say("Type or paste some text first."))
     limit = getattr(limits, limit_name)
     if len(text) > limit:
-        raise too_long("The text", len(text), "characters", limit, limit_name)
+        raise too_long(say("The text"), len(text), say("characters"), limit, limit_name)
     return text

@@ -24,6 +24,7 @@ import torch
 from roberta_demo import scheduling
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError, shown
+from roberta_demo.messages import say
 from roberta_demo.results import Explanation, RunInfo, Truncation, WordAttribution
 from roberta_demo.tasks import classification, ner
 from roberta_demo.tasks.attention import attention_rollout, word_of
@@ -63,11 +64,22 @@ class _Raw:
 
 def _check_options(task: str, method: str, steps: float) -> int:
     if task not in TASKS:
-        raise InputError(f"Explanations exist for {', '.join(TASKS)}; not for {shown(task)}.")
+        raise InputError(
+            say("Explanations exist for {tasks}; not for {task}.", tasks=", ".join(TASKS), task=shown(task))
+        )
     if method not in METHODS:
-        raise InputError(f"Choose the method grad_x_input or integrated_gradients, not {shown(method)}.")
+        raise InputError(
+            say("Choose the method grad_x_input or integrated_gradients, not {method}.", method=shown(method))
+        )
     if not MIN_STEPS <= int(steps) <= MAX_STEPS:
-        raise InputError(f"Integrated Gradients takes {MIN_STEPS} to {MAX_STEPS} steps, not {steps}.")
+        raise InputError(
+            say(
+                "Integrated Gradients takes {low} to {high} steps, not {steps}.",
+                low=MIN_STEPS,
+                high=MAX_STEPS,
+                steps=steps,
+            )
+        )
     return int(steps)
 
 
@@ -124,7 +136,7 @@ def _attribute(
     """Attributions of one output to every input token, on the loaded model."""
     if any(type(module).__module__.startswith("torch.ao.nn.quantized") for module in model.model.modules()):
         raise InputError(
-            "Explanations need gradients, which int8-quantised models do not have: start without --quantize."
+            say("Explanations need gradients, which int8-quantised models do not have: start without --quantize.")
         )
     encoded, texts = encode(model.tokenizer, text, pair, model.max_tokens)
     if entity is not None:
@@ -186,7 +198,7 @@ def _entity_token(encoded: Encoded, start: int, end: int) -> int:
     for index, ((token_start, token_end), segment) in enumerate(zip(encoded.offsets, encoded.segments, strict=True)):
         if segment == 0 and token_end > start and token_start < end:
             return index
-    raise InputError("That entity lies beyond the tokens the model reads at once; explain one nearer the start.")
+    raise InputError(say("That entity lies beyond the tokens the model reads at once; explain one nearer the start."))
 
 
 # -- words -----------------------------------------------------------------------------------------------------------
@@ -243,7 +255,11 @@ def _class_index(labels: list[str], target: str | None) -> int | None:
     if target is None or not str(target).strip():
         return None
     if target not in labels:
-        raise InputError(f"{shown(target)} is not one of this model's classes: {', '.join(labels)}.")
+        raise InputError(
+            say(
+                "{target} is not one of this model's classes: {labels}.", target=shown(target), labels=", ".join(labels)
+            )
+        )
     return labels.index(target)
 
 
@@ -273,7 +289,13 @@ def _explain_zero_shot(
     if target is None or not str(target).strip():
         target = classification.zero_shot(context, text, candidates, template, False, checkpoint).top
     elif target not in candidates:
-        raise InputError(f"{shown(target)} is not one of the candidate labels: {', '.join(candidates)}.")
+        raise InputError(
+            say(
+                "{target} is not one of the candidate labels: {labels}.",
+                target=shown(target),
+                labels=", ".join(candidates),
+            )
+        )
     chosen = context.checkpoint_for("zero_shot", checkpoint)
     names = context.labels(chosen)
     classification.check_nli_labels(chosen, names)
@@ -288,7 +310,7 @@ def _explain_zero_shot(
 
 def _entity(found: list[Any], target: str | None) -> Any:
     if not found:
-        raise InputError("The model found no entity in this text, so there is none to explain.")
+        raise InputError(say("The model found no entity in this text, so there is none to explain."))
     if target is None or not str(target).strip():
         return found[0]
     wanted = str(target).strip()
@@ -296,7 +318,11 @@ def _entity(found: list[Any], target: str | None) -> Any:
         if entity.word == wanted or (wanted.isdigit() and entity.start == int(wanted)):
             return entity
     names = ", ".join(f"{e.word} ({e.start})" for e in found)
-    raise InputError(f"{shown(wanted)} is not an entity the model found here; choose one of: {names}.")
+    raise InputError(
+        say(
+            "{target} is not an entity the model found here; choose one of: {names}.", target=shown(wanted), names=names
+        )
+    )
 
 
 def _explain_entity(

@@ -26,6 +26,7 @@ import torch
 
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError, shown
+from roberta_demo.messages import Message, say
 from roberta_demo.results import (
     CandidateScore,
     Filler,
@@ -70,12 +71,22 @@ class Sampling:
     def checked(self) -> Sampling:
         low, high = TEMPERATURES
         if not low <= self.temperature <= high:
-            raise InputError(f"Choose a temperature from {low} to {high:g}, not {self.temperature}.")
+            raise InputError(
+                say(
+                    "Choose a temperature from {low} to {high}, not {given}.",
+                    low=low,
+                    high=f"{high:g}",
+                    given=self.temperature,
+                )
+            )
         if not 0 <= self.samples <= MAX_SAMPLES:
-            raise InputError(f"Draw from 0 to {MAX_SAMPLES} samples, not {self.samples}.")
+            raise InputError(say("Draw from 0 to {most} samples, not {given}.", most=MAX_SAMPLES, given=self.samples))
         if self.top_k < 0 or not 0 < self.top_p <= 1 or not 0 <= self.seed <= MAX_SEED:
             raise InputError(
-                f"Sample with top_k 0 (all) or more, top_p above 0 and at most 1, and a seed from 0 to {MAX_SEED}."
+                say(
+                    "Sample with top_k 0 (all) or more, top_p above 0 and at most 1, and a seed from 0 to {most}.",
+                    most=MAX_SEED,
+                )
             )
         return self
 
@@ -86,11 +97,21 @@ def parse_candidates(candidates: str | list[str] | None) -> list[str]:
     words = list(dict.fromkeys(item.replace("\x00", "").strip() for item in items))
     words = [word for word in words if word]
     if len(words) > MAX_CANDIDATES:
-        raise InputError(f"Compare at most {MAX_CANDIDATES} words at a time; this request has {len(words)}.")
+        raise InputError(
+            say(
+                "Compare at most {most} words at a time; this request has {asked}.",
+                most=MAX_CANDIDATES,
+                asked=len(words),
+            )
+        )
     if too_long_word := next((word for word in words if len(word) > MAX_CANDIDATE_CHARS), None):
         raise InputError(
-            f"The word {shown(too_long_word[:30])}… has {len(too_long_word)} characters; compare words of at most "
-            f"{MAX_CANDIDATE_CHARS}."
+            say(
+                "The word {word}… has {size} characters; compare words of at most {most}.",
+                word=shown(too_long_word[:30]),
+                size=len(too_long_word),
+                most=MAX_CANDIDATE_CHARS,
+            )
         )
     return words
 
@@ -99,16 +120,21 @@ def _check_masks(text: str, max_masks: int) -> None:
     count = len(MASK_MARKERS.findall(text))
     if count == 0:
         raise InputError(
-            f"Put <mask> where a word should be predicted, e.g. “{EXAMPLE}” ([MASK] and ___ work too), or click a "
-            "word to mask it."
+            say(
+                "Put <mask> where a word should be predicted, e.g. “{example}” ([MASK] and ___ work too), or click a "
+                "word to mask it.",
+                example=EXAMPLE,
+            )
         )
     if count > max_masks:
-        raise too_long("The text", count, "masks", max_masks, "max_masks")
+        raise too_long(say("The text"), count, say("masks"), max_masks, "max_masks")
 
 
 def _check_top_k(top_k: float) -> int:
     if not 1 <= int(top_k) <= MAX_TOP_K:
-        raise InputError(f"Ask for between 1 and {MAX_TOP_K} predictions per mask (top_k), not {top_k}.")
+        raise InputError(
+            say("Ask for between 1 and {most} predictions per mask (top_k), not {asked}.", most=MAX_TOP_K, asked=top_k)
+        )
     return int(top_k)
 
 
@@ -180,10 +206,21 @@ def _candidate_pieces(model: LoadedModel, word: str, form: str) -> list[int]:
     tokenizer = model.tokenizer
     pieces: list[int] = tokenizer(form, add_special_tokens=False)["input_ids"]
     if tokenizer.unk_token_id is not None and tokenizer.unk_token_id in pieces:
-        raise InputError(f"{shown(word)} has characters that {model.checkpoint}'s vocabulary does not have.")
+        raise InputError(
+            say(
+                "{word} has characters that {checkpoint}'s vocabulary does not have.",
+                word=shown(word),
+                checkpoint=model.checkpoint,
+            )
+        )
     if len(pieces) > MAX_PIECES:
         raise InputError(
-            f"{shown(word)} is {len(pieces)} tokens for this model; compare words of at most {MAX_PIECES}."
+            say(
+                "{word} is {count} tokens for this model; compare words of at most {most}.",
+                word=shown(word),
+                count=len(pieces),
+                most=MAX_PIECES,
+            )
         )
     return pieces
 
@@ -204,7 +241,7 @@ def _chain_scores(
             targets.append((position + step, word_pieces[step]))
             owners.append(owner)
     if any(len(sequence) > model.max_tokens for sequence in sequences):
-        raise InputError("The text is too long to compare words of several tokens in it; shorten the text.")
+        raise InputError(say("The text is too long to compare words of several tokens in it; shorten the text."))
     log_probs = _log_probs_at(model, sequences, [at for at, _ in targets], temperature)
     totals = [0.0] * len(pieces)
     for row, (owner, (_, token)) in enumerate(zip(owners, targets, strict=True)):
@@ -322,8 +359,11 @@ def _predict(model: LoadedModel, text: str, top_k: int, words: list[str], lens: 
     encoded, (masked,) = encode(tokenizer, text, None, model.max_tokens, read_masks=True)
     if not encoded.masks:
         raise InputError(
-            f"Every mask lies beyond the first {model.max_tokens} tokens the model reads: move a mask earlier or "
-            "shorten the text before it."
+            say(
+                "Every mask lies beyond the first {tokens} tokens the model reads: move a mask earlier or shorten the "
+                "text before it.",
+                tokens=model.max_tokens,
+            )
         )
     spans = masked.spans[: len(encoded.masks)]
 
@@ -386,20 +426,26 @@ def _in_sequence(raw: _Raw, span: tuple[int, int], fillers: list[Filler]) -> lis
     return [replace(f, sequence=_filled(raw.text, [span], [f.text], raw.absorbs_space)[0]) for f in fillers]
 
 
-def _notes(raw: _Raw) -> list[str]:
+def _notes(raw: _Raw) -> list[Message]:
     notes = []
     if raw.converted:
         typed = ", ".join(f"`{marker}`" for marker in dict.fromkeys(raw.converted))
-        notes.append(f"Read {typed} as `{raw.mask_token}`, this model's mask token.")
+        notes.append(say("Read {typed} as `{mask}`, this model's mask token.", typed=typed, mask=raw.mask_token))
     if raw.lost:
         notes.append(
-            f"{raw.lost} mask(s) lie beyond the tokens the model reads and were not predicted; shorten the text "
-            "before them."
+            say(
+                "{count} mask(s) lie beyond the tokens the model reads and were not predicted; shorten the text "
+                "before them.",
+                count=raw.lost,
+            )
         )
     if len(raw.spans) > 1:
         notes.append(
-            f"Each mask is predicted on its own: the model sees the other masks as `{raw.mask_token}`, not as their "
-            "best fillers."
+            say(
+                "Each mask is predicted on its own: the model sees the other masks as `{mask}`, not as their best "
+                "fillers.",
+                mask=raw.mask_token,
+            )
         )
     return notes
 

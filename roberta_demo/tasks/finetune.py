@@ -30,6 +30,7 @@ from roberta_demo.backend import LoadedModel, StopSignal
 from roberta_demo.config import Limits
 from roberta_demo.errors import InputError, shown
 from roberta_demo.loading import building
+from roberta_demo.messages import Message, say
 from roberta_demo.results import FineTuned, TrainingUpdate, Verdict
 from roberta_demo.tasks import uploads
 from roberta_demo.tasks.attention import attention_rollout
@@ -183,7 +184,7 @@ class Examples:
     train: list[tuple[str, str]]
     held_out: list[tuple[str, str]]
     labels: list[str]
-    notes: list[str]
+    notes: list[Message]
 
 
 # What a recipe may ask for (the steps and tokens are the server's limits).
@@ -217,8 +218,11 @@ def _rows(table: Any) -> list[list[Any]]:
     rows = table.get("data") or [] if isinstance(table, dict) else table
     if not isinstance(rows, list) or not all(isinstance(row, (list, tuple)) for row in rows):
         raise InputError(
-            'The examples must be a table: {"headers": ["text", "label"], "data": [[text, label], ...]} '
-            f"(or a list of [text, label] rows), not {shown(table)}."
+            say(
+                'The examples must be a table: {"headers": ["text", "label"], "data": [[text, label], ...]} (or a list '
+                "of [text, label] rows), not {given}.",
+                given=shown(table),
+            )
         )
     return [list(row) for row in rows]
 
@@ -252,29 +256,36 @@ def read_examples(examples: Any, held_out: Any, limits: Limits, seed: int = 0) -
     """The run's examples from two tables; without held-out examples, some of the training ones are held out."""
     train, empty = _pairs(examples)
     held, held_empty = _pairs(held_out)
-    notes = [f"{empty + held_empty} row(s) with an empty text or label were left out."] if empty + held_empty else []
+    left_out = empty + held_empty
+    notes = [say("{count} row(s) with an empty text or label were left out.", count=left_out)] if left_out else []
     unique = list(dict.fromkeys(train))
     if len(unique) < len(train):
-        notes.append(f"{len(train) - len(unique)} repeated row(s) were counted once.")
+        notes.append(say("{count} repeated row(s) were counted once.", count=len(train) - len(unique)))
     if not unique:
-        raise InputError("Add some examples first: a text and its label on each row (or load a preset).")
+        raise InputError(say("Add some examples first: a text and its label on each row (or load a preset)."))
     if len(unique) + len(held) > limits.max_train_examples:
-        raise too_long("The run", len(unique) + len(held), "examples", limits.max_train_examples, "max_train_examples")
+        raise too_long(
+            say("The run"), len(unique) + len(held), say("examples"), limits.max_train_examples, "max_train_examples"
+        )
     if not held:
         unique, held = _split(unique, seed)
         if held:
-            notes.append(f"{len(held)} example(s) were held out automatically to measure generalisation.")
+            notes.append(
+                say("{count} example(s) were held out automatically to measure generalisation.", count=len(held))
+            )
     return Examples(unique, held, _labels(unique, held, limits), notes)
 
 
 def _labels(train: list[tuple[str, str]], held: list[tuple[str, str]], limits: Limits) -> list[str]:
     labels = list(dict.fromkeys(label for _, label in train))
     if len(labels) < 2:
-        raise InputError("A classifier needs at least two labels, each with at least one training example.")
+        raise InputError(say("A classifier needs at least two labels, each with at least one training example."))
     if len(labels) > limits.max_train_labels:
-        raise too_long("The examples", len(labels), "labels", limits.max_train_labels, "max_train_labels")
+        raise too_long(say("The examples"), len(labels), say("labels"), limits.max_train_labels, "max_train_labels")
     if unseen := sorted({label for _, label in held} - set(labels)):
-        raise InputError(f"Held-out label(s) {', '.join(map(repr, unseen))} have no training example; add some.")
+        raise InputError(
+            say("Held-out label(s) {labels} have no training example; add some.", labels=", ".join(map(repr, unseen)))
+        )
     for text, _ in train + held:
         check_text(text, limits)
     return labels
@@ -288,25 +299,37 @@ def read_csv(upload: Upload | None, limits: Limits) -> list[list[str]]:
     if rows and [cell.strip().lower() for cell in rows[0].cells[:2]] == ["text", "label"]:
         rows = rows[1:]
     if len(rows) > limits.max_train_examples:
-        raise too_long("The file", len(rows), "rows", limits.max_train_examples, "max_train_examples")
+        raise too_long(say("The file"), len(rows), say("rows"), limits.max_train_examples, "max_train_examples")
     for row in rows:
         if len(row.cells) != 2:
-            reason = f"each row needs two columns, the text and then its label; this one has {len(row.cells)}."
+            reason = say(
+                "each row needs two columns, the text and then its label; this one has {count}.", count=len(row.cells)
+            )
             raise uploads.at_line(upload, row.line, reason)
     return [row.cells for row in rows]
 
 
 def check_recipe(recipe: Recipe, limits: Limits) -> Recipe:
     if not 1 <= int(recipe.steps) <= limits.max_train_steps:
-        raise InputError(f"Train for 1 to {limits.max_train_steps} steps, not {recipe.steps}.")
+        raise InputError(
+            say("Train for 1 to {most} steps, not {steps}.", most=limits.max_train_steps, steps=recipe.steps)
+        )
     if not 0 < float(recipe.learning_rate) <= MAX_LEARNING_RATE:
-        raise InputError(f"Choose a learning rate above 0 and at most 0.01 (try 5e-5), not {recipe.learning_rate}.")
+        raise InputError(
+            say("Choose a learning rate above 0 and at most 0.01 (try 5e-5), not {rate}.", rate=recipe.learning_rate)
+        )
     if not BATCH_SIZES[0] <= int(recipe.batch_size) <= BATCH_SIZES[1]:
-        raise InputError(f"Choose a batch size from 1 to 64, not {recipe.batch_size}.")
+        raise InputError(say("Choose a batch size from 1 to 64, not {size}.", size=recipe.batch_size))
     if not MIN_TOKENS <= int(recipe.max_tokens) <= limits.max_train_tokens:
-        raise InputError(f"Keep 8 to {limits.max_train_tokens} tokens per text, not {recipe.max_tokens}.")
+        raise InputError(
+            say(
+                "Keep 8 to {most} tokens per text, not {tokens}.",
+                most=limits.max_train_tokens,
+                tokens=recipe.max_tokens,
+            )
+        )
     if not 0 <= int(recipe.seed) <= MAX_SEED:
-        raise InputError(f"Choose a seed from 0 to {MAX_SEED:,}, not {recipe.seed}.")
+        raise InputError(say("Choose a seed from 0 to {most}, not {seed}.", most=f"{MAX_SEED:,}", seed=recipe.seed))
     return Recipe(
         int(recipe.steps),
         float(recipe.learning_rate),
@@ -333,7 +356,12 @@ def classifier_copy(model: LoadedModel, labels: list[str]) -> LoadedModel:
     weights = {name: value for name, value in model.model.base_model.state_dict().items() if "pooler." not in name}
     missing, unexpected = encoder.load_state_dict(weights, strict=False)
     if unexpected or any(not name.startswith("pooler") for name in missing):
-        raise InputError(f"{model.checkpoint} cannot be fine-tuned here: its encoder does not fit a classifier.")
+        raise InputError(
+            say(
+                "{checkpoint} cannot be fine-tuned here: its encoder does not fit a classifier.",
+                checkpoint=model.checkpoint,
+            )
+        )
     classifier.to(device=model.device, dtype=torch.float32)
     return LoadedModel(
         model.checkpoint, classifier, model.tokenizer, model.device, model.max_tokens, sliced=model.sliced
@@ -526,17 +554,24 @@ def _accuracies(model: LoadedModel, examples: Examples, max_tokens: int) -> tupl
     return train or 0.0, _accuracy(model, examples.held_out, examples.labels, max_tokens)
 
 
-def _stop_reason(stop: StopSignal | None, elapsed: float, limits: Limits) -> str | None:
+def _stop_reason(stop: StopSignal | None, elapsed: float, limits: Limits) -> Message | None:
     if stop is not None and stop.is_set():
-        return "stopped"
+        return say("stopped")
     if elapsed > limits.max_train_seconds:
-        return f"the server's time limit of {limits.max_train_seconds} s (ROBERTA_DEMO_MAX_TRAIN_SECONDS)"
+        return say(
+            "the server's time limit of {seconds} s (ROBERTA_DEMO_MAX_TRAIN_SECONDS)", seconds=limits.max_train_seconds
+        )
     return None
 
 
-def _truncation_notes(model: LoadedModel, pairs: list[tuple[str, str]], max_tokens: int) -> list[str]:
+def _truncation_notes(model: LoadedModel, pairs: list[tuple[str, str]], max_tokens: int) -> list[Message]:
     cut = sum(model.count_tokens(text) > max_tokens for text, _ in pairs)
-    return [f"{cut} text(s) are longer than {max_tokens} tokens and were cut to their first tokens."] if cut else []
+    note = say(
+        "{count} text(s) are longer than {tokens} tokens and were cut to their first tokens.",
+        count=cut,
+        tokens=max_tokens,
+    )
+    return [note] if cut else []
 
 
 # -- using the fine-tuned model --------------------------------------------------------------------------------------

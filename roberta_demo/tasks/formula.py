@@ -19,6 +19,7 @@ import torch
 
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError
+from roberta_demo.messages import say
 from roberta_demo.results import FormulaCapture, FormulaStep
 from roberta_demo.tasks.attention import token_texts
 from roberta_demo.tasks.common import TaskContext, check_text
@@ -32,7 +33,9 @@ def self_attention(model: Any, layer: int) -> Any:
     with its `query`, `key` and `value` projections."""
     layers = model.base_model.encoder.layer
     if not 0 <= layer < len(layers):
-        raise InputError(f"Choose a layer from 0 to {len(layers) - 1}; this model has {len(layers)}.")
+        raise InputError(
+            say("Choose a layer from 0 to {last}; this model has {count}.", last=len(layers) - 1, count=len(layers))
+        )
     return layers[layer].attention.self
 
 
@@ -118,9 +121,9 @@ def _softmax(values: np.ndarray) -> np.ndarray:
 def step(captured: FormulaCapture, head: int, query: int) -> FormulaStep:
     """The formula for one head and one query token, from the captured q and k, beside the model's own numbers."""
     if not 0 <= head < captured.num_heads:
-        raise InputError(f"Choose a head from 0 to {captured.num_heads - 1}.")
+        raise InputError(say("Choose a head from 0 to {last}.", last=captured.num_heads - 1))
     if not 0 <= query < len(captured.tokens):
-        raise InputError(f"Choose a query token from 0 to {len(captured.tokens) - 1}.")
+        raise InputError(say("Choose a query token from 0 to {last}.", last=len(captured.tokens) - 1))
     q, keys, values = captured.queries[head, query], captured.keys[head], captured.values[head]
     scores = keys.astype(np.float64) @ q.astype(np.float64)
     scaled = scores / np.sqrt(captured.head_size)

@@ -26,6 +26,7 @@ import transformers
 
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError
+from roberta_demo.messages import say
 from roberta_demo.results import MaskedToken, Masking, MaskingDraw, MaskKind, Truncation
 from roberta_demo.tasks.common import TaskContext, check_text
 from roberta_demo.tasks.encoding import Encoded, encode
@@ -161,7 +162,11 @@ def _mask(model: LoadedModel, text: str, epochs: int, dynamic: bool, seed: int) 
     words = sum(not special for special in encoded.special)
     if words < MIN_TOKENS:
         raise InputError(
-            f"The text has {words} token(s): too few to mask (about one in seven is chosen). Write a sentence or two."
+            say(
+                "The text has {count} token(s): too few to mask (about one in seven is chosen). Write a sentence or "
+                "two.",
+                count=words,
+            )
         )
     whole_words = uses_whole_words(model)
     # Static masking is the first epoch's draw, every epoch; dynamic, a draw of its own each epoch.
@@ -189,9 +194,9 @@ def _pieces(text: str, encoded: Encoded) -> list[str]:
 
 def check_masking(epochs: int, seed: int) -> tuple[int, int]:
     if not 1 <= int(epochs) <= MAX_EPOCHS:
-        raise InputError(f"Draw 1 to {MAX_EPOCHS} epochs, not {epochs}.")
+        raise InputError(say("Draw 1 to {most} epochs, not {given}.", most=MAX_EPOCHS, given=epochs))
     if not 0 <= int(seed) <= MAX_SEED:
-        raise InputError(f"Choose a seed from 0 to {MAX_SEED:,}, not {seed}.")
+        raise InputError(say("Choose a seed from 0 to {most}, not {seed}.", most=f"{MAX_SEED:,}", seed=seed))
     return int(epochs), int(seed)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError, shown
+from roberta_demo.messages import say
 from roberta_demo.results import Neighbour, Neighbours, RunInfo
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.encoding import Encoded, word_spans
@@ -205,16 +206,18 @@ def nearest(
 def _chosen(own: WordVectors, word: str | None, chosen: int | None) -> int:
     """The picked word: by its index, or the typed word's first use in the first text that has it, or the first."""
     if not own.words:
-        raise InputError("There is no word in the texts to look for: type a sentence.")
+        raise InputError(say("There is no word in the texts to look for: type a sentence."))
     if chosen is not None:
         if not 0 <= chosen < len(own.words):
-            raise InputError(f"Choose a word from 0 to {len(own.words) - 1}.")
+            raise InputError(say("Choose a word from 0 to {last}.", last=len(own.words) - 1))
         return chosen
     for number, text in enumerate(own.texts if word else []):
         if (span := word_span(text, word or "")) is not None:
             return next(i for i, (n, start, end) in enumerate(own.words) if n == number and end > span[0])
     if word:
-        raise InputError(f"The word {shown(word)} is in none of the texts: type texts that use it, or pick a word.")
+        raise InputError(
+            say("The word {word} is in none of the texts: type texts that use it, or pick a word.", word=shown(word))
+        )
     return 0
 
 
@@ -229,12 +232,12 @@ def _itself(own: WordVectors, picked: int, index: WordVectors) -> tuple[int, int
 
 def _checked(layer: int | None, k: int, reference: str, num_layers: int) -> tuple[int, int]:
     if reference not in REFERENCES:
-        raise InputError(f"Choose a reference among {', '.join(REFERENCES)}.")
+        raise InputError(say("Choose a reference among {references}.", references=", ".join(REFERENCES)))
     if not 1 <= int(k) <= MAX_NEIGHBOURS:
-        raise InputError(f"Ask for 1 to {MAX_NEIGHBOURS} neighbours.")
+        raise InputError(say("Ask for 1 to {most} neighbours.", most=MAX_NEIGHBOURS))
     chosen = num_layers if layer is None else int(layer)
     if not 0 <= chosen <= num_layers:
-        raise InputError(f"Choose a layer from 0 (the embeddings) to {num_layers}.")
+        raise InputError(say("Choose a layer from 0 (the embeddings) to {last}.", last=num_layers))
     return chosen, int(k)
 
 

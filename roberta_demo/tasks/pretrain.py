@@ -29,6 +29,7 @@ from roberta_demo.backend import LoadedModel, StopSignal
 from roberta_demo.config import Limits
 from roberta_demo.errors import EngineError, InputError
 from roberta_demo.loading import building
+from roberta_demo.messages import say
 from roberta_demo.results import HeldOutFill, Pretrained, PretrainUpdate, StepCost
 from roberta_demo.tasks import masking
 from roberta_demo.tasks.common import TaskContext, check_text, too_long
@@ -109,7 +110,7 @@ def check_corpus_text(text: str, limits: Limits) -> str:
     text = check_text(text, limits)
     words = len(reading_words(text))
     if words > limits.max_pretrain_words:
-        raise too_long("The text", words, "words", limits.max_pretrain_words, "max_pretrain_words")
+        raise too_long(say("The text"), words, say("words"), limits.max_pretrain_words, "max_pretrain_words")
     return text
 
 
@@ -119,8 +120,12 @@ def read_corpus(tokenizer: Any, text: str, max_tokens: int, whole_words: bool = 
     ids, offsets = encoded["input_ids"], masking.word_offsets(text, encoded["offset_mapping"])
     if len(ids) < MIN_TOKENS:
         raise InputError(
-            f"The text has {len(ids)} token(s); continued pre-training needs at least {MIN_TOKENS}, to train on part "
-            "of it and hold out the rest. Paste a paragraph or more."
+            say(
+                "The text has {count} token(s); continued pre-training needs at least {least}, to train on part of it "
+                "and hold out the rest. Paste a paragraph or more.",
+                count=len(ids),
+                least=MIN_TOKENS,
+            )
         )
     length = max(MIN_SEQUENCE_TOKENS, min(max_tokens - 2, math.ceil(len(ids) / MIN_SEQUENCES)))
     sequences = []
@@ -354,7 +359,7 @@ def step_cost(
     chosen = context.checkpoint_for("fill_mask", checkpoint)
     *_, measured = context.stream(_step_cost, text, chosen, batch, tokens)
     if measured is None:  # the stream ends on the measured step; only a broken engine ends it earlier
-        raise EngineError("The measured step did not finish.")
+        raise EngineError(say("The measured step did not finish."))
     return measured
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError
+from roberta_demo.messages import say
 from roberta_demo.results import FormulaCapture, QueryKeyMap, RunInfo
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.tasks.formula import capture_layer
@@ -52,12 +53,18 @@ def query_key_map(
     cut at `MAX_TOKENS` tokens): every token's query and key, and the two projected together (PCA, 2-D)."""
     read = parse_texts(texts, None, context)
     if len(read) > MAX_TEXTS:
-        raise InputError(f"Queries and keys are drawn for at most {MAX_TEXTS} texts; {len(read)} were given.")
+        raise InputError(
+            say(
+                "Queries and keys are drawn for at most {most} texts; {count} were given.",
+                most=MAX_TEXTS,
+                count=len(read),
+            )
+        )
     name = context.checkpoint_for("attention", checkpoint)
     captures = context.apply(name, functools.partial(_captures, texts=read, layer=int(layer)))
     first = captures[0]
     if not 0 <= int(head) < first.num_heads:
-        raise InputError(f"Choose a head from 0 to {first.num_heads - 1}.")
+        raise InputError(say("Choose a head from 0 to {last}.", last=first.num_heads - 1))
     queries = np.concatenate([c.queries[head] for c in captures]).astype(np.float32)
     keys = np.concatenate([c.keys[head] for c in captures]).astype(np.float32)
     moved_queries, moved_keys = aligned(queries.astype(np.float64), keys.astype(np.float64))

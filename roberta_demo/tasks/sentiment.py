@@ -7,6 +7,7 @@ from typing import Literal
 
 from roberta_demo.backend import PipelineCall
 from roberta_demo.errors import InputError
+from roberta_demo.messages import say
 from roberta_demo.results import BatchSentiment, ClassScores, RunInfo, TextSentiment
 from roberta_demo.tasks import uploads
 from roberta_demo.tasks.common import TaskContext, check_text, run_info, too_long
@@ -33,14 +34,14 @@ def parse_texts(block: str | list[str] | None, upload: Upload | None, context: T
     the `text` column, else the first column). Blank ones are skipped."""
     lines = block if isinstance(block, list) else (block or "").splitlines()
     if not all(isinstance(line, str) for line in lines):
-        raise InputError("The texts must be strings: one text per line, or a list of strings.")
+        raise InputError(say("The texts must be strings: one text per line, or a list of strings."))
     texts = [check_text(line.strip(), context.limits) for line in lines if line.strip()]
     if upload is not None:
         texts += _texts_from_file(upload, context)
     if not texts:
-        raise InputError("Type one text per line, or upload a .txt or .csv file.")
+        raise InputError(say("Type one text per line, or upload a .txt or .csv file."))
     if len(texts) > context.limits.max_texts:
-        raise too_long("The request", len(texts), "texts", context.limits.max_texts, "max_texts")
+        raise too_long(say("The request"), len(texts), say("texts"), context.limits.max_texts, "max_texts")
     return texts
 
 
@@ -63,7 +64,7 @@ def _texts_from_file(upload: Upload, context: TaskContext) -> list[str]:
             try:
                 texts.append(check_text(cell, context.limits))
             except InputError as refused:
-                raise uploads.at_line(upload, row.line, str(refused)) from None
+                raise uploads.at_line(upload, row.line, refused.args[0]) from None
     return texts
 
 
@@ -72,7 +73,7 @@ def classify_many(
 ) -> BatchSentiment:
     """Score many texts in batched forward passes (`BATCH_SIZE` texts each), not one call per text."""
     if not texts:
-        raise InputError("Type one text per line, or upload a .txt or .csv file.")
+        raise InputError(say("Type one text per line, or upload a .txt or .csv file."))
     call = replace(CALL, arguments={**CALL.arguments, "batch_size": BATCH_SIZE})
     inference = context.run(call, texts, context.checkpoint_for(mode, checkpoint))
     rows = []

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from roberta_demo.errors import InputError, shown
+from roberta_demo.messages import Message, say
 
 __all__ = ["Row", "Upload", "at_line", "csv_rows", "decoded"]
 
 # The byte-order marks read, longest first: UTF-32's begins with UTF-16's.
 _UTF32 = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-_RESAVE = "save it as UTF-8 (“CSV UTF-8” in a spreadsheet) and upload it again."
 
 
 @dataclass(frozen=True)
@@ -49,25 +49,41 @@ def decoded(upload: Upload) -> str:
     """The file's text, its line endings made `\\n`; an `InputError` naming the file where it is not text."""
     content, name = upload.content, upload.shown_name
     if not content.strip():
-        raise InputError(f"{name} is empty: there is nothing to read in it.")
+        raise InputError(say("{file} is empty: there is nothing to read in it.", file=name))
     if content.startswith(_UTF32):
-        raise InputError(f"{name} is UTF-32 text: {_RESAVE}")
+        raise InputError(
+            say(
+                "{file} is UTF-32 text: save it as UTF-8 (“CSV UTF-8” in a spreadsheet) and upload it again.", file=name
+            )
+        )
     bom, codec = next(((bom, codec) for bom, codec in _BOMS if content.startswith(bom)), (b"", "utf-8"))
     if not bom and b"\x00" in content:
-        raise InputError(f"{name} has NUL bytes: it is binary, or UTF-16 without a byte-order mark; {_RESAVE}")
+        raise InputError(
+            say(
+                "{file} has NUL bytes: it is binary, or UTF-16 without a byte-order mark; save it as UTF-8 (“CSV "
+                "UTF-8” in a spreadsheet) and upload it again.",
+                file=name,
+            )
+        )
     try:
         text = content[len(bom) :].decode(codec)
     except UnicodeDecodeError as error:
         offset = len(bom) + error.start
         raise InputError(
-            f"{name} is not UTF-8 or UTF-16 text (byte {offset + 1:,} is 0x{content[offset]:02X}): {_RESAVE}"
+            say(
+                "{file} is not UTF-8 or UTF-16 text (byte {offset} is {byte}): save it as UTF-8 (“CSV UTF-8” in a "
+                "spreadsheet) and upload it again.",
+                file=name,
+                offset=f"{offset + 1:,}",
+                byte=f"0x{content[offset]:02X}",
+            )
         ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
-def at_line(upload: Upload, line: int, reason: str) -> InputError:
+def at_line(upload: Upload, line: int, reason: Message) -> InputError:
     """A refusal of one line of the file."""
-    return InputError(f"{upload.shown_name}, line {line:,}: {reason}")
+    return InputError(say("{file}, line {line}: {reason}", file=upload.shown_name, line=f"{line:,}", reason=reason))
 
 
 def csv_rows(upload: Upload) -> list[Row]:
@@ -87,4 +103,4 @@ def _read(upload: Upload, text: str) -> Iterator[Row]:
             yield Row(line, cells)
             line = reader.line_num + 1
     except csv.Error as error:
-        raise at_line(upload, line, f"{error}.") from None
+        raise at_line(upload, line, say("{error}.", error=error)) from None

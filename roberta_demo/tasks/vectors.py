@@ -17,6 +17,7 @@ import numpy as np
 
 from roberta_demo.backend import LoadedModel
 from roberta_demo.errors import InputError, shown
+from roberta_demo.messages import say
 from roberta_demo.results import Embedding, RunInfo, TokenVectors, Truncation
 from roberta_demo.tasks import uploads
 from roberta_demo.tasks.attention import token_texts
@@ -160,12 +161,18 @@ def _read_all(
 
 def _checked_word(word: str | None) -> str | None:
     if word is not None and not isinstance(word, str):
-        raise InputError(f"The word must be a string, not {type(word).__name__}.")
+        raise InputError(say("The word must be a string, not {kind}.", kind=type(word).__name__))
     word = (word or "").replace("\x00", "").strip()
     if not word:
         return None
     if len(word) > MAX_WORD_CHARS:
-        raise InputError(f"The word has {len(word):,} characters; at most {MAX_WORD_CHARS} are accepted.")
+        raise InputError(
+            say(
+                "The word has {size} characters; at most {limit} are accepted.",
+                size=f"{len(word):,}",
+                limit=MAX_WORD_CHARS,
+            )
+        )
     return word
 
 
@@ -190,7 +197,7 @@ def _embedding(
 ) -> Embedding:
     found = [(i, read.vector, read.pieces) for i, read in enumerate(reads) if read.vector is not None]
     if not found:
-        raise InputError(f"The word {shown(word)} is in none of the texts: type texts that use it.")
+        raise InputError(say("The word {word} is in none of the texts: type texts that use it.", word=shown(word)))
     vectors = np.stack([vector for _, vector, _ in found], axis=1).astype(np.float32)
     projection, explained, method = _projected(vectors, *shape)
     return Embedding(
@@ -222,9 +229,11 @@ def embed(
     line (or as a list), at most the batch limit, each cut at the server's attention limit of tokens. Projected on
     `dimensions` (2 or 3) by PCA or UMAP (`_projected`)."""
     if pooling not in POOLINGS:
-        raise InputError(f"Choose a pooling among {', '.join(POOLINGS)}.")
+        raise InputError(say("Choose a pooling among {poolings}.", poolings=", ".join(POOLINGS)))
     if projection not in PROJECTIONS or dimensions not in (2, 3):
-        raise InputError(f"Choose a projection among {', '.join(PROJECTIONS)}, in 2 or 3 dimensions.")
+        raise InputError(
+            say("Choose a projection among {projections}, in 2 or 3 dimensions.", projections=", ".join(PROJECTIONS))
+        )
     chosen_word = _checked_word(word)
     read = parse_texts(texts, None, context)
     limit = context.limits.max_attention_tokens

@@ -18,6 +18,7 @@ import gradio as gr
 
 from roberta_demo.config import Limits
 from roberta_demo.errors import InputError
+from roberta_demo.messages import say
 from roberta_demo.results import (
     ATTENTION_ENCODINGS,
     EMBED_ENCODINGS,
@@ -72,7 +73,15 @@ GPU_SECONDS = {"explain": EXPLAIN_GPU_SECONDS}
 def _in_range(view: AttentionView, layer: int | None, head: int | None) -> AttentionView:
     for name, value, count in (("layer", layer, view.num_layers), ("head", head, view.num_heads)):
         if value is not None and not 0 <= value < count:
-            raise InputError(f"The model has {count} {name}s, numbered 0 to {count - 1}; {name} {value} is not one.")
+            raise InputError(
+                say(
+                    "The model has {count} {name}s, numbered 0 to {last}; {name} {value} is not one.",
+                    count=count,
+                    name=name,
+                    last=count - 1,
+                    value=value,
+                )
+            )
     return view
 
 
@@ -466,7 +475,13 @@ def _embed(context: TaskContext) -> Callable[..., dict[str, Any]]:
         if layer is not None and layer > embedding.num_layers:
             count = embedding.num_layers
             raise InputError(
-                f"The model has {count} layers: layer is 0 (the embeddings) to {count} (the last layer), not {layer}."
+                say(
+                    "The model has {count} layers: layer is 0 (the embeddings) to {last} (the last layer), not "
+                    "{layer}.",
+                    count=count,
+                    last=count,
+                    layer=layer,
+                )
             )
         return embedding.plain(layer, encoding)
 

@@ -29,7 +29,7 @@ from roberta_demo.ui import (
 from roberta_demo.ui.api import ENDPOINTS, data_endpoints
 from roberta_demo.ui.common import Handler, TabParts, highlight_css, model_work, runs_model, unchanged
 from roberta_demo.ui.files import forget_session
-from roberta_demo.ui.i18n import _, bilingual, in_language, translation_table
+from roberta_demo.ui.i18n import _, bilingual, translation_table
 from roberta_demo.ui.protocol import DemoBlocks, keep_page_events_private, lighten_new_sessions
 from roberta_demo.viz.entities import ENTITY_TYPES, entity_colours
 
@@ -206,7 +206,7 @@ def page_opener(catalog: Catalog, tabs: gr.Tabs, current: gr.Textbox, parts: Map
     read_link = link_reader(tabs, current, parts)
 
     def open_page(shown_tab: str, request: gr.Request) -> dict[Block, Any]:
-        notices = {part.notice: in_language(catalog.missing_notice(part.tasks)) for part in parts.values()}
+        notices = {part.notice: catalog.missing_notice(part.tasks) for part in parts.values()}
         return notices | read_link(shown_tab, request)
 
     return open_page

@@ -14,6 +14,7 @@ from gradio.blocks import Block
 
 from roberta_demo.catalog import Catalog
 from roberta_demo.errors import InputError
+from roberta_demo.messages import say, speak
 from roberta_demo.results import AttentionView, FormulaCapture
 from roberta_demo.tasks import attention, formula
 from roberta_demo.tasks.common import TaskContext
@@ -21,7 +22,7 @@ from roberta_demo.tasks.encoding import mask_word, maskable_words
 from roberta_demo.ui import params
 from roberta_demo.ui.common import LATEX, TabParts, examples, model_work, reporting, run_note, wire
 from roberta_demo.ui.files import FILES
-from roberta_demo.ui.i18n import LANGUAGE, _, in_language
+from roberta_demo.ui.i18n import LANGUAGE, _
 from roberta_demo.viz.attention import (
     HEAD_STATISTICS,
     VENDOR_DIR,
@@ -37,8 +38,8 @@ __all__ = ["TASKS", "attend", "build", "formula_capture", "formula_step", "redra
 TASKS = ["attention"]
 VIEWS: dict[str, View] = {"Head view (one layer)": "head", "Model view (every layer and head)": "model"}
 DEFAULT_VIEW = next(iter(VIEWS))
-METRICS = {label: key for key, label in HEAD_STATISTICS.items()}
-DEFAULT_METRIC = HEAD_STATISTICS["entropy"]
+METRICS = {label.template: key for key, label in HEAD_STATISTICS.items()}  # the radio's values: the English
+DEFAULT_METRIC = HEAD_STATISTICS["entropy"].template
 NO_MASK = -1
 PANELS = ("bertviz", "Heatmaps", "The formula, step by step")
 FORMULA_PANEL = PANELS[2]
@@ -99,14 +100,20 @@ def redraw(
 
 
 def _note(view: AttentionView) -> str:
-    shape = f" {len(view.tokens)} tokens, {view.num_layers} layers × {view.num_heads} heads."
-    note = run_note(view.run) + in_language(shape)
+    shape = speak(
+        "{tokens} tokens, {layers} layers × {heads} heads.",
+        tokens=len(view.tokens),
+        layers=view.num_layers,
+        heads=view.num_heads,
+    )
+    note = f"{run_note(view.run)} {shape}"
     if (size := model_view_bytes(view)) > 1_000_000:
-        heavy = (
-            f"The model view of this input is {size / 1e6:.1f} MB of attention data (it holds every head of "
-            "every layer); the head view sends one layer at a time."
+        heavy = speak(
+            "The model view of this input is {size} MB of attention data (it holds every head of every layer); the "
+            "head view sends one layer at a time.",
+            size=f"{size / 1e6:.1f}",
         )
-        note += f"\n\n{in_language(heavy)}"
+        note += f"\n\n{heavy}"
     return note
 
 
@@ -119,9 +126,11 @@ def _masked(text: str, index: int | None) -> str | None:
 
 def _fill_mask_link(masked: str) -> str:
     query = urlencode({"tab": "fill-mask", "text": masked})
-    if LANGUAGE.get() == "zh":
-        return f"\n\n模型在原来那个词的位置看到的是一个遮罩。[它会猜什么？在完形填空中打开 →](?{query})"
-    return f"\n\nThe model sees a mask where the word was. [What does it guess there? Open it in Fill-mask →](?{query})"
+    link = speak(
+        "The model sees a mask where the word was. [What does it guess there? Open it in Fill-mask →](?{query})",
+        query=query,
+    )
+    return f"\n\n{link}"
 
 
 def mask_choices(text: str) -> dict[str, Any]:
@@ -249,7 +258,7 @@ def export_html(
 ) -> dict[str, Any]:
     """A standalone page of the view (libraries inlined) to open offline or put in a slide deck."""
     if view is None:
-        raise InputError("Run the attention view first, then export it.")
+        raise InputError(say("Run the attention view first, then export it."))
     kind = VIEWS.get(kind_label, "head")
     document = standalone_document(view, kind, min(int(layer), view.num_layers - 1))
     page = FILES.folder(request) / f"attention-{kind}-view.html"

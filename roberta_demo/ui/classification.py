@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 
 from roberta_demo.catalog import Catalog
+from roberta_demo.messages import speak
 from roberta_demo.tasks import classification
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
@@ -60,10 +61,10 @@ def classify(
     context = reporting(context, progress)
     if mode == TOPIC:  # the tab's model menu lists NLI models: the topic mode keeps the profile's topic model
         result = classification.classify(context, text, "topic")
-        title = "Topic scores (each topic on its own)"
+        title = speak("Topic scores (each topic on its own)")
     else:
         result = classification.classify(context, text, "zero-shot", labels, template, multi_label, checkpoint or None)
-        title = "Label scores" + (" (each label on its own)" if multi_label else "")
+        title = speak("Label scores (each label on its own)") if multi_label else speak("Label scores")
     top = {readable_label(label): score for label, score in result.as_dict().items()}  # as the chart names them
     return {"top": top, "chart": class_scores_chart(result, title), "info": run_note(result.run)}
 

@@ -18,11 +18,11 @@ from gradio.components import Component
 from gradio.helpers import Examples
 
 from roberta_demo.catalog import Catalog
-from roberta_demo.config import ConfigError
-from roberta_demo.errors import EngineError, InputError, ModelLoadError
+from roberta_demo.errors import ConfigError, EngineError, InputError, ModelLoadError, said
+from roberta_demo.messages import Message, render, say, speak
 from roberta_demo.results import RunInfo
 from roberta_demo.tasks.common import TaskContext
-from roberta_demo.ui.i18n import _, answered_note, figure_in_language, in_language, truncation_note
+from roberta_demo.ui.i18n import _
 from roberta_demo.ui.protocol import CANNOT_RUN, with_signature
 
 __all__ = [
@@ -161,8 +161,9 @@ def table_headers(names: Sequence[str]) -> list[str]:
 
 
 def table(names: Sequence[str], rows: list[list[Any]]) -> dict[str, Any]:
-    """A table's value: its rows, under column names in the language of the request (for the page and the API)."""
-    return {"headers": [in_language(name) for name in names], "data": rows}
+    """A table's value: its rows, under column names in the language of the request (for the page and the API).
+    The names are the catalogue's (the page's `table_headers` asks for each when it is built)."""
+    return {"headers": [render(say(name)) for name in names], "data": rows}
 
 
 def on_gpu(handler: F, duration: GpuSeconds = 20) -> F:
@@ -187,16 +188,14 @@ def _message(exc: Exception, handler: str) -> gr.Error:
     if isinstance(exc, gr.Error):
         return exc
     if isinstance(exc, (InputError, ModelLoadError, EngineError, ConfigError)):
-        return gr.Error(in_language(str(exc)), title=in_language(CANNOT_RUN), print_exception=False)
+        return gr.Error(said(exc), title=render(CANNOT_RUN), print_exception=False)
     UNEXPECTED[handler] += 1
     log.exception("Unexpected failure in %s", handler, exc_info=exc)
-    return gr.Error(
-        in_language(
-            "Something went wrong while running the model; the error is in the server log. Try again, or try a "
-            "shorter text."
-        ),
-        print_exception=False,
+    unexpected = say(
+        "Something went wrong while running the model; the error is in the server log. Try again, or try a shorter "
+        "text."
     )
+    return gr.Error(render(unexpected), print_exception=False)
 
 
 def friendly_errors(handler: F) -> F:
@@ -237,7 +236,7 @@ def wire(
     bound: Callable[..., Any] = functools.partial(run, context) if context is not None else run
 
     def named(values: Mapping[str, Any]) -> dict[Block, Any]:
-        shown: dict[Block, Any] = {outputs[name]: figure_in_language(value) for name, value in values.items()}
+        shown: dict[Block, Any] = {outputs[name]: render_if_said(value) for name, value in values.items()}
         return shown or unchanged(outputs.values())
 
     if inspect.isgeneratorfunction(fn):
@@ -259,6 +258,11 @@ def wire(
         signature = inspect.signature(fn)
         with_signature(handler, signature.replace(parameters=list(signature.parameters.values())[1:]))
     return runs_model(friendly_errors(handler)) if context is not None else friendly_errors(handler)
+
+
+def render_if_said(value: Any) -> Any:
+    """A handler's value as the component takes it: a `Message` written in the request's language, else as it is."""
+    return render(value) if isinstance(value, Message) else value
 
 
 def runs_model(handler: F) -> F:
@@ -287,15 +291,23 @@ def reporting(context: TaskContext, progress: Any) -> TaskContext:
     tqdm bars), rather than showing a silent spinner."""
 
     def announce(checkpoint: str) -> None:
-        progress(0, desc=f"Loading {checkpoint} (first use; downloading it if it is not cached)…")
+        progress(
+            0,
+            desc=speak("Loading {checkpoint} (first use; downloading it if it is not cached)…", checkpoint=checkpoint),
+        )
 
     return context.reporting(announce)
 
 
 def run_note(run: RunInfo) -> str:
     """Markdown: which checkpoint answered, on which device, how fast; and any truncation."""
-    note = answered_note(run.checkpoint, run.device, run.seconds * 1000)
+    milliseconds = f"{run.seconds * 1000:.0f}"
+    note = speak(
+        "Answered by `{checkpoint}` on **{device}** in **{ms} ms**.",
+        checkpoint=run.checkpoint,
+        device=run.device,
+        ms=milliseconds,
+    )
     if run.truncation:
-        cut = run.truncation
-        note += f"\n\n⚠️ {truncation_note(cut.tokens_total, cut.tokens_kept, cut.notice)}"
+        note += f"\n\n⚠️ {render(run.truncation.notice)}"
     return note

@@ -12,7 +12,7 @@ from roberta_demo.results import Explanation
 from roberta_demo.tasks import explain
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui.common import reporting
-from roberta_demo.ui.i18n import _, in_language
+from roberta_demo.ui.i18n import _
 from roberta_demo.viz.explain import attribution_note, coloured_words, explanation_chart
 
 __all__ = ["METHODS", "clicked_entity", "controls", "explained", "forget_on"]
@@ -90,7 +90,7 @@ def explained(
     return {
         "words": coloured_words(result),
         "chart": explanation_chart(result),
-        "note": in_language(attribution_note(result)),
+        "note": attribution_note(result),
         "target": gr.update(choices=result.targets, value=_target_choice(result)),
     }
 

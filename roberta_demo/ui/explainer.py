@@ -17,7 +17,8 @@ from typing import Any
 import gradio as gr
 
 from roberta_demo.catalog import Catalog
-from roberta_demo.errors import EngineError, InputError, ModelLoadError
+from roberta_demo.errors import EngineError, InputError, ModelLoadError, said
+from roberta_demo.messages import say, written
 from roberta_demo.results import ModelFacts
 from roberta_demo.tasks import facts, finetune, pretrain
 from roberta_demo.tasks import vectors as vector_task
@@ -39,7 +40,7 @@ from roberta_demo.ui.common import (
     wire,
 )
 from roberta_demo.ui.finetune import stop_view
-from roberta_demo.ui.i18n import LANGUAGE, _, bilingual, in_language
+from roberta_demo.ui.i18n import LANGUAGE, _, bilingual
 from roberta_demo.ui.tour_text import BERT_VERSUS_ROBERTA, MODEL_LINE, STEPS, UNLOADED, TourStep
 from roberta_demo.viz.entities import ENTITY_TYPES, entity_colours
 from roberta_demo.viz.pretrain import cost_markdown
@@ -137,18 +138,19 @@ Options = Mapping[str, Any]  # the tour's own controls: temperature, masking mod
 
 def tokens_view(context: TaskContext, text: str, options: Options) -> dict[str, Any]:
     found = facts.tokenize(context, text)
-    notes = [f"{len(found.ids)} tokens, ids from a vocabulary of {found.vocabulary:,}."]
+    notes = [
+        say("{tokens} tokens, ids from a vocabulary of {size}.", tokens=len(found.ids), size=f"{found.vocabulary:,}")
+    ]
     if cut := found.run.truncation:
-        notes.append(f"The text was cut to its first {cut.tokens_kept} of {cut.tokens_total} tokens.")
+        kept, total = cut.tokens_kept, cut.tokens_total
+        notes.append(say("The text was cut to its first {kept} of {total} tokens.", kept=kept, total=total))
     shown = list(zip(found.pieces, map(str, found.ids), strict=True))
-    return {"tokens": shown, "tokens_note": in_language("\n\n".join(notes))}
+    return {"tokens": shown, "tokens_note": written(notes)}
 
 
 def vectors_view(context: TaskContext, text: str, options: Options) -> dict[str, Any]:
     found = vector_task.token_vectors(context, text)
-    figure = drift_chart(found)
-    figure.data[0].y = [in_language(str(name)) for name in figure.data[0].y]  # the layers' names on the axis
-    return {"drift": figure, "drift_note": run_note(found.run)}
+    return {"drift": drift_chart(found), "drift_note": run_note(found.run)}
 
 
 def formula_view(context: TaskContext, text: str, options: Options) -> dict[str, Any]:
@@ -168,7 +170,7 @@ def masked_for_filling(text: str) -> str:
         return text
     words = maskable_words(text)
     if not words:
-        raise InputError("The text has no word to hide: type a sentence.")
+        raise InputError(say("The text has no word to hide: type a sentence."))
     return mask_word(text, words[-1])
 
 
@@ -199,7 +201,7 @@ def applications_view(context: TaskContext, text: str, options: Options) -> dict
             shown[name] = part()
         except (ModelLoadError, EngineError) as exc:
             shown[name] = None
-            failures.append(f"⚠️ {in_language(str(exc))}")
+            failures.append(f"⚠️ {said(exc)}")
     return shown | {"applications_note": "\n\n".join(failures)}
 
 

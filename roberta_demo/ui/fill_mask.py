@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 
 from roberta_demo.catalog import Catalog
+from roberta_demo.messages import render, speak
 from roberta_demo.results import FillMaskResult
 from roberta_demo.tasks import fill_mask
 from roberta_demo.tasks.common import TaskContext
@@ -22,7 +23,7 @@ from roberta_demo.ui.common import (
     table_headers,
     wire,
 )
-from roberta_demo.ui.i18n import _, in_language
+from roberta_demo.ui.i18n import _
 from roberta_demo.viz.fill_mask import (
     DRAWN_LABELS,
     candidate_rows,
@@ -70,28 +71,8 @@ MASK_COLOUR, WORD_COLOUR = "#f59e0b", "#e0e7ff"  # drawn whole, under dark type 
 
 def mask_colours(count: int) -> dict[str, str]:
     """Each mask's colour, under its name in either language (each page names them in its own)."""
-    names = [(mask_label(number), f"遮罩 {number}") for number in range(1, count + 1)]
+    names = [(mask_label(number, "en"), mask_label(number, "zh")) for number in range(1, count + 1)]
     return {name: MASK_COLOUR for pair in names for name in pair}
-
-
-def _masks_in_language(rows: list[list[Any]]) -> list[list[Any]]:
-    """Table rows with the mask's name (the first column) in the request's language."""
-    return [[in_language(row[0]), *row[1:]] for row in rows]
-
-
-def _filled_in_language(result: FillMaskResult) -> dict[str, Any]:
-    filled = filled_sentence(result)
-    marked = [{**entity, "entity": in_language(entity["entity"])} for entity in filled["entities"]]
-    return {**filled, "entities": marked}
-
-
-def _lens_in_language(figure: Any) -> Any:
-    """The lens chart's rows (embeddings, layer 1…) and its last column ("top here") in the request's language."""
-    if figure is not None:
-        heatmap = figure.data[0]
-        heatmap.y = [in_language(str(row)) for row in heatmap.y]
-        heatmap.x = [*heatmap.x[:-1], in_language(str(heatmap.x[-1]))]
-    return figure
 
 
 def words_of(text: str) -> dict[str, Any]:
@@ -101,15 +82,15 @@ def words_of(text: str) -> dict[str, Any]:
 
 
 def _lens_choice(result: FillMaskResult) -> Any:
-    choices = [(in_language(mask_label(number)), mask_label(number)) for number in range(1, len(result.masks) + 1)]
+    choices = [(mask_label(number), mask_label(number, "en")) for number in range(1, len(result.masks) + 1)]
     return gr.update(choices=choices, value=choices[0][1], visible=len(choices) > 1)
 
 
 def _note(result: FillMaskResult) -> str:
-    lines = [run_note(result.run), *(f"ℹ️ {in_language(note)}" for note in result.notes)]
+    lines = [run_note(result.run), *(f"ℹ️ {render(note)}" for note in result.notes)]
     if result.temperature != 1:
         t = f"{result.temperature:g}"
-        lines.append(f"ℹ️ {in_language(f'At temperature {t}: every probability is softmax(logits / {t}).')}")
+        lines.append("ℹ️ " + speak("At temperature {t}: every probability is softmax(logits / {t2}).", t=t, t2=t))
     return "\n\n".join(lines)
 
 
@@ -133,12 +114,12 @@ def predict(
     )
     first = result.masks[0].lens
     return {
-        "filled": _filled_in_language(result),
+        "filled": filled_sentence(result),
         "sampled": sampled_sentences(result),
         "chart": fillers_chart(result),
-        "table": table(FILLER_COLUMNS, _masks_in_language(filler_rows(result))),
-        "compared": table(CANDIDATE_COLUMNS, _masks_in_language(candidate_rows(result))),
-        "lens": _lens_in_language(lens_chart(first)) if first else None,
+        "table": table(FILLER_COLUMNS, filler_rows(result)),
+        "compared": table(CANDIDATE_COLUMNS, candidate_rows(result)),
+        "lens": lens_chart(first) if first else None,
         "info": _note(result),
         "result": result,
         "lens_mask": _lens_choice(result),
@@ -151,7 +132,7 @@ def redraw_lens(result: FillMaskResult | None, choice: str) -> dict[str, Any]:
         return {}
     number = int(choice.split()[-1])
     lens = result.masks[number - 1].lens
-    return {"lens": _lens_in_language(lens_chart(lens, number))} if lens else {}
+    return {"lens": lens_chart(lens, number)} if lens else {}
 
 
 def mask_clicked(

@@ -10,6 +10,7 @@ import gradio as gr
 
 from roberta_demo.catalog import Catalog
 from roberta_demo.errors import InputError
+from roberta_demo.messages import render, speak
 from roberta_demo.results import FineTuned
 from roberta_demo.tasks import finetune, vectors
 from roberta_demo.tasks.common import NOT_HELD, TaskContext
@@ -26,7 +27,7 @@ from roberta_demo.ui.common import (
     wire,
 )
 from roberta_demo.ui.files import FILES, uploaded
-from roberta_demo.ui.i18n import _, in_language
+from roberta_demo.ui.i18n import _
 from roberta_demo.viz.finetune import attention_comparison, loss_chart, progress_note, verdict_rows
 from roberta_demo.viz.vectors import projection_chart
 
@@ -62,20 +63,13 @@ def load_csv(context: TaskContext, upload: str | None) -> dict[str, Any]:
 def _finished(result: FineTuned) -> dict[str, Any]:
     return {
         "chart": loss_chart(result.update),
-        "status": in_language(progress_note(result.update) + "".join(f"\n\nℹ️ {note}" for note in result.notes)),
-        "verdicts": table(VERDICT_HEADERS, [_in_language(row) for row in verdict_rows(result)]),
+        "status": progress_note(result.update) + "".join(f"\n\nℹ️ {render(note)}" for note in result.notes),
+        "verdicts": table(VERDICT_HEADERS, verdict_rows(result)),
         "key": result.key,
         "try_it": gr.update(interactive=True),
         "tuned": result,
         "show_vectors": gr.update(interactive=True),
     }
-
-
-def _in_language(row: list[Any]) -> list[Any]:
-    """A verdict row with the words the app wrote (the set, the change) in the page's language; the examples' own
-    text and labels as they are."""
-    text, kind, label, before, after, changed = row
-    return [text, in_language(kind), label, before, after, in_language(changed) if changed else changed]
 
 
 def _train_seconds(_context: Any, _examples: Any, _held_out: Any, steps: Any, *_rest: Any, **_named: Any) -> int:
@@ -110,14 +104,14 @@ def train_view(
     stop = threading.Event()
     yield {
         "stop_switch": stop,
-        "status": in_language("Starting…"),
+        "status": speak("Starting…"),
         "verdicts": table(VERDICT_HEADERS, []),
     }
     for update in finetune.train(context, read, recipe, checkpoint or None, stop, owner=request.session_hash):
         if isinstance(update, FineTuned):
             yield _finished(update) | {"stop_switch": None}
         else:
-            yield {"chart": loss_chart(update), "status": in_language(progress_note(update))}
+            yield {"chart": loss_chart(update), "status": progress_note(update)}
 
 
 def forgetting(context: TaskContext) -> Callable[[gr.Request], None]:
@@ -142,7 +136,7 @@ def releasing(context: TaskContext) -> Callable[[str | None], None]:
 def stop_view(stop_switch: threading.Event | None) -> dict[str, Any]:
     """Stop: the run under way ends after its current step and keeps what it learned."""
     if stop_switch is None:
-        gr.Info(in_language("Nothing is training on this page."))
+        gr.Info(speak("Nothing is training on this page."))
     else:
         stop_switch.set()
     return {}

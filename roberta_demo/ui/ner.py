@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 
 from roberta_demo.catalog import Catalog
+from roberta_demo.messages import speak
 from roberta_demo.results import NerResult
 from roberta_demo.tasks import ner
 from roberta_demo.tasks.common import TaskContext
@@ -23,7 +24,7 @@ from roberta_demo.ui.common import (
     table_headers,
     wire,
 )
-from roberta_demo.ui.i18n import _, bilingual, in_language
+from roberta_demo.ui.i18n import _, bilingual
 from roberta_demo.viz.entities import (
     ENTITY_NAMES,
     ENTITY_NAMES_ZH,
@@ -79,8 +80,10 @@ def tag(
     result = ner.tag(reporting(context, progress), text, checkpoint or None)
     visible = len(result.above(threshold))
     hidden = len(result.entities) - visible
-    shown_note = f" {visible} entities shown" + (f", {hidden} below the threshold." if hidden else ".")
-    note = run_note(result.run) + in_language(shown_note)
+    shown_note = speak("{shown} entities shown.", shown=visible)
+    if hidden:
+        shown_note = speak("{shown} entities shown, {hidden} below the threshold.", shown=visible, hidden=hidden)
+    note = f"{run_note(result.run)} {shown_note}"
     return {**shown(result, threshold), "info": note, "result": result}
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roberta_demo.errors import SURROGATE, InputError, shown
+from roberta_demo.messages import Message, say
 
 __all__ = [
     "REQUIRED",
@@ -60,22 +61,35 @@ class Param:
         )
 
 
-def wrong(name: str, accepted: str, value: Any) -> InputError:
-    return InputError(f"{name} must be {accepted}; it was {shown(value)}.")
+# A wrong value's message, from the parameter's name and the value as a message shows it (`errors.shown`).
+Wrong = Callable[[str, str], Message]
+
+
+def wrong(name: str, accepted: Wrong, value: Any) -> InputError:
+    return InputError(accepted(name, shown(value)))
 
 
 def _no_surrogate(name: str, value: str) -> str:
     """Text a tokenizer can read: a lone UTF-16 surrogate (JSON's "\\ud800") is not a character; no encoder takes it."""
     if found := SURROGATE.search(value):
         raise InputError(
-            f"{name} has a lone surrogate (U+{ord(found[0]):04X}) at character {found.start() + 1}, which is not a "
-            "character: send the text as valid Unicode."
+            say(
+                "{name} has a lone surrogate (U+{code}) at character {index}, which is not a character: send the text "
+                "as valid Unicode.",
+                name=name,
+                code=f"{ord(found[0]):04X}",
+                index=found.start() + 1,
+            )
         )
     return value
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _a_string(name: str, given: str) -> Message:
+    return say("{name} must be a string; it was {given}.", name=name, given=given)
 
 
 def text(optional: bool = False) -> Check:
@@ -85,13 +99,13 @@ def text(optional: bool = False) -> Check:
         if value is None:
             return None if optional else ""
         if not isinstance(value, str):
-            raise wrong(name, "a string", value)
+            raise wrong(name, _a_string, value)
         return _no_surrogate(name, value)
 
     return check
 
 
-def _strings(name: str, value: Any, accepted: str) -> list[str]:
+def _strings(name: str, value: Any, accepted: Wrong) -> list[str]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
         raise wrong(name, accepted, value)
     return [_no_surrogate(name, item) for item in value]
@@ -99,7 +113,11 @@ def _strings(name: str, value: Any, accepted: str) -> list[str]:
 
 def words() -> Check:
     """Words or labels: a list of strings, or one comma-separated string; nothing is None."""
-    accepted = "a list of strings or one comma-separated string"
+
+    def accepted(name: str, given: str) -> Message:
+        return say(
+            "{name} must be a list of strings or one comma-separated string; it was {given}.", name=name, given=given
+        )
 
     def check(name: str, value: Any) -> str | list[str] | None:
         if value is None or isinstance(value, str):
@@ -111,7 +129,13 @@ def words() -> Check:
 
 def texts() -> Check:
     """Texts: a list of strings, or one string with a text per line."""
-    accepted = "a list of strings or one string with a text per line"
+
+    def accepted(name: str, given: str) -> Message:
+        return say(
+            "{name} must be a list of strings or one string with a text per line; it was {given}.",
+            name=name,
+            given=given,
+        )
 
     def check(name: str, value: Any) -> str | list[str]:
         if value is None or isinstance(value, str):
@@ -124,8 +148,22 @@ def texts() -> Check:
 def whole(low: int, high: int | None = None, optional: bool = False) -> Check:
     """A whole number from `low` to `high` (JSON writes 3 as 3.0 at times: that is 3). Where `optional`, nothing is
     None."""
-    accepted = f"a whole number from {low:,} to {high:,}" if high is not None else f"a whole number from {low:,} up"
-    accepted += ", or null" if optional else ""
+
+    def accepted(name: str, given: str) -> Message:
+        values = {"name": name, "low": f"{low:,}", "given": given}
+        if high is not None and optional:
+            return say(
+                "{name} must be a whole number from {low} to {high}, or null; it was {given}.",
+                high=f"{high:,}",
+                **values,
+            )
+        if high is not None:
+            return say(
+                "{name} must be a whole number from {low} to {high}; it was {given}.", high=f"{high:,}", **values
+            )
+        if optional:
+            return say("{name} must be a whole number from {low} up, or null; it was {given}.", **values)
+        return say("{name} must be a whole number from {low} up; it was {given}.", **values)
 
     def check(name: str, value: Any) -> int | None:
         if value is None and optional:
@@ -141,7 +179,12 @@ def whole(low: int, high: int | None = None, optional: bool = False) -> Check:
 
 def number(low: float, high: float, above_low: bool = False) -> Check:
     """A finite number from `low` (or above it, where `above_low`) to `high`."""
-    accepted = f"a number above {low:g} and at most {high:g}" if above_low else f"a number from {low:g} to {high:g}"
+
+    def accepted(name: str, given: str) -> Message:
+        values = {"name": name, "low": f"{low:g}", "high": f"{high:g}", "given": given}
+        if above_low:
+            return say("{name} must be a number above {low} and at most {high}; it was {given}.", **values)
+        return say("{name} must be a number from {low} to {high}; it was {given}.", **values)
 
     def check(name: str, value: Any) -> float:
         if not _is_number(value) or not math.isfinite(value):
@@ -156,16 +199,22 @@ def number(low: float, high: float, above_low: bool = False) -> Check:
 def switch() -> Check:
     """true or false (JSON's booleans, not 0, 1 or "yes")."""
 
+    def accepted(name: str, given: str) -> Message:
+        return say("{name} must be true or false; it was {given}.", name=name, given=given)
+
     def check(name: str, value: Any) -> bool:
         if not isinstance(value, bool):
-            raise wrong(name, "true or false", value)
+            raise wrong(name, accepted, value)
         return value
 
     return check
 
 
 def choice(options: Sequence[str]) -> Check:
-    accepted = "one of " + ", ".join(json.dumps(option) for option in options)
+    listed = ", ".join(json.dumps(option) for option in options)
+
+    def accepted(name: str, given: str) -> Message:
+        return say("{name} must be one of {options}; it was {given}.", name=name, options=listed, given=given)
 
     def check(name: str, value: Any) -> str:
         if value not in options or not isinstance(value, str):
@@ -178,7 +227,14 @@ def choice(options: Sequence[str]) -> Check:
 def table(optional: bool = False) -> Check:
     """A table: {"headers": [...], "data": [[cell, ...], ...]} or a list of rows; each cell a string, a number or
     null. Tasks read its columns."""
-    accepted = 'a table {"headers": ["text", "label"], "data": [[text, label], ...]} or a list of [text, label] rows'
+
+    def accepted(name: str, given: str) -> Message:
+        return say(
+            '{name} must be a table {"headers": ["text", "label"], "data": [[text, label], ...]} or a list of [text, '
+            "label] rows; it was {given}.",
+            name=name,
+            given=given,
+        )
 
     def check(name: str, value: Any) -> Any:
         if value is None and optional:
@@ -219,5 +275,12 @@ class Declaration:
             bound = self.signature().bind(*args, **kwargs)
         except TypeError:
             names = ", ".join(param.name for param in self.params)
-            raise InputError(f"{endpoint} takes at most {len(self.params)} values, in this order: {names}.") from None
+            raise InputError(
+                say(
+                    "{endpoint} takes at most {count} values, in this order: {names}.",
+                    endpoint=endpoint,
+                    count=len(self.params),
+                    names=names,
+                )
+            ) from None
         return {param.name: param.value(bound.arguments.get(param.name)) for param in self.params}

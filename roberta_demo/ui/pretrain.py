@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr
 
 from roberta_demo.catalog import Catalog
+from roberta_demo.messages import render, speak
 from roberta_demo.results import Pretrained
 from roberta_demo.tasks import masking, pretrain
 from roberta_demo.tasks.common import TaskContext
@@ -28,7 +29,7 @@ from roberta_demo.ui.common import (
     wire,
 )
 from roberta_demo.ui.finetune import stop_view
-from roberta_demo.ui.i18n import _, in_language
+from roberta_demo.ui.i18n import _
 from roberta_demo.viz.pretrain import (
     KIND_COLOURS,
     KIND_NAMES,
@@ -46,9 +47,10 @@ __all__ = ["KIND_HIGHLIGHTS", "TASKS", "build"]
 TASKS = ["fill_mask"]
 MASKED_HEADERS = ["epoch", "token", "given", "kind", "first choice", "probability", "loss"]
 FILL_HEADERS = ["context", "word", "before", "p before", "after", "p after"]
-KIND_NAMES_ZH = {"mask": "<mask>", "random": "随机词元", "kept": "保持不变"}
 # Each kind's colour under its name in either language (each page names them in its own).
-KIND_HIGHLIGHTS = {name[kind]: colour for kind, colour in KIND_COLOURS.items() for name in (KIND_NAMES, KIND_NAMES_ZH)}
+KIND_HIGHLIGHTS = {
+    render(KIND_NAMES[kind], language): colour for kind, colour in KIND_COLOURS.items() for language in ("en", "zh")
+}
 DYNAMIC, STATIC = "Dynamic (RoBERTa): a new masking every epoch", "Static (BERT): one masking, reused"
 MASKING_EXAMPLES = {
     "en": masking.EXAMPLE,
@@ -85,10 +87,10 @@ def mask_view(context: TaskContext, text: str, mode: str, epochs: float, seed: f
     result = masking.mask(context, text, int(epochs), mode != STATIC, int(seed))
     last = result.draws[-1]
     return {
-        "given": [(piece, in_language(kind) if kind else None) for piece, kind in given_text(result, last)],
+        "given": given_text(result, last),
         "grid": masking_grid(result),
-        "chosen": table(MASKED_HEADERS, [[*row[:3], in_language(row[3]), *row[4:]] for row in masking_rows(result)]),
-        "mask_status": in_language(masking_note(result) + "\n\n" + run_note(result.run)),
+        "chosen": table(MASKED_HEADERS, masking_rows(result)),
+        "mask_status": masking_note(result) + "\n\n" + run_note(result.run),
     }
 
 
@@ -120,23 +122,29 @@ def pretrain_view(
         int(steps), float(learning_rate), int(batch_size), int(max_tokens), int(seed), bool(top_layers_only)
     )
     stop = threading.Event()
-    yield {"stop_switch": stop, "status": in_language("Starting…"), "fills": table(FILL_HEADERS, [])}
+    yield {"stop_switch": stop, "status": speak("Starting…"), "fills": table(FILL_HEADERS, [])}
     for update in pretrain.pretrain(context, text, recipe, checkpoint or None, stop, owner=request.session_hash):
         if isinstance(update, Pretrained):
             yield {
                 "chart": pretrain_chart(update.update),
-                "status": in_language(pretrain_note(update.update) + _cut_note(update)),
+                "status": pretrain_note(update.update) + _cut_note(update),
                 "fills": table(FILL_HEADERS, fill_rows(update)),
                 "stop_switch": None,
             }
         else:
-            yield {"chart": pretrain_chart(update), "status": in_language(pretrain_note(update))}
+            yield {"chart": pretrain_chart(update), "status": pretrain_note(update)}
 
 
 def _cut_note(result: Pretrained) -> str:
     train, held = result.sequences
     tokens = result.sequence_tokens
-    return f"\n\nℹ️ Your text became {train} training and {held} held-out sequence(s) of up to {tokens} tokens."
+    cut = speak(
+        "Your text became {train} training and {held} held-out sequence(s) of up to {tokens} tokens.",
+        train=train,
+        held=held,
+        tokens=tokens,
+    )
+    return f"\n\nℹ️ {cut}"
 
 
 def _settings(catalog: Catalog, context: TaskContext) -> dict[str, Any]:

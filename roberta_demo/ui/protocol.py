@@ -54,11 +54,12 @@ from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.middleware.gzip import GZipMiddleware
 
-from roberta_demo.errors import InputError, shown
+from roberta_demo.errors import InputError, said, shown
+from roberta_demo.messages import render, say
 from roberta_demo.ui import params
-from roberta_demo.ui.i18n import LANGUAGE, in_language, request_language
+from roberta_demo.ui.i18n import LANGUAGE, request_language
 
-CANNOT_RUN = "Cannot run this"  # the title over a message a person can act on
+CANNOT_RUN = say("Cannot run this")  # the title over a message a person can act on
 
 __all__ = [
     "CANNOT_RUN",
@@ -149,16 +150,17 @@ class DemoBlocks(gr.Blocks):
             inputs.extend(defaults[i] for i in missing)
             return
         names = [p.name for p in parameters] or [f"value {i + 1}" for i in range(wanted)]
-        endpoint = f"/{block_fn.api_name}" if block_fn.api_name else "This event"
-        raise gr.Error(
-            in_language(
-                f"{endpoint} takes {wanted} values, in this order: {', '.join(names)}; the request sent "
-                f"{len(inputs)}, without {', '.join(required)}. Send at least the values without a default (the API "
-                "page lists them)."
-            ),
-            title=in_language("Missing values"),
-            print_exception=False,
+        endpoint = f"/{block_fn.api_name}" if block_fn.api_name else render(say("This event"))
+        message = say(
+            "{endpoint} takes {wanted} values, in this order: {names}; the request sent {sent}, without {required}. "
+            "Send at least the values without a default (the API page lists them).",
+            endpoint=endpoint,
+            wanted=wanted,
+            names=", ".join(names),
+            sent=len(inputs),
+            required=", ".join(required),
         )
+        raise gr.Error(render(message), title=render(say("Missing values")), print_exception=False)
 
     async def process_api(self, *args: Any, **kwargs: Any) -> Any:
         """Gradio's own, in the language of the request (`ui.i18n.LANGUAGE`, for the messages and notes the server
@@ -204,15 +206,14 @@ class DemoBlocks(gr.Blocks):
             try:
                 page_values_checked(block_fn, inputs, state)
             except InputError as wrong:
-                raise gr.Error(in_language(str(wrong)), title=in_language(CANNOT_RUN), print_exception=False) from None
+                raise gr.Error(said(wrong), title=render(CANNOT_RUN), print_exception=False) from None
         try:
             return await super().preprocess_data(block_fn, inputs, state, *args, **kwargs)
         except InvalidPathError as exc:
-            raise gr.Error(
-                in_language(f"{exc} Upload it first (POST /gradio_api/upload) and send the path that returns."),
-                title=in_language("Unknown file"),
-                print_exception=False,
-            ) from None
+            unknown = say(
+                "{gradio} Upload it first (POST /gradio_api/upload) and send the path that returns.", gradio=exc
+            )
+            raise gr.Error(render(unknown), title=render(say("Unknown file")), print_exception=False) from None
 
 
 def keep_page_events_private(demo: gr.Blocks, callable_names: Collection[str]) -> None:
@@ -274,7 +275,11 @@ def _check_component_value(block: Any, name: str, value: Any) -> None:
             return
         options = [choice[1] for choice in block.choices]
         if not any(type(value) is type(option) and value == option for option in options):
-            raise params.wrong(name, "one of " + ", ".join(shown(option) for option in options), value)
+            listed = ", ".join(shown(option) for option in options)
+            refusal = say(
+                "{name} must be one of {options}; it was {given}.", name=name, options=listed, given=shown(value)
+            )
+            raise InputError(refusal)
 
 
 async def unknown_endpoint(request: Request, exc: Exception) -> JSONResponse:

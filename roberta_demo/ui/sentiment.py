@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 
 from roberta_demo.catalog import Catalog
+from roberta_demo.messages import speak
 from roberta_demo.tasks import sentiment
 from roberta_demo.tasks.common import TaskContext
 from roberta_demo.ui import explain as explain_ui
@@ -23,7 +24,7 @@ from roberta_demo.ui.common import (
     wire,
 )
 from roberta_demo.ui.files import FILES, uploaded
-from roberta_demo.ui.i18n import _, in_language
+from roberta_demo.ui.i18n import _
 from roberta_demo.viz.charts import class_distribution_chart, class_scores_chart
 
 __all__ = ["MODES", "TASKS", "build", "score_many", "score_one"]
@@ -80,10 +81,13 @@ def explain_one(
 
 
 def _batch_note(result: sentiment.BatchSentiment) -> str:
-    note = run_note(result.run) + in_language(f" {len(result.rows)} texts, in batches of {sentiment.BATCH_SIZE}.")
+    batches = speak("{count} texts, in batches of {size}.", count=len(result.rows), size=sentiment.BATCH_SIZE)
+    note = f"{run_note(result.run)} {batches}"
     if truncated := sum(row.truncated for row in result.rows):
-        cut = f"{truncated} text(s) were longer than the model reads and were cut to their first tokens."
-        note += f"\n\n⚠️ {in_language(cut)}"
+        cut = speak(
+            "{count} text(s) were longer than the model reads and were cut to their first tokens.", count=truncated
+        )
+        note += f"\n\n⚠️ {cut}"
     return note
 
 

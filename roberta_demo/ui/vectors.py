@@ -12,6 +12,7 @@ import gradio as gr
 
 from roberta_demo.catalog import Catalog
 from roberta_demo.errors import InputError
+from roberta_demo.messages import say, speak
 from roberta_demo.results import Embedding, Neighbours, QueryKeyMap
 from roberta_demo.tasks import classification, neighbours, query_key, sentiment, vectors
 from roberta_demo.tasks.common import TaskContext
@@ -27,7 +28,7 @@ from roberta_demo.ui.common import (
     wire,
 )
 from roberta_demo.ui.files import uploaded
-from roberta_demo.ui.i18n import _, figure_in_language, in_language
+from roberta_demo.ui.i18n import _
 from roberta_demo.ui.protocol import with_signature
 from roberta_demo.viz.charts import markdown_code
 from roberta_demo.viz.vectors import (
@@ -91,21 +92,21 @@ def _pieces_note(embedding: Embedding) -> str:
     if not split:
         return ""
     shown = ", ".join(markdown_code(pieces) for pieces in sorted(split))
-    return in_language(f"ℹ️ The word is several tokens here ({shown}): its vector is the mean of theirs.")
+    return "ℹ️ " + speak("The word is several tokens here ({pieces}): its vector is the mean of theirs.", pieces=shown)
 
 
 def _missing_note(embedding: Embedding) -> str:
     if not embedding.missing:
         return ""
     lines = ", ".join(str(position + 1) for position, _ in embedding.missing)
-    return in_language(f"⚠️ Not in every text, so left out: line {lines}.")
+    return "⚠️ " + speak("Not in every text, so left out: line {lines}.", lines=lines)
 
 
 def _few_note(embedding: Embedding) -> str:
     if len(embedding.texts) == 1:
-        return in_language("ℹ️ One vector: a projection and a comparison need at least two texts.")
+        return "ℹ️ " + speak("One vector: a projection and a comparison need at least two texts.")
     if len(embedding.texts) > MAX_SIMILARITY_TEXTS:
-        return in_language(f"ℹ️ The similarities are drawn for the first {MAX_SIMILARITY_TEXTS} texts.")
+        return "ℹ️ " + speak("The similarities are drawn for the first {count} texts.", count=MAX_SIMILARITY_TEXTS)
     return ""
 
 
@@ -113,7 +114,7 @@ def _colours(context: TaskContext, embedding: Embedding, colour_by: str, groups:
     """A group for each point: the upload's labels, or each text's predicted sentiment or emotion."""
     if colour_by == "label":
         if groups is None:
-            raise InputError("To colour by label, upload a .csv with a text column and a label column.")
+            raise InputError(say("To colour by label, upload a .csv with a text column and a label column."))
         return [groups[position] for position in embedding.positions]
     if colour_by in PREDICTED:
         predicted = sentiment.classify_many(context, embedding.texts, PREDICTED[colour_by])
@@ -125,9 +126,12 @@ def _colours(context: TaskContext, embedding: Embedding, colour_by: str, groups:
 
 def _projection_note(embedding: Embedding, asked: str) -> str:
     if asked == "umap" and embedding.projected_by != "umap":
-        return in_language(
-            f"ℹ️ UMAP needs {vectors.UMAP_MIN_TEXTS} to {vectors.UMAP_MAX_TEXTS} texts: PCA drew this map."
+        umap = speak(
+            "UMAP needs {low} to {high} texts: PCA drew this map.",
+            low=vectors.UMAP_MIN_TEXTS,
+            high=vectors.UMAP_MAX_TEXTS,
         )
+        return f"ℹ️ {umap}"
     return ""
 
 
@@ -151,20 +155,24 @@ def show_vectors(
     notes = [run_note(embedding.run), _pieces_note(embedding), _missing_note(embedding), _few_note(embedding)]
     notes.append(_projection_note(embedding, projection))
     return {
-        "projection": figure_in_language(projection_chart(embedding, colours)),
-        "similarity": figure_in_language(similarity_chart(embedding)),
+        "projection": projection_chart(embedding, colours),
+        "similarity": similarity_chart(embedding),
         "info": "\n\n".join(note for note in notes if note),
     }
 
 
 def _neighbours_note(found: Neighbours) -> str:
     text, start, end = found.query
-    where = in_language(REFERENCE_NAMES[found.reference])
-    layer = in_language("the embeddings") if found.layer == 0 else in_language(f"layer {found.layer}")
-    return in_language(
-        f"ℹ️ The {len(found.rows)} words nearest {markdown_code(text[start:end])} at {layer}, "
-        f"among {found.searched:,} words of {where}."
+    layer = say("the embeddings") if found.layer == 0 else say("layer {number}", number=found.layer)
+    nearest = speak(
+        "The {count} words nearest {word} at {layer}, among {searched} words of {where}.",
+        count=len(found.rows),
+        word=markdown_code(text[start:end]),
+        layer=layer,
+        searched=f"{found.searched:,}",
+        where=say(REFERENCE_NAMES[found.reference]),
     )
+    return f"ℹ️ {nearest}"
 
 
 def _neighbours_outputs(found: Neighbours) -> dict[str, Any]:
@@ -261,23 +269,18 @@ def _first_word(drawn: QueryKeyMap, word: str | None) -> int:
 
 def _queries_note(drawn: QueryKeyMap, query: int) -> str:
     top = ", ".join(f"{markdown_code(drawn.tokens[key])} {weight:.2f}" for key, weight in drawn.attended(query))
-    return in_language(
-        f"ℹ️ The query of {markdown_code(drawn.tokens[query])} gives most weight to: {top}. Keys were moved and "
-        "scaled without changing any weight, so that a query lies near the keys it attends to."
+    said = speak(
+        "The query of {token} gives most weight to: {top}. Keys were moved and scaled without changing any weight, "
+        "so that a query lies near the keys it attends to.",
+        token=markdown_code(drawn.tokens[query]),
+        top=top,
     )
-
-
-def _queries_chart(drawn: QueryKeyMap, query: int) -> Any:
-    """The chart in the request's language, its legend too (the names are the chart's own, never typed text)."""
-    figure = figure_in_language(query_key_chart(drawn, query))
-    for trace in figure.data:
-        trace.name = in_language(trace.name or "")
-    return figure
+    return f"ℹ️ {said}"
 
 
 def _queries_outputs(drawn: QueryKeyMap, query: int, note: str = "") -> dict[str, Any]:
     return {
-        "queries_chart": _queries_chart(drawn, query),
+        "queries_chart": query_key_chart(drawn, query),
         "queries_info": "\n\n".join(line for line in [run_note(drawn.run), note, _queries_note(drawn, query)] if line),
         "query_token": gr.update(choices=_query_choices(drawn), value=query),
         "drawn": drawn,
@@ -299,7 +302,8 @@ def draw_queries(
     context = reporting(context, progress)
     read, _groups = vectors.labelled_texts(texts, None, context)
     kept = read[: query_key.MAX_TEXTS]
-    note = in_language(f"ℹ️ The first {query_key.MAX_TEXTS} texts are drawn.") if len(read) > len(kept) else ""
+    first = "ℹ️ " + speak("The first {count} texts are drawn.", count=query_key.MAX_TEXTS)
+    note = first if len(read) > len(kept) else ""
     drawn = query_key.query_key_map(context, kept, int(layer), int(head), checkpoint or None)
     return _queries_outputs(drawn, _first_word(drawn, word), note)
 

@@ -20,6 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from roberta_demo import ASSETS_DIR
+from roberta_demo.messages import render, say, speak
 from roberta_demo.results import AttentionView, pack_weights
 from roberta_demo.viz.charts import LIGHT_TO_DARK, plain_figure, plotly_text, unique_labels
 
@@ -43,9 +44,9 @@ __all__ = [
 VENDOR_DIR = ASSETS_DIR / "vendor"
 VENDOR_SCRIPTS = ("d3.min.js", "jquery.min.js")
 HEAD_STATISTICS = {
-    "entropy": "Entropy (bits): low = focused head, high = broad",
-    "special": "Share of attention on <s> / </s>",
-    "previous": "Share of attention on the previous token",
+    "entropy": say("Entropy (bits): low = focused head, high = broad"),
+    "special": say("Share of attention on <s> / </s>"),
+    "previous": say("Share of attention on the previous token"),
 }
 View = Literal["head", "model"]
 PRESENT_ZOOM = 1.5  # how much bigger a frame's content is drawn in presentation mode (assets/app.js grows the frame)
@@ -149,14 +150,14 @@ def _boundary(pair_start: int, size: int) -> list[dict]:
 
 # Near-uniform attention spans a few thousandths: stretched to fill the colour scale, noise looks like structure.
 # So the maps open on the whole 0–1 scale, and a button in the chart stretches it to the map's own range, saying so.
-FIXED_SCALE, FITTED_SCALE = "weight, on the 0–1 scale", "weight, stretched to this map's range"
+FIXED_SCALE, FITTED_SCALE = say("weight, on the 0–1 scale"), say("weight, stretched to this map's range")
 ALL_LABELS_UP_TO = 80  # tokens: up to here every token is labelled on both axes; past it plotly picks
 
 
 def _scale_buttons() -> dict[str, Any]:
     """Plotly buttons under the map: the fixed 0–1 colour scale, or the map's own range (drawn in the browser)."""
-    fixed = {"zauto": False, "zmin": 0, "zmax": 1, "colorbar.title.text": FIXED_SCALE}
-    fitted = {"zauto": True, "colorbar.title.text": FITTED_SCALE}
+    fixed = {"zauto": False, "zmin": 0, "zmax": 1, "colorbar.title.text": render(FIXED_SCALE)}
+    fitted = {"zauto": True, "colorbar.title.text": render(FITTED_SCALE)}
     return {
         "type": "buttons",
         "direction": "right",
@@ -168,8 +169,8 @@ def _scale_buttons() -> dict[str, Any]:
         "yanchor": "top",
         "pad": {"t": 30},
         "buttons": [
-            {"label": "0–1 scale", "method": "restyle", "args": [fixed]},
-            {"label": "Stretch the scale", "method": "restyle", "args": [fitted]},
+            {"label": speak("0–1 scale"), "method": "restyle", "args": [fixed]},
+            {"label": speak("Stretch the scale"), "method": "restyle", "args": [fitted]},
         ],
     }
 
@@ -194,12 +195,12 @@ def attention_heatmap(matrix: np.ndarray, tokens: list[str], title: str, pair_st
         "zauto": False,
         "zmin": 0,
         "zmax": 1,
-        "colorbar": {"title": {"text": FIXED_SCALE, "side": "right"}, "thickness": 12},
+        "colorbar": {"title": {"text": render(FIXED_SCALE), "side": "right"}, "thickness": 12},
         "hovertemplate": "query %{y} → key %{x}<br>weight %{z:.3f}<extra></extra>",
     }
     # The keys' labels run along the top, next to the title: their axis is named underneath, so nothing collides.
     key_axis = {
-        "text": "columns: key (attended to)",
+        "text": speak("columns: key (attended to)"),
         "xref": "paper",
         "yref": "paper",
         "x": 0,
@@ -214,7 +215,7 @@ def attention_heatmap(matrix: np.ndarray, tokens: list[str], title: str, pair_st
     layout = {
         "margin": {"l": 10, "r": 10, "t": top, "b": 80},
         "xaxis": token_axis(len(tokens), side="top", tickangle=-60),
-        "yaxis": token_axis(len(tokens), autorange="reversed", title={"text": "query (attending)"}),
+        "yaxis": token_axis(len(tokens), autorange="reversed", title={"text": speak("query (attending)")}),
         "annotations": [key_axis],
         "updatemenus": [_scale_buttons()],
         "shapes": _boundary(pair_start, len(tokens)) if pair_start is not None else [],
@@ -245,11 +246,11 @@ def head_overview_chart(statistics: np.ndarray, metric: str, selected: tuple[int
         shapes.append({"type": "rect", **cell, "line": {"color": "#000000", "width": 2.5}})
     layout = {
         "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
-        "xaxis": {"title": {"text": "head"}, "dtick": 1, "automargin": True},
-        "yaxis": {"title": {"text": "layer"}, "dtick": 1, "autorange": "reversed", "automargin": True},
+        "xaxis": {"title": {"text": speak("head")}, "dtick": 1, "automargin": True},
+        "yaxis": {"title": {"text": speak("layer")}, "dtick": 1, "autorange": "reversed", "automargin": True},
         "shapes": shapes,
     }
-    title = plotly_text(HEAD_STATISTICS.get(metric, metric))
+    title = plotly_text(render(HEAD_STATISTICS.get(metric, metric)))
     return plain_figure([heatmap], layout, title, int(min(700, 160 + 34 * layers)))
 
 
@@ -441,11 +442,18 @@ def attention_figures(
     document = model_view_document(view) if kind == "model" else head_view_document(view, layer, script_base, [head])
     return AttentionFigures(
         frame=bertviz_iframe(document, frame_height(view, kind)),
-        head=attention_heatmap(view.weights[layer, head], tokens, f"Layer {layer}, head {head}", start),
-        mean=attention_heatmap(
-            view.head_mean()[layer], tokens, f"Layer {layer}, mean over {view.num_heads} heads", start
+        head=attention_heatmap(
+            view.weights[layer, head], tokens, speak("Layer {layer}, head {head}", layer=layer, head=head), start
         ),
-        rollout=attention_heatmap(view.rollout[layer], tokens, f"Attention rollout, layers 0–{layer}", start),
+        mean=attention_heatmap(
+            view.head_mean()[layer],
+            tokens,
+            speak("Layer {layer}, mean over {heads} heads", layer=layer, heads=view.num_heads),
+            start,
+        ),
+        rollout=attention_heatmap(
+            view.rollout[layer], tokens, speak("Attention rollout, layers 0–{layer}", layer=layer), start
+        ),
         overview=head_overview_chart(view.head_statistics()[metric], metric, (layer, head)),
         data=selected_head_data(view, layer, head),
     )

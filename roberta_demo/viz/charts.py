@@ -7,6 +7,7 @@ import re
 
 import plotly.graph_objects as go
 
+from roberta_demo.messages import speak
 from roberta_demo.results import ClassScores
 
 __all__ = [
@@ -94,7 +95,7 @@ def class_scores_chart(result: ClassScores, title: str | None = None) -> go.Figu
     labels = [display_label(label) for label in reversed(result.labels)]
     scores = list(reversed(result.scores))
     colours = [ACCENT if label == result.top else MUTED for label in reversed(result.labels)]
-    kind = "probability" if result.exclusive else "independent score (multi-label)"
+    kind = speak("probability") if result.exclusive else speak("independent score (multi-label)")
     bar = {
         "x": scores,
         "y": labels,
@@ -113,10 +114,10 @@ def class_scores_chart(result: ClassScores, title: str | None = None) -> go.Figu
         },
         "yaxis": {"automargin": True},
     }
-    return _bar_figure(bar, axes, title or "Class probabilities", max(220, 70 + 34 * len(labels)))
+    return _bar_figure(bar, axes, title or speak("Class probabilities"), max(220, 70 + 34 * len(labels)))
 
 
-def class_distribution_chart(counts: dict[str, int], title: str = "Top class across texts") -> go.Figure:
+def class_distribution_chart(counts: dict[str, int], title: str | None = None) -> go.Figure:
     """How many texts got each class as their top class."""
     bar = {
         "x": [display_label(label) for label in counts],
@@ -125,5 +126,12 @@ def class_distribution_chart(counts: dict[str, int], title: str = "Top class acr
         "text": list(counts.values()),
         "hovertemplate": "%{x}: %{y} texts<extra></extra>",
     }
-    axes = {"yaxis": {"title": {"text": "texts"}, "rangemode": "tozero", "gridcolor": GRID, "automargin": True}}
-    return _bar_figure(bar, axes, title, 360)
+    axes = {
+        "yaxis": {
+            "title": {"text": speak("number of texts")},
+            "rangemode": "tozero",
+            "gridcolor": GRID,
+            "automargin": True,
+        }
+    }
+    return _bar_figure(bar, axes, title or speak("Top class across texts"), 360)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from roberta_demo.messages import render, say, speak
 from roberta_demo.results import Explanation
 from roberta_demo.viz.charts import GRID, MUTED, plain_figure, unique_labels
 
@@ -15,7 +16,7 @@ __all__ = ["CAUTION", "attribution_note", "coloured_words", "explanation_chart"]
 
 # Gradio's HighlightedText draws negative scores purple and positive ones red; the chart uses the same two colours.
 FOR, AGAINST = "#805ad5", "#ef443c"
-CAUTION = (
+CAUTION = say(
     "Attention shows where the model looks; attributions, which words changed its answer. They often disagree: "
     "attention is not an explanation."
 )
@@ -63,29 +64,46 @@ def explanation_chart(explanation: Explanation, top: int = 15) -> go.Figure:
             "y": labels,
             "xaxis": "x2",
             "marker": {"color": MUTED},
-            "hovertemplate": "%{y}: %{x:.1%}<extra>attention rollout</extra>",
+            "hovertemplate": "%{y}: %{x:.1%}<extra>" + speak("attention rollout") + "</extra>",
         },
     ]
     layout = {
-        "xaxis": {"domain": [0, 0.58], "title": {"text": "attribution: for (+) or against (−)"}, "gridcolor": GRID},
-        "xaxis2": {"domain": [0.68, 1], "anchor": "y", "tickformat": ".0%", "title": {"text": "attention rollout"}},
+        "xaxis": {
+            "domain": [0, 0.58],
+            "title": {"text": speak("attribution: for (+) or against (−)")},
+            "gridcolor": GRID,
+        },
+        "xaxis2": {
+            "domain": [0.68, 1],
+            "anchor": "y",
+            "tickformat": ".0%",
+            "title": {"text": speak("attention rollout")},
+        },
         "yaxis": {"automargin": True},
         "showlegend": False,
     }
-    title = f"Why “{explanation.target}”: the strongest words"
+    title = speak("Why “{target}”: the strongest words", target=explanation.target)
     return plain_figure(traces, layout, title, 120 + 28 * len(words))
 
 
 def attribution_note(explanation: Explanation) -> str:
     """Markdown: the method, how far Integrated Gradients is from adding up, and the caution about attention."""
     name = METHOD_NAMES.get(explanation.method, explanation.method)
-    note = f"**{name}** attributions for **{explanation.target}**, summed over each word's pieces."
+    note = speak(
+        "**{method}** attributions for **{target}**, summed over each word's pieces.",
+        method=name,
+        target=explanation.target,
+    )
     if explanation.delta is not None and explanation.relative_delta is not None:
-        note += (
-            " They add up to the change in the output from a baseline of padding tokens within "
-            f"{explanation.relative_delta:.1%} (convergence delta {explanation.delta:+.4f}); more steps bring it "
-            "closer."
+        note = speak(
+            "**{method}** attributions for **{target}**, summed over each word's pieces. They add up to the change in "
+            "the output from a baseline of padding tokens within {share} (convergence delta {delta}); more steps "
+            "bring it closer.",
+            method=name,
+            target=explanation.target,
+            share=f"{explanation.relative_delta:.1%}",
+            delta=f"{explanation.delta:+.4f}",
         )
     if explanation.run.truncation:
-        note += f"\n\n⚠️ {explanation.run.truncation.notice}"
-    return f"{note}\n\n{CAUTION}"
+        note += f"\n\n⚠️ {render(explanation.run.truncation.notice)}"
+    return f"{note}\n\n{render(CAUTION)}"

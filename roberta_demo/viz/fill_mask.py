@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from roberta_demo.messages import render, say, speak
 from roberta_demo.results import FillMaskResult, LayerLens, MaskPrediction
 from roberta_demo.viz.charts import ACCENT, GRID, LIGHT_TO_DARK, MUTED, plain_figure, plotly_text, unique_labels
 
@@ -28,8 +29,9 @@ ASKED = "#10b981"  # the words a person asked about, beside the model's own choi
 _GAP = 0.1  # of each mask's share of the chart's height, left blank between masks
 
 
-def mask_label(number: int) -> str:
-    return f"mask {number}"
+def mask_label(number: int, language: str | None = None) -> str:
+    """A mask's name (its number, from 1) in `language`, by default the request's."""
+    return render(say("mask {number}", number=number), language)
 
 
 def _bars(mask: MaskPrediction) -> tuple[list[str], list[float], list[str]]:
@@ -100,13 +102,13 @@ def fillers_chart(result: FillMaskResult) -> go.Figure:
         layout.update(_mask_axes(mask, number, count))
         layout["annotations"].append(_mask_name(number, count))
     bars = sum(len(_bars(mask)[0]) for mask in result.masks)
-    return plain_figure(traces, layout, "Most likely words at each mask", 90 + 40 * count + 30 * bars)
+    return plain_figure(traces, layout, speak("Most likely words at each mask"), 90 + 40 * count + 30 * bars)
 
 
 def lens_chart(lens: LayerLens, number: int = 1) -> go.Figure:
     """Layers (embeddings at the bottom, the last layer on top) × the final top words: the probability the head
     gives each word when it reads that layer; the right-hand column ("top here") is each layer's own first choice."""
-    columns = [*lens.words, "top here"]
+    columns = [*lens.words, speak("top here")]
     z = np.column_stack([lens.probabilities, np.asarray(lens.top_scores, dtype=np.float32)])
     text = [
         [f"{p:.0%}" for p in row] + [f"{plotly_text(word)} {score:.0%}"]
@@ -116,13 +118,13 @@ def lens_chart(lens: LayerLens, number: int = 1) -> go.Figure:
         "type": "heatmap",
         "z": np.round(z, 4).astype(np.float32),
         "x": unique_labels(columns),
-        "y": lens.layers,
+        "y": [speak("embeddings")] + [speak("layer {number}", number=n) for n in range(1, len(lens.layers))],
         "text": text,
         "texttemplate": "%{text}",
         "colorscale": LIGHT_TO_DARK,
         "zmin": 0,
         "zmax": 1,
-        "colorbar": {"title": {"text": "probability"}, "thickness": 12, "tickformat": ".0%"},
+        "colorbar": {"title": {"text": speak("probability")}, "thickness": 12, "tickformat": ".0%"},
         "hovertemplate": "%{y} → %{x}: %{z:.2%}<extra></extra>",
     }
     layout = {
@@ -130,7 +132,7 @@ def lens_chart(lens: LayerLens, number: int = 1) -> go.Figure:
         "xaxis": {"side": "top", "automargin": True, "tickangle": 0},
         "yaxis": {"automargin": True},
     }
-    title = f"Layer by layer, {mask_label(number)}"  # short enough for half a projector's width
+    title = speak("Layer by layer, mask {number}", number=number)  # short enough for half a projector's width
     return plain_figure([heatmap], layout, title, 140 + 34 * len(lens.layers))
 
 
@@ -178,7 +180,7 @@ def filler_rows(result: FillMaskResult) -> list[list[Any]]:
 def candidate_rows(result: FillMaskResult) -> list[list[Any]]:
     """Table rows: mask, asked-about word, the tokens scored for it, probability, rank in the vocabulary."""
     return [
-        [mask_label(number), c.word, " ".join(c.pieces), float(f"{c.score:.3g}"), c.rank or "several tokens"]
+        [mask_label(number), c.word, " ".join(c.pieces), float(f"{c.score:.3g}"), c.rank or speak("several tokens")]
         for number, mask in enumerate(result.masks, start=1)
         for c in mask.candidates
     ]

@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from roberta_demo.messages import Message, speak
 from roberta_demo.results import FineTuned, TrainingUpdate
 from roberta_demo.viz.charts import ACCENT, GRID, MUTED, plain_figure, plotly_text, unique_labels
 
-__all__ = ["attention_comparison", "loss_chart", "progress_note", "verdict_rows"]
+__all__ = ["attention_comparison", "loss_chart", "progress_note", "stopped_note", "verdict_rows"]
 
 HELD_OUT = "#10b981"
 
@@ -50,7 +51,7 @@ def loss_chart(update: TrainingUpdate | None) -> go.Figure:
         },
         "legend": {"orientation": "h", "y": -0.25},
     }
-    return plain_figure(traces, layout, "The loss, step by step", 420)
+    return plain_figure(traces, layout, speak("The loss, step by step"), 420)
 
 
 def _accuracy_trace(points: list[tuple[int, float]], name: str, color: str) -> dict[str, Any]:
@@ -69,14 +70,35 @@ def _accuracy_trace(points: list[tuple[int, float]], name: str, color: str) -> d
 def progress_note(update: TrainingUpdate) -> str:
     """Markdown: where the run is, how fast, and the latest accuracy."""
     step, held = update.accuracy[-1], update.accuracy[-1][2]
-    note = (
-        f"Step **{update.step} / {update.steps}** · loss **{update.losses[-1]:.3f}** · {update.seconds:.1f} s · "
-        f"{update.steps_per_second:.3g} steps/s · accuracy at step {step[0]}: training **{step[1]:.0%}**"
+    values = {
+        "step": update.step,
+        "steps": update.steps,
+        "loss": f"{update.losses[-1]:.3f}",
+        "seconds": f"{update.seconds:.1f}",
+        "rate": f"{update.steps_per_second:.3g}",
+        "at": step[0],
+        "train": f"{step[1]:.0%}",
+    }
+    note = speak(
+        "Step **{step} / {steps}** · loss **{loss}** · {seconds} s · {rate} steps/s · accuracy at step {at}: "
+        "training **{train}**",
+        **values,
     )
-    note += f", held out **{held:.0%}**" if held is not None else ""
-    if update.stopped:
-        note += f"\n\n⏹ Training ended early: {update.stopped}. The model trained so far is kept."
-    return note
+    if held is not None:
+        note = speak(
+            "Step **{step} / {steps}** · loss **{loss}** · {seconds} s · {rate} steps/s · accuracy at step {at}: "
+            "training **{train}**, held out **{held}**",
+            **values,
+            held=f"{held:.0%}",
+        )
+    return note + stopped_note(update.stopped)
+
+
+def stopped_note(stopped: Message | None) -> str:
+    """Markdown: why a training run ended early (nothing if it did not)."""
+    if stopped is None:
+        return ""
+    return "\n\n⏹ " + speak("Training ended early: {why}. The model trained so far is kept.", why=stopped)
 
 
 def verdict_rows(result: FineTuned) -> list[list[Any]]:
@@ -84,11 +106,11 @@ def verdict_rows(result: FineTuned) -> list[list[Any]]:
     return [
         [
             v.text,
-            "held out" if v.held_out else "training",
+            speak("held out") if v.held_out else speak("training"),
             v.label,
             f"{v.before} ({v.before_confidence:.0%})",
             f"{v.after} ({v.after_confidence:.0%})" if v.after is not None else "",
-            ("✔ now right" if v.after == v.label else "✘ now wrong") if v.changed else "",
+            (speak("✔ now right") if v.after == v.label else speak("✘ now wrong")) if v.changed else "",
         ]
         for v in result.verdicts
     ]
@@ -106,7 +128,7 @@ def attention_comparison(tokens: list[str], before: np.ndarray, after: np.ndarra
         "barmode": "group",
         "margin": {"l": 10, "r": 10, "t": 90, "b": 40},
         "yaxis": {
-            "title": {"text": plotly_text("attention rollout from <s>"), "standoff": 12},
+            "title": {"text": plotly_text(speak("attention rollout from <s>")), "standoff": 12},
             "tickformat": ".0%",
             "gridcolor": GRID,
             "automargin": True,
@@ -114,4 +136,4 @@ def attention_comparison(tokens: list[str], before: np.ndarray, after: np.ndarra
         "xaxis": {"tickangle": -45, "automargin": True},
         "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
     }
-    return plain_figure(traces, layout, plotly_text("Where <s> looks, before and after"), 420)
+    return plain_figure(traces, layout, plotly_text(speak("Where <s> looks, before and after")), 420)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from roberta_demo.messages import speak
 from roberta_demo.results import FormulaCapture, FormulaStep
 from roberta_demo.viz.charts import ACCENT, GRID, MUTED, markdown_code, plain_figure, plotly_text, unique_labels
 
@@ -50,12 +51,12 @@ def vector_strips(step: FormulaStep, tokens: list[str]) -> go.Figure:
     share = 1 / (len(tokens) + 3)
     layout = {
         "xaxis": {"anchor": "y", "showticklabels": False},
-        "xaxis2": {"anchor": "y2", "title": {"text": f"dimension (d_k = {step.d_k})"}},
+        "xaxis2": {"anchor": "y2", "title": {"text": speak("dimension (d_k = {dk})", dk=step.d_k)}},
         "yaxis": {"domain": [1 - 1.5 * share, 1], "automargin": True},
         "yaxis2": {"domain": [0, 1 - 2.5 * share], "autorange": "reversed", "automargin": True, "dtick": 1},
         "margin": {"l": 10, "r": 10, "t": 50, "b": 40},
     }
-    title = f"The query and the keys, head {step.head}"
+    title = speak("The query and the keys, head {head}", head=step.head)
     return plain_figure(traces, layout, title, 160 + _ROW * len(tokens))
 
 
@@ -83,7 +84,7 @@ def score_bars(step: FormulaStep, tokens: list[str]) -> go.Figure:
         _bars(step.scaled, labels, "2", best, ".2f"),
         _bars(step.weights, labels, "3", best, ".1%"),
     ]
-    titles = ["q · k", f"÷ √{step.d_k} = ÷ {root:.3g}", "softmax: the weights"]
+    titles = ["q · k", f"÷ √{step.d_k} = ÷ {root:.3g}", speak("softmax: the weights")]
     layout: dict[str, Any] = {
         "yaxis": {"autorange": "reversed", "automargin": True, "dtick": 1},
         "showlegend": False,
@@ -101,7 +102,8 @@ def score_bars(step: FormulaStep, tokens: list[str]) -> go.Figure:
             **({"range": [0, 1], "tickformat": ".0%"} if index == 2 else {}),
         }
     query = plotly_text(tokens[step.query])
-    return plain_figure(traces, layout, f"Where “{query}” looks, step by step", 185 + _ROW * len(tokens))
+    title = speak("Where “{query}” looks, step by step", query=query)
+    return plain_figure(traces, layout, title, 185 + _ROW * len(tokens))
 
 
 def output_chart(step: FormulaStep, tokens: list[str]) -> go.Figure:
@@ -112,18 +114,20 @@ def output_chart(step: FormulaStep, tokens: list[str]) -> go.Figure:
     strips = np.stack([step.output, step.model_output])
     traces = [
         {**_bars(step.contributions, labels, "", top, ".3f"), "yaxis": "y"},
-        _strip(strips, ["Σ weight · v (computed here)", "the model's output"], "2", scale, colorbar=False),
+        _strip(
+            strips, [speak("Σ weight · v (computed here)"), speak("the model's output")], "2", scale, colorbar=False
+        ),
     ]
     share = 1 / (len(tokens) + 6)
     layout = {
-        "xaxis": {"anchor": "y", "title": {"text": "weight × ‖v‖"}, "gridcolor": GRID},
+        "xaxis": {"anchor": "y", "title": {"text": speak("weight × ‖v‖")}, "gridcolor": GRID},
         "yaxis": {"domain": [0, 1 - 5 * share], "autorange": "reversed", "automargin": True, "dtick": 1},
         "xaxis2": {"anchor": "y2", "showticklabels": False},
         "yaxis2": {"domain": [1 - 3 * share, 1], "automargin": True, "autorange": "reversed"},
         "showlegend": False,
         "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
     }
-    title = f"The output: mostly “{plotly_text(tokens[top])}”"
+    title = speak("The output: mostly “{token}”", token=plotly_text(tokens[top]))
     return plain_figure(traces, layout, title, 200 + _ROW * len(tokens))
 
 

@@ -7,8 +7,10 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from roberta_demo.messages import Message, render, say, speak
 from roberta_demo.results import Masking, MaskingDraw, Pretrained, PretrainUpdate, StepCost, perplexity
 from roberta_demo.viz.charts import ACCENT, GRID, MUTED, plain_figure, plotly_text, unique_labels
+from roberta_demo.viz.finetune import stopped_note
 
 __all__ = [
     "KIND_COLOURS",
@@ -27,7 +29,7 @@ __all__ = [
 
 HELD_OUT = "#10b981"
 # Each kind has a colour and a letter in its cell, so that the grid reads without colour too.
-KIND_NAMES = {"mask": "<mask>", "random": "random token", "kept": "unchanged"}
+KIND_NAMES: dict[str, Message | str] = {"mask": "<mask>", "random": say("random token"), "kept": say("unchanged")}
 KIND_COLOURS = {"mask": "#f59e0b", "random": "#f472b6", "kept": "#38bdf8"}  # dark type on each: 8.3, 6.7, 8.3 : 1
 KIND_LETTERS = {"mask": "M", "random": "R", "kept": "="}
 NOT_CHOSEN = "#eef2ff"
@@ -49,7 +51,7 @@ def given_text(masking: Masking, draw: MaskingDraw) -> list[tuple[str, str | Non
             spans.append((piece, None))
         else:
             lead = piece[: len(piece) - len(piece.lstrip())]
-            spans.append((lead + token.given, KIND_NAMES[token.kind]))
+            spans.append((lead + token.given, render(KIND_NAMES[token.kind])))
     return spans
 
 
@@ -58,7 +60,7 @@ def masking_grid(masking: Masking) -> go.Figure:
     Dynamic masking changes from row to row; static masking repeats the first row."""
     columns = [position for position, special in enumerate(masking.special) if not special]
     labels = unique_labels([masking.pieces[position].strip() or "␣" for position in columns])
-    rows = [f"epoch {draw.epoch}" for draw in masking.draws]
+    rows = [speak("epoch {number}", number=draw.epoch) for draw in masking.draws]
     codes = {"mask": 1, "random": 2, "kept": 3}
     z, text, hover = [], [], []
     for draw in masking.draws:
@@ -92,7 +94,11 @@ def masking_grid(masking: Masking) -> go.Figure:
         "xaxis": {"tickangle": -60, "automargin": True, "showticklabels": len(columns) <= MAX_LETTERED},
         "legend": {"orientation": "h", "y": 1.12},
     }
-    title = "Dynamic masking: a new draw every epoch" if masking.dynamic else "Static masking: one draw, every epoch"
+    title = (
+        speak("Dynamic masking: a new draw every epoch")
+        if masking.dynamic
+        else speak("Static masking: one draw, every epoch")
+    )
     return plain_figure([trace, *legend], layout, title, 160 + 34 * len(rows))
 
 
@@ -110,7 +116,7 @@ def _legend(kind: str) -> dict[str, Any]:
         "y": [None],
         "mode": "markers",
         "marker": {"symbol": "square", "size": 14, "color": KIND_COLOURS[kind]},
-        "name": plotly_text(f"{KIND_LETTERS[kind]}  {KIND_NAMES[kind]}"),
+        "name": plotly_text(f"{KIND_LETTERS[kind]}  {render(KIND_NAMES[kind])}"),
     }
 
 
@@ -118,7 +124,15 @@ def masking_rows(masking: Masking) -> list[list[Any]]:
     """Every chosen token of every epoch: epoch, token, what the model was given, kind, its first choice, the
     probability of the right token, the loss there."""
     return [
-        [draw.epoch, t.text.strip(), t.given, KIND_NAMES[t.kind], t.guess, round(t.probability, 4), round(t.loss, 3)]
+        [
+            draw.epoch,
+            t.text.strip(),
+            t.given,
+            render(KIND_NAMES[t.kind]),
+            t.guess,
+            round(t.probability, 4),
+            round(t.loss, 3),
+        ]
         for draw in masking.draws
         for t in draw.chosen
     ]
@@ -130,11 +144,26 @@ def masking_note(masking: Masking) -> str:
     chosen = sum(len(draw.chosen) for draw in masking.draws)
     share = {kind: sum(draw.kinds()[kind] for draw in masking.draws) / max(chosen, 1) for kind in KIND_NAMES}
     losses = ", ".join(f"{draw.loss:.2f}" if draw.loss is not None else "–" for draw in masking.draws)
-    unit = "tokens, whole words at a time" if masking.whole_words else "tokens"
-    return (
-        f"Chosen: **{chosen / (words * len(masking.draws)):.1%}** of {words} {unit}, over {len(masking.draws)} "
-        f"epoch(s) (15 % expected) · `<mask>` **{share['mask']:.0%}** · random **{share['random']:.0%}** · "
-        f"unchanged **{share['kept']:.0%}** (80 / 10 / 10 expected) · masked-LM loss per epoch: {losses}"
+    values = {
+        "share": f"{chosen / (words * len(masking.draws)):.1%}",
+        "words": words,
+        "epochs": len(masking.draws),
+        "m": f"{share['mask']:.0%}",
+        "r": f"{share['random']:.0%}",
+        "k": f"{share['kept']:.0%}",
+        "losses": losses,
+    }
+    if masking.whole_words:
+        return speak(
+            "Chosen: **{share}** of {words} tokens, whole words at a time, over {epochs} epoch(s) (15 % expected) · "
+            "`<mask>` **{m}** · random **{r}** · unchanged **{k}** (80 / 10 / 10 expected) · masked-LM loss per "
+            "epoch: {losses}",
+            **values,
+        )
+    return speak(
+        "Chosen: **{share}** of {words} tokens, over {epochs} epoch(s) (15 % expected) · `<mask>` **{m}** · random "
+        "**{r}** · unchanged **{k}** (80 / 10 / 10 expected) · masked-LM loss per epoch: {losses}",
+        **values,
     )
 
 
@@ -150,19 +179,24 @@ def pretrain_chart(update: PretrainUpdate | None) -> go.Figure:
             "mode": "lines+markers",
             "x": list(range(1, len(losses) + 1)),
             "y": losses,
-            "name": "loss of each step's batch",
+            "name": speak("loss of each step's batch"),
             "line": {"color": ACCENT, "width": 3},
             "marker": {"size": 5},
         },
-        _check_trace([(c[0], c[1]) for c in checks], "loss on your text (fixed masking)", MUTED),
-        _check_trace([(c[0], c[2]) for c in checks], "loss on the held-out part", HELD_OUT),
+        _check_trace([(c[0], c[1]) for c in checks], speak("loss on your text (fixed masking)"), MUTED),
+        _check_trace([(c[0], c[2]) for c in checks], speak("loss on the held-out part"), HELD_OUT),
     ]
     layout = {
-        "xaxis": {"title": {"text": "step"}, "range": [0, steps + 0.5], "gridcolor": GRID, "automargin": True},
-        "yaxis": {"title": {"text": "masked-LM loss"}, "rangemode": "tozero", "gridcolor": GRID, "automargin": True},
+        "xaxis": {"title": {"text": speak("step")}, "range": [0, steps + 0.5], "gridcolor": GRID, "automargin": True},
+        "yaxis": {
+            "title": {"text": speak("masked-LM loss")},
+            "rangemode": "tozero",
+            "gridcolor": GRID,
+            "automargin": True,
+        },
         "legend": {"orientation": "h", "y": -0.25},
     }
-    return plain_figure(traces, layout, "The masked-LM loss, step by step", 420)
+    return plain_figure(traces, layout, speak("The masked-LM loss, step by step"), 420)
 
 
 def _check_trace(points: list[tuple[int, float]], name: str, colour: str) -> dict[str, Any]:
@@ -181,14 +215,19 @@ def pretrain_note(update: PretrainUpdate) -> str:
     """Markdown: where the run is, how fast, and the perplexity on the held-out part then and now."""
     first, last = update.checks[0], update.checks[-1]
     rate = update.step / update.seconds if update.seconds > 0 else 0.0
-    note = (
-        f"Step **{update.step} / {update.steps}** · loss **{update.losses[-1]:.3f}** · {update.seconds:.1f} s · "
-        f"{rate:.3g} steps/s · held-out perplexity **{perplexity(first[2]):.1f}** at the start, "
-        f"**{perplexity(last[2]):.1f}** at step {last[0]}"
+    note = speak(
+        "Step **{step} / {steps}** · loss **{loss}** · {seconds} s · {rate} steps/s · held-out perplexity **{first}** "
+        "at the start, **{now}** at step {at}",
+        step=update.step,
+        steps=update.steps,
+        loss=f"{update.losses[-1]:.3f}",
+        seconds=f"{update.seconds:.1f}",
+        rate=f"{rate:.3g}",
+        first=f"{perplexity(first[2]):.1f}",
+        now=f"{perplexity(last[2]):.1f}",
+        at=last[0],
     )
-    if update.stopped:
-        note += f"\n\n⏹ Training ended early: {update.stopped}. The model trained so far is kept."
-    return note
+    return note + stopped_note(update.stopped)
 
 
 def fill_rows(result: Pretrained) -> list[list[Any]]:

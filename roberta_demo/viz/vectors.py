@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from roberta_demo.messages import speak
 from roberta_demo.results import Embedding, Neighbours, QueryKeyMap, TokenVectors
 from roberta_demo.viz.attention import token_axis
 from roberta_demo.viz.charts import GRID, plain_figure, plotly_text, unique_labels
@@ -41,7 +42,7 @@ PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#0
 
 def layer_names(layers: int) -> list[str]:
     """The name of each of `layers` + 1 states: the embeddings, then each layer by number."""
-    return ["embeddings", *(f"layer {number}" for number in range(1, layers + 1))]
+    return [speak("embeddings"), *(speak("layer {number}", number=number) for number in range(1, layers + 1))]
 
 
 def short_label(text: str, limit: int = LABEL_CHARS) -> str:
@@ -80,7 +81,16 @@ def _range(values: np.ndarray) -> list[float]:
 def _axis_titles(embedding: Embedding) -> list[str]:
     if embedding.projected_by == "umap":
         return [f"UMAP {number}" for number in range(1, 4)]
-    return [f"PC{number} ({share:.0%})" for number, share in enumerate(embedding.explained, start=1)]
+    return [_pc(number, share) for number, share in enumerate(embedding.explained, start=1)]
+
+
+def _pc(number: int, share: float) -> str:
+    """A principal axis's name and the share of the variance along it."""
+    if number == 1:
+        return speak("PC1 ({share})", share=f"{share:.0%}")
+    if number == 2:
+        return speak("PC2 ({share})", share=f"{share:.0%}")
+    return f"PC{number} ({share:.0%})"
 
 
 def projection_chart(embedding: Embedding, colours: list[str] | None = None, title: str | None = None) -> go.Figure:
@@ -128,7 +138,7 @@ def projection_chart(embedding: Embedding, colours: list[str] | None = None, tit
         "showlegend": not by_text,
         "sliders": [_slider(layer_names(layers), steps, layers)],
     }
-    shown = title or "Where each text's vector lies, layer by layer"
+    shown = title or speak("Where each text's vector lies, layer by layer")
     return plain_figure(traces, layout, shown, 620)
 
 
@@ -148,7 +158,7 @@ def similarity_chart(embedding: Embedding, title: str | None = None) -> go.Figur
         "zmin": min(low, 0.999),
         "zmax": 1.0,
         "colorscale": [[0.0, "#f8fafc"], [0.5, "#60a5fa"], [1.0, "#1e3a8a"]],
-        "colorbar": {"title": {"text": "cosine"}},
+        "colorbar": {"title": {"text": speak("cosine")}},
         "hovertemplate": "%{y} · %{x}: %{z:.3f}<extra></extra>",
     }
     steps = [[{"z": [matrix.round(3).tolist()]}] for matrix in matrices]
@@ -158,7 +168,7 @@ def similarity_chart(embedding: Embedding, title: str | None = None) -> go.Figur
         "margin": {"l": 10, "r": 30, "t": 60, "b": 110},
         "sliders": [_slider(layer_names(layers), steps, layers)],
     }
-    return plain_figure([trace], axes, title or "How alike the vectors are (cosine), layer by layer", 680)
+    return plain_figure([trace], axes, title or speak("How alike the vectors are (cosine), layer by layer"), 680)
 
 
 def word_picker(texts: list[str], words: list[tuple[int, int, int]], chosen: int) -> list[tuple[str, str | None]]:
@@ -229,7 +239,7 @@ def _token_trace(drawn: QueryKeyMap, kind: str, colour: str, symbol: str) -> dic
     return {
         "type": "scatter",
         "mode": "markers+text" if count <= 60 else "markers",
-        "name": kind,
+        "name": speak("queries") if kind == "queries" else speak("keys"),
         "x": points[:, 0].round(4).tolist(),
         "y": points[:, 1].round(4).tolist(),
         "text": [plotly_text(token) for token in drawn.tokens],
@@ -249,7 +259,7 @@ def query_key_chart(drawn: QueryKeyMap, query: int, top: int = 3, title: str | N
     ring = {
         "type": "scatter",
         "mode": "markers",
-        "name": "chosen query",
+        "name": speak("chosen query"),
         "x": [float(chosen[0])],
         "y": [float(chosen[1])],
         "marker": {"size": 24, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": PALETTE[6]}},
@@ -262,14 +272,16 @@ def query_key_chart(drawn: QueryKeyMap, query: int, top: int = 3, title: str | N
         _token_trace(drawn, "keys", PALETTE[1], "diamond"),
         ring,
     ]
-    titles = [f"{axis} ({share:.0%})" for axis, share in zip(("PC1", "PC2"), drawn.explained, strict=True)]
+    titles = [_pc(number, share) for number, share in enumerate(drawn.explained, start=1)]
     layout = {
         "xaxis": {"title": {"text": titles[0]}, **_AXIS},
         "yaxis": {"title": {"text": titles[1]}, "scaleanchor": "x", **_AXIS},  # distances read the same both ways
         "margin": {"l": 10, "r": 30, "t": 50, "b": 40},
         "legend": {"orientation": "h", "y": -0.12},
     }
-    shown = title or f"Layer {drawn.layer}, head {drawn.head}: queries and keys ({count} tokens)"
+    shown = title or speak(
+        "Layer {layer}, head {head}: queries and keys ({count} tokens)", layer=drawn.layer, head=drawn.head, count=count
+    )
     return plain_figure(traces, layout, shown, 620)
 
 
@@ -287,7 +299,7 @@ def drift_chart(found: TokenVectors) -> go.Figure:
         "zmin": float(min(found.drift.min(), 0.999)),
         "zmax": 1.0,
         "colorscale": [[0.0, "#1e3a8a"], [0.5, "#60a5fa"], [1.0, "#f8fafc"]],  # the most moved, darkest
-        "colorbar": {"title": {"text": "cosine with layer 0"}},
+        "colorbar": {"title": {"text": speak("cosine with layer 0")}},
         "hovertemplate": "%{x} · %{y}: cosine %{z:.3f}, length %{customdata}<extra></extra>",
     }
     layout = {

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from roberta_demo.ui.i18n import ZH
+from roberta_demo.messages import CHINESE as ZH
 from roberta_demo.ui.tour_text import UNLOADED
 from tests.browser.accessibility import GRADIO_OWNED, apps_own, axe_violations, settled
 from tests.conftest import REPO

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from roberta_demo.ui.i18n import ZH
+from roberta_demo.messages import CHINESE as ZH
 
 PROJECTORS = [(1280, 720), (1366, 768), (1440, 900)]
 

@@ -69,7 +69,7 @@ def test_long_input_is_cut_to_the_token_limit_with_a_notice(context):
     short_views = replace(context, limits=Limits(max_attention_tokens=64))
     view = attention.inspect(short_views, " ".join(["word"] * 300))
     assert len(view.tokens) == 64 and view.tokens[-1] == "</s>"
-    assert view.run.truncation.tokens_kept == 64 and "only the first 64 tokens" in view.run.truncation.notice
+    assert view.run.truncation.tokens_kept == 64 and "only the first 64 tokens" in str(view.run.truncation.notice)
 
 
 def _view(weights: np.ndarray, tokens: list[str]) -> AttentionView:

@@ -82,7 +82,7 @@ def test_fill_mask_reads_mask_and_converts_the_english_spelling(zh):
     assert result.text[mask.start : mask.end] == "[MASK]" and len(mask.fillers) == 3
     assert all(f.sequence == result.text[: mask.start] + f.text + result.text[mask.end :] for f in mask.fillers)
     typed = fill_mask.predict(zh, "北京是中国的<mask>都。", top_k=3)
-    assert typed.text == result.text and any("[MASK]" in note for note in typed.notes)
+    assert typed.text == result.text and any("[MASK]" in note for note in map(str, typed.notes))
     assert [f.token for f in typed.masks[0].fillers] == [f.token for f in mask.fillers]
 
 

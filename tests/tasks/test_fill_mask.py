@@ -58,7 +58,7 @@ def test_two_masks_are_predicted_each_on_its_own(backend, context):
     assert len(result.masks) == 2 and len(result.filled_spans) == 2
     for mask, probabilities in zip(result.masks, direct, strict=True):
         assert [f.score for f in mask.fillers] == pytest.approx(np.sort(probabilities)[::-1][:3].tolist(), rel=1e-4)
-    assert any("predicted on its own" in note for note in result.notes)
+    assert any("predicted on its own" in note for note in map(str, result.notes))
 
 
 def test_a_compared_word_outside_the_top_k_gets_its_true_probability(backend, context):
@@ -112,7 +112,7 @@ def test_the_layer_lens_has_every_layer_and_ends_at_the_prediction(backend, cont
 def test_bert_spelling_and_underscores_are_read_as_masks_with_a_note(planted):
     result = fill_mask.predict(planted, "A [MASK] day and a ___ night.")
     assert result.text == "A <mask> day and a <mask> night."
-    assert result.notes[0] == "Read `[MASK]`, `___` as `<mask>`, this model's mask token."
+    assert str(result.notes[0]) == "Read `[MASK]`, `___` as `<mask>`, this model's mask token."
     assert result.filled == "A good day and a good night."
 
 
@@ -166,7 +166,7 @@ def test_a_mask_beyond_the_models_reach_is_reported(planted):
         fill_mask.predict(planted, f"{far} <mask>.")
     result = fill_mask.predict(planted, f"A <mask> start. {far} and a <mask> end.")
     assert len(result.masks) == 1 and result.run.truncation is not None
-    assert any("1 mask(s) lie beyond" in note for note in result.notes)
+    assert any("1 mask(s) lie beyond" in note for note in map(str, result.notes))
 
 
 def test_markup_and_odd_unicode_around_a_mask(planted):

@@ -73,7 +73,7 @@ def test_stop_ends_the_run_after_the_step_under_way_and_keeps_the_model(fresh):
     rest = list(updates)
     finished = rest[-1]
     assert isinstance(first, PretrainUpdate) and isinstance(finished, Pretrained)
-    assert finished.update.stopped == "stopped" and finished.update.step <= 3
+    assert str(finished.update.stopped) == "stopped" and finished.update.step <= 3
     assert fresh.backend.held(finished.key) is not None
 
 

@@ -8,10 +8,10 @@ import re
 import plotly.graph_objects as go
 import pytest
 
-from roberta_demo.errors import InputError
+from roberta_demo.errors import InputError, said
 from roberta_demo.tasks import facts
 from roberta_demo.ui import explainer
-from roberta_demo.ui.i18n import LANGUAGE, in_language
+from roberta_demo.ui.i18n import LANGUAGE
 from roberta_demo.ui.tour_text import STEPS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -105,7 +105,7 @@ def test_the_steps_notes_and_messages_are_in_the_pages_language(context):
         note = explainer.show_step(context, "Hello there", "1", 1.0, OPTIONS["mode"], 3, 0.0, _quiet)["tokens_note"]
         with pytest.raises(InputError) as refused:
             explainer.masked_for_filling("… !!")
-        message = in_language(str(refused.value))
+        message = said(refused.value)
     finally:
         LANGUAGE.reset(token)
     assert CJK.search(note) and "vocabulary" not in note

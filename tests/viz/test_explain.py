@@ -62,7 +62,7 @@ def test_the_chart_ranks_words_by_size_and_colours_them_as_the_text_does():
 
 def test_the_note_names_the_method_reports_completeness_and_cautions():
     quick = attribution_note(_explanation())
-    assert quick.startswith("**Gradient × Input** attributions for **positive**") and CAUTION in quick
+    assert quick.startswith("**Gradient × Input** attributions for **positive**") and str(CAUTION) in quick
     assert "convergence" not in quick
     faithful = attribution_note(_explanation("integrated_gradients", delta=-0.0123))
     assert "within 2.0%" in faithful and "convergence delta -0.0123" in faithful
