@@ -32,7 +32,7 @@ from roberta_demo.backend import Backend, Engine  # noqa: E402
 from roberta_demo.catalog import Catalog  # noqa: E402
 from roberta_demo.cli import launch  # noqa: E402
 from roberta_demo.config import Limits, Settings  # noqa: E402
-from roberta_demo.perf.server import client_for  # noqa: E402
+from roberta_demo.perf.server import client_for, free_port  # noqa: E402
 from roberta_demo.profiles import Profile, load_profile  # noqa: E402
 from roberta_demo.tasks.common import TaskContext  # noqa: E402
 from roberta_demo.ui.app import build_app  # noqa: E402
@@ -43,10 +43,15 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def serve_app(backend: Backend, settings: Settings) -> tuple[gr.Blocks, str]:
-    """The real app on `backend`, wired as `create_app` wires it, served on a free local port."""
+    """The real app on `backend`, wired as `create_app` wires it, served on a free local port.
+
+    The port comes from the system, not from Gradio's scan up from 7860: the test workers launch apps at the same
+    time, and two scans can both find a port free before either binds it; the loser's retry on the next port then
+    fails for good where the MCP server is on (its session manager runs once per app)."""
     catalog = Catalog(backend.profile, backend.device, backend.concurrency)
     demo = build_app(catalog, TaskContext(backend, settings.limits))
-    _, url, _ = launch(demo, replace(settings, host="127.0.0.1"), prevent_thread_lock=True, quiet=True)
+    local = replace(settings, host="127.0.0.1", port=free_port())
+    _, url, _ = launch(demo, local, prevent_thread_lock=True, quiet=True)
     return demo, url
 
 

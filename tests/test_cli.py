@@ -17,7 +17,7 @@ from roberta_demo.backend import Backend
 from roberta_demo.cli import create_app, launch, make_engine, settings_from_argv
 from roberta_demo.config import ConfigError, Settings
 from roberta_demo.hub import weight_patterns
-from roberta_demo.perf.server import client_for, start_app
+from roberta_demo.perf.server import client_for, free_port, start_app
 from roberta_demo.ui.files import FILES
 from tests.conftest import REPO
 from tests.waiting import HANG, wait_until
@@ -27,7 +27,9 @@ def test_offline_start_names_missing_checkpoints_and_tabs_answer_clearly(caplog)
     """The default profile on a machine that has none of its checkpoints and no Hub: it starts, says what is
     missing and how to get it, and each tab answers with that message. In process: `python app.py` itself is
     started by the SIGTERM test below."""
-    settings = replace(settings_from_argv(["--models", "default", "--host", "127.0.0.1"]), device="cpu")
+    settings = replace(
+        settings_from_argv(["--models", "default", "--host", "127.0.0.1", "--port", str(free_port())]), device="cpu"
+    )
     with caplog.at_level("WARNING", logger="roberta_demo"):
         demo, _ = create_app(settings)
     _, url, _ = launch(demo, settings, prevent_thread_lock=True, quiet=True)
@@ -150,7 +152,9 @@ def test_the_app_serves_loads_on_demand_and_on_sigterm_finishes_the_run_under_wa
 
 def test_sessions_uploads_and_files_are_bounded_as_configured(monkeypatch):
     monkeypatch.setattr(FILES, "max_age_s", FILES.max_age_s)  # restored after the test
-    settings = settings_from_argv(["--models", "tiny", "--host", "127.0.0.1", "--max-file-mb", "1"])
+    settings = settings_from_argv(
+        ["--models", "tiny", "--host", "127.0.0.1", "--port", str(free_port()), "--max-file-mb", "1"]
+    )
     settings = replace(settings, sessions=7, file_minutes=2)
     demo, _ = create_app(settings)
     launch(demo, settings, prevent_thread_lock=True, quiet=True)

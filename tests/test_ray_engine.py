@@ -21,7 +21,7 @@ import pytest
 
 from roberta_demo.config import ConfigError, Limits, Settings, settings_from_env
 from roberta_demo.errors import EngineError, InputError, ModelLoadError
-from roberta_demo.perf.server import client_for
+from roberta_demo.perf.server import client_for, free_port
 from roberta_demo.profiles import TaskModels
 from roberta_demo.results import FineTuned, RunInfo, TrainingUpdate
 from roberta_demo.tasks import attention, classification, explain, facts, fill_mask, finetune, formula, ner, sentiment
@@ -288,7 +288,7 @@ def test_the_app_serves_its_endpoints_from_ray(ray_engine):
     """`create_app` with `--engine ray`: the same app, its model work on the replicas the fixture deployed."""
     from roberta_demo.cli import create_app, launch
 
-    settings = Settings(models="tiny", engine="ray", ray_replicas="1", ray_cpus=0.1, host="127.0.0.1")
+    settings = Settings(models="tiny", engine="ray", ray_replicas="1", ray_cpus=0.1, host="127.0.0.1", port=free_port())
     demo, engine = create_app(settings)
     assert type(engine).__name__ == "RayEngine" and engine.concurrency == 16  # a batch for its one replica
     model_events = [fn for fn in demo.fns.values() if fn.concurrency_id == MODEL_WORK]
