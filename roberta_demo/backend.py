@@ -257,6 +257,13 @@ class LoadedModel:
             self.synchronize()
         return result, RunInfo(self.checkpoint, self.device, time.perf_counter() - started, truncation)
 
+    def trainable(self, module: Any) -> LoadedModel:
+        """A new model to train (a copy under another head, or of the same one), placed on this model's device in
+        float32 (half precision does not train well), with this model's tokenizer and limits. The shared model
+        stays as it is."""
+        module.to(device=self.device, dtype=torch.float32)
+        return LoadedModel(self.checkpoint, module, self.tokenizer, self.device, self.max_tokens, sliced=self.sliced)
+
     def synchronize(self) -> None:
         """Wait for the device's queued work: CUDA runs ahead of Python, so a clock read before this is early."""
         if self.device.startswith("cuda"):

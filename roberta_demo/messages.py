@@ -855,4 +855,7 @@ CHINESE: dict[str, str] = {
     "Where <s> looks, before and after": ("[CLS]/<s> 看向哪里：训练前后"),
     "attention rollout from <s>": ("从 [CLS]/<s> 出发的注意力展开"),
     "{error}.": ("{error}。"),
+    "profile <b>{profile}</b> · device <b>{device}</b> · v{version}": (
+        "配置 <b>{profile}</b> · 设备 <b>{device}</b> · v{version}"
+    ),
 }

@@ -25,7 +25,8 @@ from roberta_demo.ui import vectors
 __all__ = ["SHOTS", "ZH_SHOTS", "take_screenshots"]
 
 SENTENCE = quote("The animal didn't cross the street because it was too tired.")
-BANK = quote("\n".join(vectors.BANK))
+SENSES = vectors.SENSES["en"][1]
+BANK = quote("\n".join(SENSES))
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,13 @@ SHOTS = [
     Shot(
         "screenshot-neighbours.png",
         "#vectors-neighbours .body-cell",
-        query=f"?tab=vectors&view=neighbours&word=bank&text={quote(vectors.BANK[0])}",
+        query=f"?tab=vectors&view=neighbours&word=bank&text={quote(SENSES[0])}",
         scroll_to="#vectors-view",
     ),
     Shot(
         "screenshot-queries-keys.png",
         "#vectors-qk-chart .scatterlayer .trace",
-        query=f"?tab=vectors&view=queries&word=bank&text={quote(chr(10).join(vectors.BANK[:2]))}",
+        query=f"?tab=vectors&view=queries&word=bank&text={quote(chr(10).join(SENSES[:2]))}",
         scroll_to="#vectors-view",
     ),
     Shot(

@@ -105,7 +105,7 @@ def test_no_task_places_its_inputs_or_times_its_answer():
                 continue
             name = _called(node)
             placed = name in TENSOR_MAKERS and any(keyword.arg == "device" for keyword in node.keywords)
-            moved = name == "to" and bool(node.args)  # `tensor.to(device)`
+            moved = name == "to" and (bool(node.args) or any(k.arg == "device" for k in node.keywords))  # `.to(device)`
             timed = name == "perf_counter" and path.name not in ("finetune.py", "pretrain.py")
             func = node.func
             synced = isinstance(func, ast.Attribute) and ast.unparse(func.value).endswith("cuda")  # torch.cuda.…

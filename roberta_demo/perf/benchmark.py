@@ -474,7 +474,7 @@ def bench_explain(context: TaskContext, repeats: int) -> dict[str, float]:
 def bench_fine_tune(context: TaskContext, repeats: int) -> dict[str, float]:
     """Seconds per optimizer step at batch 8 × 64 tokens, all weights and the top layers only, split into forward,
     backward and optimizer; and the wall time of a whole 20-step run of the tab's default recipe."""
-    rows = [[(text + " ") * 6, label] for text, label in finetune.PRESETS[FINE_TUNE_PRESET]]
+    rows = [[(text + " ") * 6, label] for text, label in finetune.PRESETS["en"][FINE_TUNE_PRESET]]
     examples = finetune.read_examples(rows, None, context.limits)
     texts = [text for text, _ in examples.train[:8]]
     label_ids = [examples.labels.index(label) for _, label in examples.train[:8]]
@@ -989,7 +989,7 @@ def part_ray(run: Run) -> list[Row]:
 
 
 def _preset_table() -> dict[str, Any]:
-    return {"headers": ["text", "label"], "data": [list(row) for row in finetune.PRESETS[FINE_TUNE_PRESET]]}
+    return {"headers": ["text", "label"], "data": [list(row) for row in finetune.PRESETS["en"][FINE_TUNE_PRESET]]}
 
 
 def _fine_tune_run(context: TaskContext, steps: int) -> None:

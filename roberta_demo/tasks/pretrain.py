@@ -148,8 +148,7 @@ def mlm_copy(model: LoadedModel) -> LoadedModel:
     with building():
         trained = transformers.AutoModelForMaskedLM.from_config(copy.deepcopy(model.model.config))
     trained.load_state_dict(model.model.state_dict())
-    trained.to(device=model.device, dtype=torch.float32)
-    return LoadedModel(model.checkpoint, trained, model.tokenizer, model.device, model.max_tokens, sliced=model.sliced)
+    return model.trainable(trained)
 
 
 def _padded(tokenizer: Any, sequences: list[list[int]]) -> dict[str, list[list[int]]]:

@@ -29,7 +29,7 @@ from roberta_demo.ui import (
 from roberta_demo.ui.api import ENDPOINTS, data_endpoints
 from roberta_demo.ui.common import Handler, TabParts, highlight_css, model_work, runs_model, unchanged
 from roberta_demo.ui.files import forget_session
-from roberta_demo.ui.i18n import _, bilingual, translation_table
+from roberta_demo.ui.i18n import _, translation_table
 from roberta_demo.ui.protocol import DemoBlocks, keep_page_events_private, lighten_new_sessions
 from roberta_demo.viz.entities import ENTITY_TYPES, entity_colours
 
@@ -120,9 +120,12 @@ def header_html(catalog: Catalog) -> str:
 def header_meta(catalog: Catalog) -> Any:
     """The header's line on what answers: the profile and the device, in the page's language."""
     profile, device = html.escape(catalog.profile_name), html.escape(catalog.device)
-    english = f"profile <b>{profile}</b> · device <b>{device}</b> · v{__version__}"
-    chinese = f"配置 <b>{profile}</b> · 设备 <b>{device}</b> · v{__version__}"
-    return bilingual(english, chinese)
+    return _(
+        "profile <b>{profile}</b> · device <b>{device}</b> · v{version}",
+        profile=profile,
+        device=device,
+        version=__version__,
+    )
 
 
 def readable_link_js(keys: list[str]) -> str:

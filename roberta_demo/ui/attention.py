@@ -59,17 +59,18 @@ INPUTS = [
 CAPTURE_INPUTS = ["text", "text_pair", "checkpoint", "layer", "head", "masked_word", "query"]
 # The frame loads d3 and jQuery from the app itself, relative to the page, so browsers cache them once.
 SCRIPT_BASE = f"gradio_api/file={VENDOR_DIR.as_posix()}/"
-EN_EXAMPLES = [
-    ["The animal didn't cross the street because it was too tired.", ""],
-    ["The cat sat on the mat.", "The dog lay on the rug."],
-    ["RoBERTa reads the whole sentence at once, so every word can look at every other word.", ""],
-]
-ZH_EXAMPLES = [
-    ["小明没有去上学，因为他生病了。", ""],
-    ["今天天气很好。", "我们去公园散步吧。"],
-    ["RoBERTa 一次读完整个句子，每个字都能看到其他所有的字。", ""],
-]
-EXAMPLES = {"en": EN_EXAMPLES, "zh": ZH_EXAMPLES}
+EXAMPLES = {
+    "en": [
+        ["The animal didn't cross the street because it was too tired.", ""],
+        ["The cat sat on the mat.", "The dog lay on the rug."],
+        ["RoBERTa reads the whole sentence at once, so every word can look at every other word.", ""],
+    ],
+    "zh": [
+        ["小明没有去上学，因为他生病了。", ""],
+        ["今天天气很好。", "我们去公园散步吧。"],
+        ["RoBERTa 一次读完整个句子，每个字都能看到其他所有的字。", ""],
+    ],
+}
 FORMULA_INTRO = (
     "Pick a layer and a head above, and a query token here: the numbers below are the query and key vectors that "
     "head really computed for this text (captured from the model as it ran), then the formula applied to them step "

@@ -20,32 +20,33 @@ __all__ = ["TASKS", "build", "classify"]
 TASKS = ["zero_shot", "topic"]
 
 ZERO_SHOT, TOPIC = "Zero-shot (your labels)", "Topic model"
-EN_EXAMPLES = [
-    [
-        "Apple shares jump after record iPhone sales beat analysts' forecasts",
-        ZERO_SHOT,
-        "business, technology, sports, politics, entertainment",
+EXAMPLES = {
+    "en": [
+        [
+            "Apple shares jump after record iPhone sales beat analysts' forecasts",
+            ZERO_SHOT,
+            "business, technology, sports, politics, entertainment",
+        ],
+        [
+            "The battery died after two days and the seller never answered my emails. Avoid.",
+            ZERO_SHOT,
+            "praise, complaint, question, shipping, product quality",
+        ],
+        [
+            "Hi, I was charged twice for my subscription this month, can you refund one payment?",
+            ZERO_SHOT,
+            "billing, technical issue, account access, feature request",
+        ],
+        ["What a night! Messi scores twice as Inter Miami clinch the title 🏆", TOPIC, classification.DEFAULT_LABELS],
     ],
-    [
-        "The battery died after two days and the seller never answered my emails. Avoid.",
-        ZERO_SHOT,
-        "praise, complaint, question, shipping, product quality",
+    # The tutorial's applications: news by topic, product reviews by aspect.
+    "zh": [
+        ["中国女排在世界杯比赛中以三比零战胜对手", ZERO_SHOT, "体育, 财经, 科技, 娱乐, 政治"],
+        ["中国人民银行决定下调存款准备金率，股市应声上涨", TOPIC, "体育, 财经, 科技, 娱乐, 政治"],
+        ["用了两天就坏了，客服也不回复，非常失望。", ZERO_SHOT, "质量问题, 物流, 客服, 价格, 好评"],
+        ["著名导演的新电影将于春节上映", TOPIC, "体育, 财经, 科技, 娱乐, 政治"],
     ],
-    [
-        "Hi, I was charged twice for my subscription this month, can you refund one payment?",
-        ZERO_SHOT,
-        "billing, technical issue, account access, feature request",
-    ],
-    ["What a night! Messi scores twice as Inter Miami clinch the title 🏆", TOPIC, classification.DEFAULT_LABELS],
-]
-# The tutorial's applications: news by topic, product reviews by aspect.
-ZH_EXAMPLES = [
-    ["中国女排在世界杯比赛中以三比零战胜对手", ZERO_SHOT, "体育, 财经, 科技, 娱乐, 政治"],
-    ["中国人民银行决定下调存款准备金率，股市应声上涨", TOPIC, "体育, 财经, 科技, 娱乐, 政治"],
-    ["用了两天就坏了，客服也不回复，非常失望。", ZERO_SHOT, "质量问题, 物流, 客服, 价格, 好评"],
-    ["著名导演的新电影将于春节上映", TOPIC, "体育, 财经, 科技, 娱乐, 政治"],
-]
-EXAMPLES = {"en": EN_EXAMPLES, "zh": ZH_EXAMPLES}
+}
 
 
 def classify(

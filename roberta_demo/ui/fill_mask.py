@@ -39,19 +39,20 @@ from roberta_demo.viz.fill_mask import (
 __all__ = ["TASKS", "build", "mask_clicked", "mask_colours", "predict", "temperature_slider"]
 
 TASKS = ["fill_mask"]
-EN_EXAMPLES = [
-    [fill_mask.EXAMPLE, ""],
-    ["The doctor said that <mask> would be back in an hour.", "he, she, they"],
-    ["This movie was absolutely <mask>!", "great, terrible, boring"],
-    ["Paris is the <mask> of <mask>.", ""],
-]
-ZH_EXAMPLES = [
-    ["北京是中国的[MASK]都。", ""],
-    ["这部电影真是太[MASK]了！", "好, 差, 棒"],
-    ["[MASK][MASK]是中国最大的经济城市。", ""],
-    ["我喜欢吃[MASK]果。", "苹, 芒, 水"],
-]
-EXAMPLES = {"en": EN_EXAMPLES, "zh": ZH_EXAMPLES}
+EXAMPLES = {
+    "en": [
+        [fill_mask.EXAMPLE, ""],
+        ["The doctor said that <mask> would be back in an hour.", "he, she, they"],
+        ["This movie was absolutely <mask>!", "great, terrible, boring"],
+        ["Paris is the <mask> of <mask>.", ""],
+    ],
+    "zh": [
+        ["北京是中国的[MASK]都。", ""],
+        ["这部电影真是太[MASK]了！", "好, 差, 棒"],
+        ["[MASK][MASK]是中国最大的经济城市。", ""],
+        ["我喜欢吃[MASK]果。", "苹, 芒, 水"],
+    ],
+}
 EXPLAINER = (
     "RoBERTa learned language by filling in hidden words: during pre-training 15% of the tokens were masked and it "
     "predicted them from both sides. Type `<mask>` (or `[MASK]`, or `___`) where a word should go, or **click a "

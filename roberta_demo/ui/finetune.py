@@ -50,7 +50,7 @@ def _table(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 
 def load_preset(name: str) -> dict[str, Any]:
     """A preset's examples in the training table (the held-out one emptied: a share is held out automatically)."""
-    every = {name: pairs for presets in finetune.PRESETS_BY_LANGUAGE.values() for name, pairs in presets.items()}
+    every = {name: pairs for presets in finetune.PRESETS.values() for name, pairs in presets.items()}
     return {"examples": _table(every.get(name, [])), "held_out": _table([])}
 
 
@@ -204,7 +204,7 @@ def build(catalog: Catalog, context: TaskContext) -> TabParts:
     notice = gr.Markdown(catalog.missing_notice(TASKS))
     gr.Markdown(_(INTRO))
     with gr.Row():
-        presets = finetune.PRESETS_BY_LANGUAGE[catalog.language]
+        presets = finetune.PRESETS[catalog.language]
         first = next(iter(presets))
         preset = gr.Dropdown(list(presets), value=first, label=_("Start from a preset"), scale=3)
         upload = gr.File(label=_("…or upload a CSV (text, label)"), file_types=[".csv"], type="filepath", scale=2)

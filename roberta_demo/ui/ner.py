@@ -27,7 +27,6 @@ from roberta_demo.ui.common import (
 from roberta_demo.ui.i18n import _, bilingual
 from roberta_demo.viz.entities import (
     ENTITY_NAMES,
-    ENTITY_NAMES_ZH,
     ENTITY_TYPES,
     entity_colours,
     entity_rows,
@@ -38,27 +37,30 @@ __all__ = ["TASKS", "build", "tag"]
 
 TASKS = ["ner"]
 HEADERS = ["entity", "type", "score", "start", "end"]
-EN_EXAMPLES = [
-    "Angela Merkel met Emmanuel Macron in Berlin to discuss the future of the European Union.",
-    "Apple was founded by Steve Jobs and Steve Wozniak in Cupertino, California.",
-    "josé garcía flew from são paulo to new york to meet the team at the united nations.",
-    "Zoë Müller studied physics at the Technische Universität München before joining CERN in Geneva.",
-    "Lionel Messi won the World Cup with Argentina in Qatar, and the BBC called it the greatest final ever.",
-]
-# People, places and organisations, as the tutorial's Chinese NER (CLUENER adds books, games, films, positions…).
-ZH_EXAMPLES = [
-    "李明在清华大学读书，他的老师是王教授。",
-    "华为公司今天在深圳发布了新款手机。",
-    "国务院总理在人民大会堂会见了来访的法国总统马克龙。",
-    "他最喜欢的书是《红楼梦》，最喜欢的游戏是《王者荣耀》。",
-    "刘德华在香港举办了演唱会，吸引了数万名歌迷。",
-]
-EXAMPLES = {"en": EN_EXAMPLES, "zh": ZH_EXAMPLES}
+EXAMPLES = {
+    "en": [
+        "Angela Merkel met Emmanuel Macron in Berlin to discuss the future of the European Union.",
+        "Apple was founded by Steve Jobs and Steve Wozniak in Cupertino, California.",
+        "josé garcía flew from são paulo to new york to meet the team at the united nations.",
+        "Zoë Müller studied physics at the Technische Universität München before joining CERN in Geneva.",
+        "Lionel Messi won the World Cup with Argentina in Qatar, and the BBC called it the greatest final ever.",
+    ],
+    # People, places and organisations, as the tutorial's Chinese NER (CLUENER adds books, games, films, positions…).
+    "zh": [
+        "李明在清华大学读书，他的老师是王教授。",
+        "华为公司今天在深圳发布了新款手机。",
+        "国务院总理在人民大会堂会见了来访的法国总统马克龙。",
+        "他最喜欢的书是《红楼梦》，最喜欢的游戏是《王者荣耀》。",
+        "刘德华在香港举办了演唱会，吸引了数万名歌迷。",
+    ],
+}
 
 
 def _legend(entity_types: list[str]) -> Any:
-    english = " · ".join(f"**{t}** {ENTITY_NAMES.get(t, '')}".strip() for t in entity_types)
-    chinese = " · ".join(f"**{t}** {ENTITY_NAMES_ZH.get(t, '')}".strip() for t in entity_types)
+    english, chinese = (
+        " · ".join(f"**{t}** {ENTITY_NAMES[language].get(t, '')}".strip() for t in entity_types)
+        for language in ("en", "zh")
+    )
     return bilingual(english, chinese)
 
 

@@ -36,24 +36,25 @@ MODES: dict[str, sentiment.Mode] = {
     "Emotion (7 classes)": "emotion",
 }
 DEFAULT_MODE = next(iter(MODES))
-EN_EXAMPLES = [
-    "I absolutely love how this phone takes photos at night!",
-    "Oh great, my flight is delayed again. Just what I needed today.",
-    "The food was amazing but the service was painfully slow.",
-    "The meeting has been moved to 3 pm on Thursday.",
-    "Worst. Update. Ever. 😡😡",
-    "Finally got the job!!! 🎉🥳",
-]
-# The tutorial's applications: product reviews, film reviews, social media.
-ZH_EXAMPLES = [
-    "手机质量很好，运行速度快，拍照效果也不错，五星好评！",
-    "物流太慢了，等了一个星期才收到货，包装也破了。",
-    "这部电影的剧情非常感人，演员的表演也很出色。",
-    "剧情拖沓，逻辑混乱，完全看不下去。",
-    "终于考完试了！！！开心得想飞起来🎉",
-    "排队排了两个小时，结果卖完了，气死我了😡",
-]
-EXAMPLES = {"en": EN_EXAMPLES, "zh": ZH_EXAMPLES}
+EXAMPLES = {
+    "en": [
+        "I absolutely love how this phone takes photos at night!",
+        "Oh great, my flight is delayed again. Just what I needed today.",
+        "The food was amazing but the service was painfully slow.",
+        "The meeting has been moved to 3 pm on Thursday.",
+        "Worst. Update. Ever. 😡😡",
+        "Finally got the job!!! 🎉🥳",
+    ],
+    # The tutorial's applications: product reviews, film reviews, social media.
+    "zh": [
+        "手机质量很好，运行速度快，拍照效果也不错，五星好评！",
+        "物流太慢了，等了一个星期才收到货，包装也破了。",
+        "这部电影的剧情非常感人，演员的表演也很出色。",
+        "剧情拖沓，逻辑混乱，完全看不下去。",
+        "终于考完试了！！！开心得想飞起来🎉",
+        "排队排了两个小时，结果卖完了，气死我了😡",
+    ],
+}
 
 
 def score_one(

@@ -83,8 +83,14 @@ STEPS = {
             "vector's length. As context mixes in, *bank* by a river and *bank* with money drift apart: the Vectors "
             "tab shows one word's vectors across sentences, and what fine-tuning builds on.",
             (
-                (try_it("vectors", "\n".join(vectors.BANK[:4]), word="bank"), "Watch one word part with its senses"),
-                (try_it("vectors", vectors.BANK[0], "neighbours", word="bank"), "Find the words nearest *bank*"),
+                (
+                    try_it("vectors", "\n".join(vectors.SENSES["en"][1][:4]), word="bank"),
+                    "Watch one word part with its senses",
+                ),
+                (
+                    try_it("vectors", vectors.SENSES["en"][1][0], "neighbours", word="bank"),
+                    "Find the words nearest *bank*",
+                ),
             ),
         ),
         TourStep(
@@ -183,8 +189,8 @@ STEPS = {
             "余弦（1：没有变化）；把鼠标放上去可以看到向量的长度。随着上下文被混进来，水果的*苹果*和公司的*苹果*渐渐分开："
             "“向量”页显示一个词在不同句子中的向量，也就是微调的基础。",
             (
-                (try_it("vectors", "\n".join(vectors.ZH_APPLE), word="苹果"), "看一个词的向量如何随词义分开"),
-                (try_it("vectors", vectors.ZH_APPLE[2], "neighbours", word="苹果"), "找出与*苹*最接近的字"),
+                (try_it("vectors", "\n".join(vectors.SENSES["zh"][1]), word="苹果"), "看一个词的向量如何随词义分开"),
+                (try_it("vectors", vectors.SENSES["zh"][1][2], "neighbours", word="苹果"), "找出与*苹*最接近的字"),
             ),
         ),
         TourStep(

@@ -57,32 +57,44 @@ COLOURINGS = {
 PANELS = {"map": "The map and similarities", "neighbours": "Nearest neighbours", "queries": "Queries and keys"}
 NEIGHBOUR_COLUMNS = ["rank", "cosine", "word", "in its sentence"]
 REFERENCE_NAMES = {"en": "the shipped English sentences", "zh": "the shipped Chinese sentences", "texts": "my texts"}
-BANK = [
-    "We had a picnic on the bank of the river.",
-    "The river bank was muddy after the rain.",
-    "She opened an account at the bank.",
-    "The bank raised its interest rates again.",
-    "You can bank on her to finish the job.",
-]
-TOPICS = [
-    "The striker scored twice in the second half.",
-    "The goalkeeper saved a penalty in the final minute.",
-    "The central bank cut interest rates to support growth.",
-    "Shares fell sharply after the quarterly earnings report.",
-    "The new phone has a faster chip and a brighter screen.",
-    "The update fixes a bug that drained the battery.",
-]
-ZH_APPLE = ["我每天早上吃一个苹果。", "这个苹果又红又甜。", "苹果公司发布了新款手机。", "他在苹果公司做工程师。"]
-ZH_TOPICS = [
-    "这场比赛主队两球获胜。",
-    "守门员扑出了点球。",
-    "央行宣布下调利率。",
-    "股市今天大幅下跌。",
-    "新手机的电池更耐用。",
-]
+# Each language's sentences: a word of several senses in each (its senses part layer by layer), and texts of a few
+# topics (each forms its own cluster).
+SENSES = {
+    "en": (
+        "bank",
+        [
+            "We had a picnic on the bank of the river.",
+            "The river bank was muddy after the rain.",
+            "She opened an account at the bank.",
+            "The bank raised its interest rates again.",
+            "You can bank on her to finish the job.",
+        ],
+    ),
+    "zh": (
+        "苹果",
+        ["我每天早上吃一个苹果。", "这个苹果又红又甜。", "苹果公司发布了新款手机。", "他在苹果公司做工程师。"],
+    ),
+}
+TOPICAL = {
+    "en": [
+        "The striker scored twice in the second half.",
+        "The goalkeeper saved a penalty in the final minute.",
+        "The central bank cut interest rates to support growth.",
+        "Shares fell sharply after the quarterly earnings report.",
+        "The new phone has a faster chip and a brighter screen.",
+        "The update fixes a bug that drained the battery.",
+    ],
+    "zh": [
+        "这场比赛主队两球获胜。",
+        "守门员扑出了点球。",
+        "央行宣布下调利率。",
+        "股市今天大幅下跌。",
+        "新手机的电池更耐用。",
+    ],
+}
 EXAMPLES = {
-    "en": [["bank", "\n".join(BANK)], ["", "\n".join(TOPICS)]],
-    "zh": [["苹果", "\n".join(ZH_APPLE)], ["", "\n".join(ZH_TOPICS)]],
+    language: [[word, "\n".join(sentences)], ["", "\n".join(TOPICAL[language])]]
+    for language, (word, sentences) in SENSES.items()
 }
 
 

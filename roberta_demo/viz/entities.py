@@ -7,20 +7,22 @@ from typing import Any
 
 from roberta_demo.results import EntitySpan, NerResult
 
-__all__ = ["ENTITY_NAMES", "ENTITY_NAMES_ZH", "ENTITY_TYPES", "entity_colours", "entity_rows", "highlighted"]
+__all__ = ["ENTITY_NAMES", "ENTITY_TYPES", "entity_colours", "entity_rows", "highlighted"]
 
 # The entity types of the default profile's NER model (CoNLL) and of the zh profile's (CLUENER), with what they mean.
 ENTITY_TYPES = {
     "en": ["PER", "ORG", "LOC", "MISC"],
     "zh": ["name", "company", "organization", "government", "address", "scene", "position", "book", "movie", "game"],
 }
-ENTITY_NAMES = {"PER": "person", "ORG": "organisation", "LOC": "location", "MISC": "other", "name": "person"}
-ENTITY_NAMES |= {"company": "company", "organization": "organisation", "government": "government body"}
-ENTITY_NAMES |= {"address": "place", "scene": "sight", "position": "job title", "book": "book"}
-ENTITY_NAMES |= {"movie": "film", "game": "game"}
-ENTITY_NAMES_ZH = {"PER": "人名", "ORG": "机构", "LOC": "地名", "MISC": "其他", "name": "人名", "company": "公司"}
-ENTITY_NAMES_ZH |= {"organization": "组织机构", "government": "政府机构", "address": "地址", "scene": "景点"}
-ENTITY_NAMES_ZH |= {"position": "职位", "book": "书名", "movie": "电影", "game": "游戏"}
+# What each type means, by language (the legend under the highlighted text).
+ENTITY_NAMES = {
+    "en": {"PER": "person", "ORG": "organisation", "LOC": "location", "MISC": "other", "name": "person"}
+    | {"company": "company", "organization": "organisation", "government": "government body"}
+    | {"address": "place", "scene": "sight", "position": "job title", "book": "book", "movie": "film", "game": "game"},
+    "zh": {"PER": "人名", "ORG": "机构", "LOC": "地名", "MISC": "其他", "name": "人名", "company": "公司"}
+    | {"organization": "组织机构", "government": "政府机构", "address": "地址", "scene": "景点"}
+    | {"position": "职位", "book": "书名", "movie": "电影", "game": "游戏"},
+}
 # Chosen to stay apart for everyone: every pair, and each against a white page, is at least 11 ΔE2000 apart in normal
 # vision and under protanopia and deuteranopia (Machado 2009); tests/viz/test_entities.py measures it. The first four
 # are Okabe and Ito's colour-blind-safe colours; each is light enough for dark text (contrast ≥ 4.5, theme.css).

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from roberta_demo.tasks.finetune import PRESETS
+from roberta_demo.tasks.finetune import PRESETS as BY_LANGUAGE
 from tests.waiting import wait_until
 
+PRESETS = BY_LANGUAGE["en"]
 PRESET = "News headlines by topic"
 
 

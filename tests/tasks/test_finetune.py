@@ -192,7 +192,7 @@ def test_held_out_examples_are_measured_apart(fresh):
     _, result = _run(fresh, held=held)
     assert [v.text for v in result.verdicts if v.held_out] == ["brilliant story", "boring and dull"]
     assert result.update.accuracy[0][2] is not None
-    examples = finetune.read_examples(finetune.PRESETS["Question or statement"], None, fresh.limits)
+    examples = finetune.read_examples(finetune.PRESETS["en"]["Question or statement"], None, fresh.limits)
     assert len(examples.held_out) == 2 and "held out automatically" in str(examples.notes[0])
 
 

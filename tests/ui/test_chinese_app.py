@@ -40,13 +40,13 @@ def zh_client(zh_url: str) -> Iterator[Client]:
 def test_the_tabs_offer_chinese_examples_and_presets(zh_url):
     config = httpx.get(zh_url + "config", timeout=HANG).text
     for example in (
-        *sentiment_tab.ZH_EXAMPLES[:2],
-        ner_tab.ZH_EXAMPLES[0],
+        *sentiment_tab.EXAMPLES["zh"][:2],
+        ner_tab.EXAMPLES["zh"][0],
         "北京是中国的[MASK]都。",
         "商品评论：好评还是差评",
     ):
         assert json.dumps(example, ensure_ascii=False)[1:-1] in config
-    assert json.dumps(sentiment_tab.EN_EXAMPLES[0], ensure_ascii=False)[1:-1] not in config
+    assert json.dumps(sentiment_tab.EXAMPLES["en"][0], ensure_ascii=False)[1:-1] not in config
 
 
 def test_every_data_endpoint_answers_in_chinese(zh_client):

@@ -144,3 +144,18 @@ def test_a_tasks_refusal_is_written_in_the_requests_language_from_its_values():
         _in_chinese(say("Choose a layer from 0 (the embeddings) to {last}.", last=4))
         == "请选择 0（词嵌入）到 4 之间的层。"
     )
+
+
+def test_per_language_content_is_one_structure_with_both_languages():
+    """Examples, presets, sentences and the tour are data keyed by language: each has both, and the same shape."""
+    from roberta_demo.tasks import finetune
+    from roberta_demo.ui import classification, fill_mask, ner, sentiment, tour_text, vectors
+    from roberta_demo.viz.entities import ENTITY_NAMES
+
+    keyed = [tab.EXAMPLES for tab in (attention, classification, fill_mask, ner, sentiment, vectors)]
+    keyed += [finetune.PRESETS, vectors.SENSES, vectors.TOPICAL, ENTITY_NAMES, tour_text.STEPS]
+    keyed += [tour_text.BERT_VERSUS_ROBERTA, tour_text.MODEL_LINE, tour_text.UNLOADED]
+    for content in keyed:
+        assert set(content) == {"en", "zh"} and all(content[language] for language in ("en", "zh"))
+    assert len(tour_text.STEPS["en"]) == len(tour_text.STEPS["zh"])
+    assert set(ENTITY_NAMES["en"]) == set(ENTITY_NAMES["zh"])
