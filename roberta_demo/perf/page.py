@@ -8,6 +8,7 @@ the one the test guards are measured the same way.
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,13 +40,15 @@ APP_READY = "#tour-tokens .token"  # the app's, once the tour's first step has d
 
 @dataclass
 class PageWeight:
-    """A first load: its requests, the bytes received (as sent: compressed where the server compressed them), and
-    the bytes by kind of resource (document, script, font, …)."""
+    """A first load: its requests, the bytes received (as sent: compressed where the server compressed them), the
+    bytes by kind of resource (document, script, font, …), and the seconds from asking for the page to its first tab
+    drawn and answering (`usable_s`)."""
 
     requests: int
     received: int
     by_kind: Counter[str] = field(default_factory=Counter)
     compressed_document: bool = False
+    usable_s: float = 0.0
 
     def ratio(self, anchor: PageWeight) -> tuple[float, float]:
         """(bytes, requests) as multiples of the anchor's."""
@@ -88,8 +91,11 @@ def first_load(browser: Any, url: str, ready: str) -> PageWeight:
         page.on("response", answered)
         page.on("requestfinished", finished)
         page.on("requestfailed", lambda request: open_requests.discard(request))
+        asked = time.perf_counter()
         page.goto(url)
         page.locator(ready).first.wait_for()
+        page.evaluate("1")  # the page's script answers: drawn, and not busy drawing
+        weight.usable_s = time.perf_counter() - asked
         page.wait_for_function("() => document.readyState === 'complete'")
         while any(not _stream(request.url) for request in open_requests):
             page.wait_for_event("requestfinished")  # the last scripts and fonts the first paint asked for

@@ -251,6 +251,7 @@ def test_bad_settings_get_clear_messages(fresh, recipe, message):
         (b"text,label,extra\na,b,c\n", r'"train.csv", line 2: each row needs two columns'),
         (b"a,pos\n" * 100_000, "accepts at most 200"),
     ],
+    ids=["latin-1", "three columns", "100000 rows"],  # not the files themselves: 600 kB in every report
 )
 def test_bad_csv_files_get_clear_messages(fresh, content, message):
     with pytest.raises(InputError, match=message):
