@@ -858,4 +858,19 @@ CHINESE: dict[str, str] = {
     "profile <b>{profile}</b> · device <b>{device}</b> · v{version}": (
         "配置 <b>{profile}</b> · 设备 <b>{device}</b> · v{version}"
     ),
+    "Layer {layer}, head {head} (of {heads}): each head works on $d_k = {hidden} / {heads} = {per_head}$ "
+    "numbers per token. For the query token {token} (position {query}), its weight on token $j$ is "
+    "$a_j = \\text{softmax}_j\\left(\\frac{q \\cdot k_j}{\\sqrt{{per_head}}}\\right)$, and its output is "
+    "$\\sum_j a_j v_j$.": (
+        "第 {layer} 层，第 {head} 个注意力头（共 {heads} 个）：每个头对每个词元处理 "
+        "$d_k = {hidden} / {heads} = {per_head}$ 个数。对查询词元 {token}（位置 {query}），它分给词元 $j$ 的权重是 "
+        "$a_j = \\text{softmax}_j\\left(\\frac{q \\cdot k_j}{\\sqrt{{per_head}}}\\right)$，"
+        "它的输出是 $\\sum_j a_j v_j$。"
+    ),
+    "**Check:** the softmax computed here from the captured q and k and the attention weights the model "
+    "returned {agreement} each other: largest difference {difference}.": (
+        "**核对：** 这里用捕获的 q 和 k 算出的 softmax 与模型返回的注意力权重{agreement}，最大差值为 {difference}。"
+    ),
+    "equal": "一致",
+    "differ from": "不一致",
 }

@@ -22,7 +22,7 @@ from roberta_demo.tasks.encoding import mask_word, maskable_words
 from roberta_demo.ui import params
 from roberta_demo.ui.common import LATEX, TabParts, examples, model_work, reporting, run_note, wire
 from roberta_demo.ui.files import FILES
-from roberta_demo.ui.i18n import LANGUAGE, _
+from roberta_demo.ui.i18n import _
 from roberta_demo.viz.attention import (
     HEAD_STATISTICS,
     VENDOR_DIR,
@@ -184,7 +184,7 @@ def formula_step(captured: FormulaCapture | None, head: int, query: int | None) 
     query = int(query) if query is not None and 0 <= int(query) < len(captured.tokens) else _first_word(captured)
     step = formula.step(captured, head, query)
     return {
-        "formula_text": formula_markdown(captured, step, LANGUAGE.get()),
+        "formula_text": formula_markdown(captured, step),
         "strips": vector_strips(step, captured.tokens),
         "bars": score_bars(step, captured.tokens),
         "output": output_chart(step, captured.tokens),

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from roberta_demo.messages import speak
+from roberta_demo.messages import render, say, speak
 from roberta_demo.results import FormulaCapture, FormulaStep
 from roberta_demo.viz.charts import ACCENT, GRID, MUTED, markdown_code, plain_figure, plotly_text, unique_labels
 
@@ -131,31 +131,31 @@ def output_chart(step: FormulaStep, tokens: list[str]) -> go.Figure:
     return plain_figure(traces, layout, title, 200 + _ROW * len(tokens))
 
 
-def formula_markdown(captured: FormulaCapture, step: FormulaStep, language: str = "en") -> str:
-    """The formula typeset (LaTeX in Markdown) with this model's numbers, and the check against the model; in
-    English or Chinese ("zh")."""
-    hidden, heads, d_k = captured.hidden_size, captured.num_heads, step.d_k
-    token = markdown_code(captured.tokens[step.query])
-    if language == "zh":
-        agreement = "一致" if step.max_difference <= 1e-5 else "不一致"
-        return (
-            "$$\\text{Attention}(Q, K, V) = \\text{softmax}\\left(\\frac{QK^\\top}{\\sqrt{d_k}}\\right) V$$\n\n"
-            f"第 {captured.layer} 层，第 {step.head} 个注意力头（共 {heads} 个）：每个头对每个词元处理 "
-            f"$d_k = {hidden} / {heads} = {d_k}$ 个数。对查询词元 {token}（位置 {step.query}），"
-            "它分给词元 $j$ 的权重是 "
-            f"$a_j = \\text{{softmax}}_j\\left(\\frac{{q \\cdot k_j}}{{\\sqrt{{{d_k}}}}}\\right)$，"
-            "它的输出是 $\\sum_j a_j v_j$。\n\n"
-            f"**核对：** 这里用捕获的 q 和 k 算出的 softmax 与模型返回的注意力权重{agreement}，"
-            f"最大差值为 {step.max_difference:.1e}。"
-        )
-    agreement = "equal" if step.max_difference <= 1e-5 else "differ from"
-    return (
-        "$$\\text{Attention}(Q, K, V) = \\text{softmax}\\left(\\frac{QK^\\top}{\\sqrt{d_k}}\\right) V$$\n\n"
-        f"Layer {captured.layer}, head {step.head} (of {heads}): each head works on "
-        f"$d_k = {hidden} / {heads} = {d_k}$ numbers per token. For the query token {token} "
-        f"(position {step.query}), its weight on token $j$ is "
-        f"$a_j = \\text{{softmax}}_j\\left(\\frac{{q \\cdot k_j}}{{\\sqrt{{{d_k}}}}}\\right)$, "
-        "and its output is $\\sum_j a_j v_j$.\n\n"
-        f"**Check:** the softmax computed here from the captured q and k and the attention weights the model "
-        f"returned {agreement} each other: largest difference {step.max_difference:.1e}."
+# The formula itself is the same in every language; the sentences around it are the catalogue's.
+ATTENTION_FORMULA = "$$\\text{Attention}(Q, K, V) = \\text{softmax}\\left(\\frac{QK^\\top}{\\sqrt{d_k}}\\right) V$$"
+
+
+def formula_markdown(captured: FormulaCapture, step: FormulaStep, language: str | None = None) -> str:
+    """The formula typeset (LaTeX in Markdown) with this model's numbers, and the check against the model, in
+    `language` (default: the request's). In the templates `{per_head}` is d_k's value: `\\sqrt{d_k}` is LaTeX."""
+    heads = captured.num_heads
+    numbers = say(
+        "Layer {layer}, head {head} (of {heads}): each head works on $d_k = {hidden} / {heads} = {per_head}$ "
+        "numbers per token. For the query token {token} (position {query}), its weight on token $j$ is "
+        "$a_j = \\text{softmax}_j\\left(\\frac{q \\cdot k_j}{\\sqrt{{per_head}}}\\right)$, and its output is "
+        "$\\sum_j a_j v_j$.",
+        layer=captured.layer,
+        head=step.head,
+        heads=heads,
+        hidden=captured.hidden_size,
+        per_head=step.d_k,
+        token=markdown_code(captured.tokens[step.query]),
+        query=step.query,
     )
+    check = say(
+        "**Check:** the softmax computed here from the captured q and k and the attention weights the model "
+        "returned {agreement} each other: largest difference {difference}.",
+        agreement=say("equal") if step.max_difference <= 1e-5 else say("differ from"),
+        difference=f"{step.max_difference:.1e}",
+    )
+    return "\n\n".join([ATTENTION_FORMULA, render(numbers, language), render(check, language)])
