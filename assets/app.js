@@ -6,8 +6,14 @@
   // presentation mode; the theme and language come in it): every link made from it, the language switch and a
   // reload keep them. A tab's text is not kept: it belongs to the link that brought it.
   const ROOM = ["tab", "view", "step", "present", "__theme", "lang"];
+  const TABS = ROBERTA_DEMO_TABS; // the app's tab keys: each tab's `data-tab-id` (the tour's steps have others)
   const address = () => new URL(window.location.href);
   window.robertaDemoRoom = {
+    // The tab on show, as the page draws it (the first before any is drawn).
+    shownTab() {
+      const selected = document.querySelectorAll("[role='tab'][aria-selected='true'][data-tab-id]");
+      return Array.from(selected, (button) => button.dataset.tabId).find((key) => TABS.includes(key)) || TABS[0];
+    },
     set(name, value) {
       const link = address();
       if (value === null || value === undefined || value === "") link.searchParams.delete(name);
@@ -30,6 +36,15 @@
       window.robertaDemoRoom.set("present", on ? "1" : null);
     },
   };
+
+  // A tab clicked goes into the address at once, in the page, not when the server answers: a link made right after
+  // (this app's or Gradio's "Share this result", which copies the address) names it. Before the tab's own handler
+  // (capture), which redraws it as selected: clicking the tab on show changes nothing, as in Gradio.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("[role='tab'][data-tab-id]");
+    if (!button || !TABS.includes(button.dataset.tabId) || button.disabled) return;
+    if (button.getAttribute("aria-selected") !== "true") window.robertaDemoRoom.set("tab", button.dataset.tabId);
+  }, true);
 
   // Presentation mode: large type, high contrast, wide layout. `?present=1` or the header's button.
   const query = new URLSearchParams(window.location.search);

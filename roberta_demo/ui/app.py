@@ -110,7 +110,8 @@ def page_script() -> str:
     """assets/app.js, with the page's translation table (every string the built app asked for, both languages) for
     the text Gradio leaves untranslated. Made after the app is built, when the table is complete."""
     table = json.dumps(translation_table(), ensure_ascii=False).replace("</", "<\\/")
-    return (ASSETS_DIR / "app.js").read_text(encoding="utf-8").replace("ROBERTA_DEMO_TRANSLATIONS", table, 1)
+    script = (ASSETS_DIR / "app.js").read_text(encoding="utf-8")
+    return script.replace("ROBERTA_DEMO_TABS", json.dumps(list(TABS)), 1).replace("ROBERTA_DEMO_TRANSLATIONS", table, 1)
 
 
 def header_html(catalog: Catalog) -> str:
@@ -129,11 +130,13 @@ def header_meta(catalog: Catalog) -> Any:
 
 
 def readable_link_js(keys: list[str]) -> str:
-    """Page script for "Copy a link to this text": `?tab=KEY&text=TEXT` from the selected tab and its text box, with
+    """Page script for "Copy a link to this text": `?tab=KEY&text=TEXT` from the tab on show and its text box, with
     the room's settings (view, presentation mode, theme, language), shown in a box and copied to the clipboard. It
-    runs in the browser, with no request to the server."""
-    return f"""(tab, ...texts) => {{
+    runs in the browser, with no request to the server: the tab is the one the page shows, not one the server was
+    told of (a click's answer may still be on its way)."""
+    return f"""(...texts) => {{
         const keys = {json.dumps(keys)};
+        const tab = window.robertaDemoRoom.shownTab();
         const text = texts[keys.indexOf(tab)] || "";
         const link = new URL(window.location.pathname, window.location.origin);
         const settings = window.robertaDemoRoom.settings();
@@ -159,9 +162,9 @@ def view_names_js(views: Mapping[str, Mapping[Block, Any]], blocks: list[Block],
     }}"""
 
 
-def keep_the_room(current: gr.Textbox, parts: Mapping[str, TabParts]) -> None:
-    """Keep the selected tab and its view in the page's address (assets/app.js `robertaDemoRoom`)."""
-    current.change(None, current, None, js='(tab) => { window.robertaDemoRoom.set("tab", tab); }')
+def keep_the_views(parts: Mapping[str, TabParts]) -> None:
+    """Keep each tab's view in the page's address (the page script keeps the tab there as it is clicked: assets/app.js
+    `robertaDemoRoom`)."""
     for part in parts.values():
         blocks = list(dict.fromkeys(block for updates in part.views.values() for block in updates))
         for block in blocks:
@@ -169,48 +172,41 @@ def keep_the_room(current: gr.Textbox, parts: Mapping[str, TabParts]) -> None:
                 block.change(None, blocks, None, js=view_names_js(part.views, blocks, part.view_parameter))
 
 
-def link_targets(tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts]) -> list[Block]:
-    """Every component a deep link may set: the tabs (and the page's note of the selected one), each tab's text box,
-    and what its views change."""
+def link_targets(tabs: gr.Tabs, parts: Mapping[str, TabParts]) -> list[Block]:
+    """Every component a deep link may set: the tabs, each tab's text box, and what its views change."""
     views = (block for part in parts.values() for updates in part.views.values() for block in updates)
     fields = (component for part in parts.values() for component in part.fields.values())
-    return list(dict.fromkeys([tabs, current, *(part.text for part in parts.values()), *fields, *views]))
+    return list(dict.fromkeys([tabs, *(part.text for part in parts.values()), *fields, *views]))
 
 
-def link_reader(tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts]) -> Handler:
+def link_reader(tabs: gr.Tabs, parts: Mapping[str, TabParts]) -> Handler:
     """Reads a deep link, `?tab=ner&text=…` (and `&view=formula` where a tab has views, `&word=…` where it has
     fields): selects the tab, puts the text in its box (and the fields in theirs) and opens the view (a slide can
-    link to a live example). A page shared with "Share this result"
-    (`?deep_link=…`) comes back with its values and results; this selects the tab it showed."""
+    link to a live example). A page shared with "Share this result" (`?deep_link=…`) comes back with its values and
+    results, and the tab it showed in its address (the page script keeps it there)."""
 
-    def read_link(shown_tab: str, request: gr.Request) -> dict[Block, Any]:
+    def read_link(request: gr.Request) -> dict[Block, Any]:
         query = request.query_params
         tab, text = query.get("tab", "").lower(), query.get("text", "")
-        if not tab and query.get("deep_link"):  # Gradio restored a shared page's values: show the tab it showed
-            return (
-                {tabs: gr.Tabs(selected=shown_tab)}
-                if shown_tab in parts
-                else unchanged(link_targets(tabs, current, parts))
-            )
         if tab not in parts:
-            return unchanged(link_targets(tabs, current, parts))
+            return unchanged(link_targets(tabs, parts))
         view = query.get(parts[tab].view_parameter, "").lower()
-        updates: dict[Block, Any] = {tabs: gr.Tabs(selected=tab), current: tab, **parts[tab].views.get(view, {})}
+        updates: dict[Block, Any] = {tabs: gr.Tabs(selected=tab), **parts[tab].views.get(view, {})}
         filled = {component: query[name] for name, component in parts[tab].fields.items() if query.get(name)}
         return updates | filled | ({parts[tab].text: text} if text else {})
 
     return read_link
 
 
-def page_opener(catalog: Catalog, tabs: gr.Tabs, current: gr.Textbox, parts: Mapping[str, TabParts]) -> Handler:
+def page_opener(catalog: Catalog, tabs: gr.Tabs, parts: Mapping[str, TabParts]) -> Handler:
     """What a page load asks the server, in one request (a class opening the link at once sends one each, not one
     per tab): every tab's notice of missing checkpoints, re-checked so that a model downloaded meanwhile clears it,
     and the deep link read (`link_reader`)."""
-    read_link = link_reader(tabs, current, parts)
+    read_link = link_reader(tabs, parts)
 
-    def open_page(shown_tab: str, request: gr.Request) -> dict[Block, Any]:
+    def open_page(request: gr.Request) -> dict[Block, Any]:
         notices = {part.notice: catalog.missing_notice(part.tasks) for part in parts.values()}
-        return notices | read_link(shown_tab, request)
+        return notices | read_link(request)
 
     return open_page
 
@@ -269,12 +265,11 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
             gr.Markdown(_(UNTRAINED, profile=catalog.profile_name), elem_id="untrained")
         parts: dict[str, TabParts] = {}
         work = model_work(catalog)
-        tab_of: dict[str, gr.Tab] = {}
         # Every tab in sight, on a second line where they do not fit (presentation mode, a narrow window): a tab in
         # Gradio's "⋯" menu is out of the room's sight.
         with gr.Tabs(overflow_behavior="wrap") as tabs:
             for key, (title, tab) in TABS.items():
-                with gr.Tab(_(title), id=key) as tab_of[key]:
+                with gr.Tab(_(title), id=key):
                     parts[key] = tab.build(catalog, context)
         for part in parts.values():
             if part.on_page_load is not None:
@@ -282,16 +277,12 @@ def build_app(catalog: Catalog, context: TaskContext) -> gr.Blocks:
             if part.on_unload is not None:
                 demo.unload(part.on_unload)
         demo.unload(forget_session)
-        current = gr.Textbox(next(iter(TABS)), visible=False)  # the selected tab's key, kept in the page
-        for key in parts:
-            # Through the server (a light request), so that the session, and a shared result, remember the tab.
-            tab_of[key].select(lambda key=key: key, None, current, queue=False, api_visibility="private")
-        texts = [current, *(part.text for part in parts.values())]
+        texts = [part.text for part in parts.values()]
         readable.click(None, texts, link_box, js=readable_link_js(list(parts)))
-        keep_the_room(current, parts)
+        keep_the_views(parts)
         notices = [part.notice for part in parts.values()]
-        targets = list(dict.fromkeys([*notices, *link_targets(tabs, current, parts)]))
-        opened = demo.load(page_opener(catalog, tabs, current, parts), current, targets, api_visibility="private")
+        targets = list(dict.fromkeys([*notices, *link_targets(tabs, parts)]))
+        opened = demo.load(page_opener(catalog, tabs, parts), None, targets, api_visibility="private")
         data_endpoints(context, work)
         run_linked = linked_runner(parts)
         opened.then(run_linked, linked_inputs(parts), linked_outputs(parts), api_visibility="private", **work)
