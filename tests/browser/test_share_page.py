@@ -44,3 +44,21 @@ def test_share_this_result_reopens_the_result_itself(open_page):
     assert shared.get_by_role("tab", name="NER", exact=True).get_attribute("aria-selected") == "true"
     assert "Answered by" in shared.locator("#ner-info").inner_text()  # the run's note, as it was
     assert shared.locator("#ner-text textarea").input_value() == TEXT
+
+
+def _address(page) -> dict[str, list[str]]:
+    """The page's own address as it is now (Playwright's `page.url` follows it by events, a moment later)."""
+    return parse_qs(urlparse(page.evaluate("location.href")).query)
+
+
+def test_a_clicked_tab_is_in_the_address_at_once_and_the_tab_on_show_keeps_its_link(open_page):
+    """The address names the tab as it is clicked (the links copy it), with no server answer to wait for; clicking
+    the tab already on show keeps the link that opened it, text and all, as Gradio keeps the tab."""
+    page = open_page("?tab=ner&text=Paris")
+    page.locator("#ner-spans .token.highlighted").first.wait_for()
+    page.get_by_role("tab", name="NER", exact=True).click()
+    assert _address(page) == {"tab": ["ner"], "text": ["Paris"]}
+    page.get_by_role("tab", name="Sentiment", exact=True).click()
+    assert _address(page) == {"tab": ["sentiment"]}  # the text belonged to the NER link
+    page.get_by_role("tab", name="How RoBERTa works", exact=True).click()
+    assert _address(page) == {"tab": ["how-it-works"]}
